@@ -1,0 +1,45 @@
+"""The calendar behind simulation time: which date, weekday and month an hour falls in.
+
+Simulation time is in hours from the start of the warm-up. Demand follows the
+hour of the week and the month of the year, discharges follow the weekday, and
+capacities change on dates, so every part of the model asks the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+HOURS_PER_DAY = 24.0
+
+
+class Clock:
+    """Maps simulation hours to the calendar, from `start` (simulation time 0)."""
+
+    def __init__(self, start: dt.date, days: int) -> None:
+        self.start = start
+        dates = [start + dt.timedelta(days=d) for d in range(days + 1)]
+        self._weekday = [d.weekday() for d in dates]
+        self._month = [d.month - 1 for d in dates]
+
+    def day(self, hours: float) -> int:
+        """Whole days since time 0."""
+        return int(hours // HOURS_PER_DAY)
+
+    def weekday(self, hours: float) -> int:
+        """0 for Monday ... 6 for Sunday."""
+        return self._weekday[self.day(hours)]
+
+    def month(self, hours: float) -> int:
+        """0 for January ... 11 for December."""
+        return self._month[self.day(hours)]
+
+    def hour_of_week(self, hours: float) -> int:
+        """0 for Monday 00:00-01:00 ... 167 for Sunday 23:00-24:00."""
+        return self.weekday(hours) * 24 + int(hours % HOURS_PER_DAY)
+
+    def hours_at(self, date: dt.date) -> float:
+        """Simulation time at 00:00 on `date`."""
+        return (date - self.start).days * HOURS_PER_DAY
+
+    def date(self, hours: float) -> dt.date:
+        return self.start + dt.timedelta(days=self.day(hours))

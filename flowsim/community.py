@@ -1,0 +1,234 @@
+"""Community capacity: reablement (HART), home care, step-down beds and care homes.
+
+These are the services people need to leave hospital, and their capacity is
+what decides how long medically fit patients wait in acute beds.
+
+- **Reablement (HART)** is capacity in care hours, not in places. An episode
+  needs some hours a week for some days; it starts only when those hours are
+  free. Hours may taper week by week as the person regains independence.
+  When the episode ends some people need a long-term home care package, and
+  they keep their HART hours until it starts: a slow home care market
+  blocks reablement, which blocks acute beds.
+- **Home care** (domiciliary care) is a market with its own weekly hours;
+  a package holds its hours for as long as it lasts.
+- **Step-down beds** (pathway 2: community hospital, hub, discharge-to-assess
+  beds) hold a patient for rehabilitation, then until their onward service
+  is ready: delays propagate back to the acute hospital.
+- **Care homes** (pathway 3) take a placement after a search, optionally
+  only as vacancies arise.
+
+A patient waiting for any of these is recorded with the service as the
+reason for their delay, in the place where they wait.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from flowsim.capacity import Pool
+from flowsim.patient import Patient
+from flowsim.scenario import HOURS_PER_DAY, month_hours_to_week
+
+if TYPE_CHECKING:
+    from flowsim.system import System
+
+Process = Generator[simpy.Event, Any, Any]
+HOURS_PER_WEEK = 7 * HOURS_PER_DAY
+
+Grant = tuple[str, float]
+"""The service secured for a patient and the units it holds: ("reablement", 12.0)."""
+
+AWAITING_REABLEMENT = "awaiting reablement"
+AWAITING_HOME_CARE = "awaiting home care package"
+AWAITING_STEP_DOWN = "awaiting step-down bed"
+AWAITING_CARE_HOME = "awaiting care home"
+
+
+class Community:
+    """The county's post-hospital services, their capacity and the journeys through them."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        scenario, env, streams = system.scenario, system.env, system.streams
+        self.reablement: Pool | None = None
+        self.home_care: Pool | None = None
+        self.step_down: Pool | None = None
+        if scenario.reablement is not None:
+            hart = scenario.reablement
+            self.reablement = Pool(env, "hart_hours", month_hours_to_week(hart.hours_per_month), hart.queue)
+            self._reablement_hours = hart.hours_per_week.stream(streams, "reablement.hours_per_week")
+            self._reablement_days = hart.duration_days.stream(streams, "reablement.duration_days", HOURS_PER_DAY)
+        if scenario.home_care is not None:
+            care = scenario.home_care
+            self.home_care = Pool(env, "home_care_hours", month_hours_to_week(care.hours_per_month), care.queue)
+            self._package_hours = care.hours_per_week.stream(streams, "home_care.hours_per_week")
+            self._package_days = care.duration_days.stream(streams, "home_care.duration_days", HOURS_PER_DAY)
+        if scenario.step_down is not None:
+            self.step_down = Pool(env, "step_down_beds", scenario.step_down.beds)
+            self._step_down_days = scenario.step_down.los_days.stream(streams, "step_down.los_days", HOURS_PER_DAY)
+        care_home = scenario.care_home
+        self._care_home_wait = (
+            care_home.wait_days.stream(streams, "care_home.wait_days", HOURS_PER_DAY) if care_home.wait_days else None
+        )
+        self.vacancies_per_week = care_home.vacancies_per_week
+        self.awaiting_vacancy: deque[simpy.Event] = deque()
+        self._vacancy_rate_changed = env.event()
+        if self.vacancies_per_week is not None:
+            env.process(self._vacancies())
+
+    def pools(self) -> list[Pool]:
+        return [p for p in (self.reablement, self.home_care, self.step_down) if p is not None]
+
+    def set_capacity(self, capacity: str, value: float) -> bool:
+        if capacity == "hart_hours_per_month" and self.reablement:
+            self.reablement.set_capacity(month_hours_to_week(value))
+        elif capacity == "home_care_hours_per_month" and self.home_care:
+            self.home_care.set_capacity(month_hours_to_week(value))
+        elif capacity == "step_down_beds" and self.step_down:
+            self.step_down.set_capacity(value)
+        elif capacity == "care_home_vacancies_per_week" and self.vacancies_per_week is not None:
+            self.vacancies_per_week = value
+            if not self._vacancy_rate_changed.triggered:
+                self._vacancy_rate_changed.succeed()
+        else:
+            return False
+        return True
+
+    # Securing a service, while the patient waits where they are ------------
+
+    def secure(self, patient: Patient, pathway: int, place: str) -> Process:
+        """Wait in `place` until the service of `pathway` can take the patient; return the grant."""
+        if pathway == 1:
+            return (yield from self._secure_home_support(patient, place))
+        if pathway == 2:
+            assert self.step_down is not None
+            yield from self.system.wait(patient, place, AWAITING_STEP_DOWN, self.step_down.request())
+            return ("step_down", 1.0)
+        if pathway == 3:
+            yield from self._secure_care_home(patient, place)
+            return ("care_home", 0.0)
+        return ("home", 0.0)
+
+    def _secure_home_support(self, patient: Patient, place: str) -> Process:
+        assert self.reablement is not None and self.home_care is not None
+        hart = self.system.scenario.reablement
+        assert hart is not None
+        if self.system.chance("reablement.direct_to_home_care", hart.direct_to_home_care_share):
+            hours = self._package_hours.next()
+            yield from self.system.wait(patient, place, AWAITING_HOME_CARE, self.home_care.request(hours))
+            return ("home_care", hours)
+        hours = self._reablement_hours.next()
+        yield from self.system.wait(patient, place, AWAITING_REABLEMENT, self.reablement.request(hours))
+        return ("reablement", hours)
+
+    def _secure_care_home(self, patient: Patient, place: str) -> Process:
+        if self._care_home_wait is not None:
+            yield from self.system.delay(patient, place, AWAITING_CARE_HOME, self._care_home_wait.next())
+        if self.vacancies_per_week is not None:
+            vacancy = self.system.env.event()
+            self.awaiting_vacancy.append(vacancy)
+            yield from self.system.wait(patient, place, AWAITING_CARE_HOME, vacancy)
+
+    # Receiving the service ---------------------------------------------------
+
+    def receive(self, patient: Patient, grant: Grant) -> Process:
+        """The patient, having left their bed, starts the service they were granted."""
+        service, units = grant
+        if service == "reablement":
+            yield from self._reablement_episode(patient, units)
+        elif service == "home_care":
+            yield from self._home_care_package(patient, units)
+        elif service == "step_down":
+            yield from self._step_down_stay(patient)
+        elif service == "care_home":
+            patient.care_home_start = self.system.env.now
+            self._leave(patient, "care_home", "care home")
+        else:
+            self._leave(patient, "home", "home")
+
+    def _reablement_episode(self, patient: Patient, hours: float) -> Process:
+        system, env = self.system, self.system.env
+        assert self.reablement is not None and self.home_care is not None and system.scenario.reablement is not None
+        hart = system.scenario.reablement
+        system.move(patient, "reablement")
+        patient.reablement_start = env.now
+        duration = self._reablement_days.next()
+        held = yield from self._tapered(hours, hart.final_share, duration)
+        patient.reablement_end = env.now
+        if system.chance("reablement.package_after", hart.package_share_after):
+            package = self._package_hours.next()
+            yield from system.wait(patient, "reablement", AWAITING_HOME_CARE, self.home_care.request(package))
+            self.reablement.release(held)
+            yield from self._home_care_package(patient, package)
+            return
+        self.reablement.release(held)
+        self._leave(patient, "home", "home after reablement")
+
+    def _tapered(self, hours: float, final_share: float, duration: float) -> Process:
+        """Hold HART hours for `duration`, falling linearly week by week to
+        `final_share` of the start; return the hours still held at the end."""
+        assert self.reablement is not None
+        env = self.system.env
+        weeks = max(1, math.ceil(duration / HOURS_PER_WEEK))
+        held = hours
+        for week in range(1, weeks):
+            yield env.timeout(HOURS_PER_WEEK)
+            now_needed = hours * (1.0 - (1.0 - final_share) * week / (weeks - 1))
+            self.reablement.release(held - now_needed)
+            held = now_needed
+        yield env.timeout(duration - HOURS_PER_WEEK * (weeks - 1))
+        return held
+
+    def _home_care_package(self, patient: Patient, hours: float) -> Process:
+        assert self.home_care is not None
+        env = self.system.env
+        self.system.move(patient, "home_care")
+        patient.home_care_start = env.now
+        yield env.timeout(self._package_days.next())
+        patient.home_care_end = env.now
+        self.home_care.release(hours)
+        self._leave(patient, "home", "home care package ended")
+
+    def _step_down_stay(self, patient: Patient) -> Process:
+        system, env = self.system, self.system.env
+        assert self.step_down is not None and system.scenario.step_down is not None
+        system.move(patient, "step_down")
+        patient.step_down_start = env.now
+        yield env.timeout(self._step_down_days.next())
+        onward = system.scenario.step_down.onward
+        choice = system.choice("step_down.onward", (onward.home, onward.home_with_support, onward.care_home))
+        grant: Grant = ("home", 0.0)
+        if choice == 1:
+            grant = yield from self._secure_home_support(patient, "step_down")
+        elif choice == 2:
+            yield from self._secure_care_home(patient, "step_down")
+            grant = ("care_home", 0.0)
+        patient.step_down_end = env.now
+        self.step_down.release()
+        if grant[0] == "home":
+            self._leave(patient, "home", "home from step-down")
+        else:
+            yield from self.receive(patient, grant)
+
+    def _leave(self, patient: Patient, place: str, destination: str) -> None:
+        self.system.move(patient, place)
+        patient.destination = destination
+
+    def _vacancies(self) -> Process:
+        """Care home vacancies arising as a Poisson stream; one not taken at once is lost."""
+        env = self.system.env
+        gaps = self.system.streams.exponential("care_home.vacancy_gap")
+        while True:
+            rate = self.vacancies_per_week or 0.0
+            if rate <= 0:
+                self._vacancy_rate_changed = env.event()
+                yield self._vacancy_rate_changed
+                continue
+            yield env.timeout(gaps.next() * HOURS_PER_WEEK / rate)
+            if self.awaiting_vacancy:
+                self.awaiting_vacancy.popleft().succeed()

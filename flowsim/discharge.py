@@ -1,0 +1,148 @@
+"""Discharge: from medically fit to leaving the acute bed, by pathway.
+
+When a patient no longer needs an acute bed they are *medically fit* (or
+'discharge ready'). Every hour from then until they leave is a delayed
+transfer of care (DTOC), recorded with the reason they are still there.
+What they wait for depends on their discharge pathway:
+
+- **Pathway 0**: home with no new support. Leaves at the next discharge slot.
+- **Pathway 1**: home with support: a reablement episode from HART, or for
+  some a home care package straight away. Waits for the care hours.
+- **Pathway 2**: a step-down bed for bed-based rehabilitation.
+- **Pathway 3**: a new care home placement.
+
+Pathway 1-3 patients may first wait for an assessment or referral, and some
+wait on patient or family choice. Longer stays can decondition people so
+they need more support (`deconditioning_per_day`, off unless set).
+
+Discharges happen only inside discharge hours and, if the hospital's
+discharge capacity is limited, only as many a day as it can make, less at
+weekends (`day_of_week_capacity`, e.g. Saturday 60%, Sunday 40%). A patient
+whose service is ready waits for the next slot, under the reason
+'awaiting discharge slot'.
+
+After leaving, a share of patients come back within `readmission_days` as a
+new episode through the same door.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from flowsim.patient import Patient
+from flowsim.scenario import HOURS_PER_DAY
+
+if TYPE_CHECKING:
+    from flowsim.system import System
+
+Process = Generator[simpy.Event, Any, Any]
+
+AWAITING_ASSESSMENT = "awaiting assessment"
+PATIENT_CHOICE = "patient or family choice"
+AWAITING_DISCHARGE_SLOT = "awaiting discharge slot"
+
+
+class DischargeSlots:
+    """The hospital's capacity to discharge: open hours and a number a day by weekday."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        rules = system.scenario.discharge
+        self.opens, self.closes = rules.hours
+        self.per_weekday = rules.discharges_per_weekday
+        self.day_share = rules.day_of_week_capacity
+        self.always_open = (self.opens, self.closes) == (0, 24) and self.per_weekday is None
+        self.is_open = False
+        self.slots_left = math.inf
+        self.waiting: deque[simpy.Event] = deque()
+        self._carry = 0.0
+        if not self.always_open:
+            system.env.process(self._days())
+
+    def request(self) -> simpy.Event | None:
+        """None if the patient can leave now, else an event that fires at their slot."""
+        if self.always_open or (self.is_open and not self.waiting and self.slots_left >= 1):
+            self.slots_left -= 1
+            return None
+        slot = self.system.env.event()
+        self.waiting.append(slot)
+        return slot
+
+    def _days(self) -> Process:
+        env, clock = self.system.env, self.system.clock
+        day = 0
+        while True:
+            yield env.timeout(day * HOURS_PER_DAY + self.opens - env.now)
+            self.is_open = True
+            if self.per_weekday is None:
+                self.slots_left = math.inf
+            else:
+                allowance = self.per_weekday * self.day_share[clock.weekday(env.now)] + self._carry
+                self.slots_left = math.floor(allowance)
+                self._carry = allowance - self.slots_left
+            while self.waiting and self.slots_left >= 1:
+                self.slots_left -= 1
+                self.waiting.popleft().succeed()
+            yield env.timeout(self.closes - self.opens)
+            self.is_open = False
+            day += 1
+
+
+class Discharge:
+    """Turns a medically fit patient into a discharge, recording every delay."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        rules = system.scenario.discharge
+        streams = system.streams
+        self.slots = DischargeSlots(system)
+        self._assessment = (
+            rules.assessment_days.stream(streams, "discharge.assessment_days", HOURS_PER_DAY)
+            if rules.assessment_days
+            else None
+        )
+        self._choice = (
+            rules.choice_days.stream(streams, "discharge.choice_days", HOURS_PER_DAY) if rules.choice_days else None
+        )
+        self._readmission_time = streams.uniform("readmission.time")
+
+    def set_capacity(self, capacity: str, value: float) -> bool:
+        if capacity == "discharges_per_weekday":
+            self.slots.per_weekday = int(value)
+            return True
+        return False
+
+    def leave_hospital(self, patient: Patient) -> Process:
+        """From medically fit to out of the acute bed, then on to the pathway's service."""
+        system = self.system
+        rules = system.scenario.discharge
+        group = system.scenario.groups[patient.group]
+        pathway = system.choice(f"pathway.{patient.group}", group.pathway.shares())
+        days_in = (patient.medically_fit - patient.bed_start) / HOURS_PER_DAY
+        if pathway < 3 and system.chance(f"deconditioning.{patient.group}", min(1.0, rules.deconditioning_per_day * days_in)):
+            pathway += 1
+        patient.pathway = pathway
+        if self._assessment is not None and pathway in rules.assessment_pathways:
+            yield from system.delay(patient, "acute", AWAITING_ASSESSMENT, self._assessment.next())
+        if self._choice is not None and system.chance(f"choice.{patient.group}", group.choice_share):
+            yield from system.delay(patient, "acute", PATIENT_CHOICE, self._choice.next())
+        grant = yield from system.community.secure(patient, pathway, "acute")
+        slot = self.slots.request()
+        if slot is not None:
+            yield from system.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot)
+        system.wards.discharge(patient)
+        if system.chance(f"readmission.{patient.group}", group.readmission_share):
+            system.env.process(self._readmit(patient))
+        yield from system.community.receive(patient, grant)
+
+    def _readmit(self, patient: Patient) -> Process:
+        env = self.system.env
+        yield env.timeout(self._readmission_time.next() * self.system.scenario.readmission_days * HOURS_PER_DAY)
+        self.system.front_door.arrive(
+            Patient(patient.patient_id, patient.episode + 1, patient.group, patient.route, env.now, readmission=True)
+        )

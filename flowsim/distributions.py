@@ -1,0 +1,139 @@
+"""Distributions of durations and amounts, as a scenario file writes them.
+
+A planner states a length of stay by its mean and standard deviation, not by
+a lognormal's mu and sigma, so every distribution here is written in the units
+of the field that holds it (the field's name says which: `los_days`,
+`treatment_hours`, `hours_per_week`) and by its mean where it has one.
+Empirical distributions resample a column of a CSV file, for example last
+year's lengths of stay from the patient administration system.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+from flowsim.randomness import Stream, Streams
+
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+
+
+class _Distribution(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    def stream(self, streams: Streams, name: str, scale: float = 1.0) -> Stream:
+        """Draws from this distribution, times `scale` (a unit conversion), on stream `name`."""
+        return Stream(streams.generator(name), lambda g, n: self.draw(g, n) * scale)
+
+
+class Fixed(_Distribution):
+    """Always the same value: for tests and for deterministic what-ifs."""
+
+    type: Literal["fixed"]
+    value: NonNegativeFloat
+
+    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+        return np.full(size, self.value)
+
+    def mean(self) -> float:
+        return self.value
+
+
+class Exponential(_Distribution):
+    """Memoryless: the textbook service time of queueing theory."""
+
+    type: Literal["exponential"]
+    mean_value: PositiveFloat = Field(alias="mean")
+
+    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+        return generator.exponential(self.mean_value, size)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class Lognormal(_Distribution):
+    """Right-skewed with a long tail: the usual shape of a length of stay."""
+
+    type: Literal["lognormal"]
+    mean_value: PositiveFloat = Field(alias="mean")
+    sd: PositiveFloat
+
+    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+        sigma2 = math.log(1.0 + (self.sd / self.mean_value) ** 2)
+        mu = math.log(self.mean_value) - sigma2 / 2.0
+        return generator.lognormal(mu, math.sqrt(sigma2), size)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class Gamma(_Distribution):
+    """Right-skewed with a lighter tail than the lognormal."""
+
+    type: Literal["gamma"]
+    mean_value: PositiveFloat = Field(alias="mean")
+    sd: PositiveFloat
+
+    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+        shape = (self.mean_value / self.sd) ** 2
+        return generator.gamma(shape, self.mean_value / shape, size)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class Uniform(_Distribution):
+    """Any value between `low` and `high` equally likely."""
+
+    type: Literal["uniform"]
+    low: NonNegativeFloat
+    high: NonNegativeFloat
+
+    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+        return generator.uniform(self.low, self.high, size)
+
+    def mean(self) -> float:
+        return (self.low + self.high) / 2.0
+
+
+class Empirical(_Distribution):
+    """Resamples observed values: column `column` of CSV `file` (relative to the scenario file)."""
+
+    type: Literal["empirical"]
+    file: Path
+    column: str
+    values: tuple[NonNegativeFloat, ...] = Field(default=(), exclude=True, repr=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("values") and "file" in data:
+            file, column = Path(data["file"]), str(data.get("column"))
+            if not file.is_file():
+                raise ValueError(f"file {file} does not exist")
+            table = pd.read_csv(file)
+            if column not in table.columns:
+                raise ValueError(f"{file} has no column {column!r} (it has {', '.join(table.columns)})")
+            values = pd.to_numeric(table[column], errors="coerce").dropna()
+            if values.empty:
+                raise ValueError(f"column {column!r} of {file} holds no numbers")
+            data = {**data, "values": tuple(float(v) for v in values)}
+        return data
+
+    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+        return generator.choice(np.asarray(self.values), size)
+
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+
+Distribution = Annotated[
+    Fixed | Exponential | Lognormal | Gamma | Uniform | Empirical,
+    Field(discriminator="type"),
+]

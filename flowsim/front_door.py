@@ -1,0 +1,183 @@
+"""The front door: arrivals, ambulance handover, the ED, the EAU and admission avoidance.
+
+People come in by three doors. Walk-ins and ambulance patients arrive at the
+Emergency Department (ED); GP referrals go straight to the Emergency
+Assessment Unit (EAU). Each door is a non-stationary Poisson stream whose
+rate follows the hour of the week and the month of the year.
+
+An ambulance crew hands its patient over when the ED has a cubicle free; the
+handover time is how long the crew waited. In the ED a patient is assessed
+and treated, then goes home, to the EAU, or is admitted straight to a ward.
+The 4-hour clock runs from arrival until the patient leaves the ED, and a
+patient waiting for an EAU place or a bed keeps their cubicle meanwhile, so
+a full hospital shows up as ED crowding and then as delayed handovers.
+
+The EAU assesses patients and admits some (about 60% in the reference
+county); the rest go home. Before anyone is admitted, a share of would-be
+admissions is offered admission avoidance (an ambulatory unit, hospital at
+home or a virtual ward) if one of its places is free; otherwise they are
+admitted as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from flowsim.capacity import Pool
+from flowsim.patient import Patient
+from flowsim.scenario import HOURS_PER_DAY, ArrivalStream
+
+if TYPE_CHECKING:
+    from flowsim.system import System
+
+Process = Generator[simpy.Event, Any, Any]
+ED_OUTCOMES = ("home", "eau", "ward")
+
+
+class FrontDoor:
+    """The ED's cubicles, the EAU's places and admission avoidance, and the doors into them."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        scenario = system.scenario
+        env = system.env
+        self.cubicles = Pool(env, "ed_cubicles", scenario.ed.cubicles)
+        self.eau = Pool(env, "eau_places", scenario.eau.places)
+        self.avoidance = Pool(env, "avoidance_places", scenario.admission_avoidance.places)
+        streams = system.streams
+        self._treatment = {
+            name: group.ed_treatment_hours.stream(streams, f"ed_treatment_hours.{name}")
+            for name, group in scenario.groups.items()
+        }
+        self._assessment = {
+            name: group.eau_assessment_hours.stream(streams, f"eau_assessment_hours.{name}")
+            for name, group in scenario.groups.items()
+        }
+        stay = scenario.admission_avoidance.stay_days
+        self._avoidance_stay = stay.stream(streams, "avoidance_stay_days", HOURS_PER_DAY) if stay else None
+        self._next_id = 0
+
+    def pools(self) -> list[Pool]:
+        return [self.cubicles, self.eau, self.avoidance]
+
+    def set_capacity(self, capacity: str, value: float) -> bool:
+        pool = {"ed_cubicles": self.cubicles, "eau_places": self.eau, "avoidance_places": self.avoidance}.get(capacity)
+        if pool is not None:
+            pool.set_capacity(value)
+        return pool is not None
+
+    # Arrivals ---------------------------------------------------------------
+
+    def start_arrivals(self) -> None:
+        for route, stream in self.system.scenario.arrivals.streams().items():
+            if stream.daily > 0:
+                self.system.env.process(self._arrivals(route, stream))
+
+    def _arrivals(self, route: str, stream: ArrivalStream) -> Process:
+        """A non-stationary Poisson stream by thinning against its maximum rate."""
+        system, env, clock = self.system, self.system.env, self.system.clock
+        scale = stream.daily / HOURS_PER_DAY * system.scenario.demand_multiplier
+        hour_of_week = stream.hour_of_week()
+        month = stream.month_of_year
+        max_rate = scale * max(hour_of_week) * max(month)
+        gaps = system.streams.exponential(f"arrivals.{route}.gap")
+        accept = system.streams.uniform(f"arrivals.{route}.accept")
+        groups = tuple(stream.groups)
+        shares = tuple(stream.groups.values())
+        horizon = system.scenario.horizon_hours
+        t = 0.0
+        while True:
+            t += gaps.next() / max_rate
+            if t >= horizon:
+                return
+            rate = scale * hour_of_week[clock.hour_of_week(t)] * month[clock.month(t)]
+            if accept.next() * max_rate < rate:
+                yield env.timeout(t - env.now)
+                group = groups[system.choice(f"arrivals.{route}.group", shares)]
+                self._next_id += 1
+                self.arrive(Patient(self._next_id, 1, group, route, env.now))
+
+    def arrive(self, patient: Patient) -> None:
+        """Start the journey of a new arrival or a readmission."""
+        self.system.admit_patient(patient)
+        self.system.env.process(self.system.journey(patient))
+
+    # The journey through the front door ------------------------------------
+
+    def attend(self, patient: Patient) -> Process:
+        """ED and/or EAU. Returns the pool whose place the patient keeps while waiting
+        for a bed, or None if they went home or to admission avoidance."""
+        if patient.route == "gp_referral":
+            yield self.eau.request()
+            return (yield from self._assess(patient))
+        return (yield from self._emergency_department(patient))
+
+    def _emergency_department(self, patient: Patient) -> Process:
+        system, env = self.system, self.system.env
+        group = system.scenario.groups[patient.group]
+        yield self.cubicles.request()
+        patient.ed_start = env.now
+        if patient.route == "ed_ambulance":
+            patient.handover = env.now - patient.arrival
+        yield env.timeout(self._treatment[patient.group].next())
+        shares = (group.ed_outcome.home, group.ed_outcome.eau, group.ed_outcome.ward)
+        outcome = ED_OUTCOMES[system.choice(f"ed_outcome.{patient.group}", shares)]
+        if outcome == "home":
+            self._leave_ed(patient)
+            system.move(patient, "home")
+            patient.destination = "home from ED"
+            return None
+        if outcome == "eau":
+            yield self.eau.request()
+            self._leave_ed(patient)
+            system.move(patient, "eau")
+            return (yield from self._assess(patient))
+        patient.decision_to_admit = env.now
+        return (yield from self._avoid_or_admit(patient, self.cubicles))
+
+    def _leave_ed(self, patient: Patient) -> None:
+        patient.ed_end = self.system.env.now
+        self.cubicles.release()
+
+    def _assess(self, patient: Patient) -> Process:
+        """The EAU stay of a patient who already holds an EAU place."""
+        system, env = self.system, self.system.env
+        group = system.scenario.groups[patient.group]
+        patient.eau_start = env.now
+        yield env.timeout(self._assessment[patient.group].next())
+        if system.chance(f"eau_admit.{patient.group}", group.eau_admit_share):
+            patient.decision_to_admit = env.now
+            return (yield from self._avoid_or_admit(patient, self.eau))
+        self.leave_front_door(patient, self.eau)
+        system.move(patient, "home")
+        patient.destination = "home from EAU"
+        return None
+
+    def _avoid_or_admit(self, patient: Patient, holding: Pool) -> Process:
+        """Divert a would-be admission to avoidance if offered and a place is free."""
+        system, env = self.system, self.system.env
+        share = system.scenario.groups[patient.group].avoidance_share
+        offered = system.chance(f"avoidance_offer.{patient.group}", share)
+        if not offered or self.avoidance.free < 1 or self._avoidance_stay is None:
+            return holding
+        yield self.avoidance.request()
+        self.leave_front_door(patient, holding)
+        system.move(patient, "admission_avoidance")
+        patient.avoidance_start = env.now
+        yield env.timeout(self._avoidance_stay.next())
+        patient.avoidance_end = env.now
+        self.avoidance.release()
+        system.move(patient, "home")
+        patient.destination = "home after admission avoidance"
+        return None
+
+    def leave_front_door(self, patient: Patient, holding: Pool) -> None:
+        """Give back the ED cubicle or EAU place the patient held."""
+        if holding is self.cubicles:
+            self._leave_ed(patient)
+        else:
+            patient.eau_end = self.system.env.now
+            self.eau.release()

@@ -1,0 +1,314 @@
+"""Results of one run: the per-patient table, the daily census, the delays and the KPIs.
+
+- `patients`: one row per episode, every timestamp in hours from the
+  scenario's `start_date` (negative in the warm-up), where they went.
+- `delays`: one row per wait: the place (acute bed, step-down bed,
+  reablement), the reason, its start and end.
+- `census`: one row per day, taken at `census_hour` like a midnight bed
+  state: occupancy per bed pool, patients waiting for a bed, stranded and
+  super-stranded patients, the OPEL level, medically fit patients by delay
+  reason, and the care hours and step-down beds in use and waited for.
+- `kpis`: the headline figures of the results period (warm-up excluded),
+  each with its unit.
+
+The daily census also declares the day's OPEL level, since escalation is
+decided from the same bed state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Generator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from flowsim.community import AWAITING_CARE_HOME, AWAITING_HOME_CARE, AWAITING_REABLEMENT, AWAITING_STEP_DOWN
+from flowsim.discharge import AWAITING_ASSESSMENT, AWAITING_DISCHARGE_SLOT, PATIENT_CHOICE
+from flowsim.patient import Patient
+from flowsim.scenario import HOURS_PER_DAY, WEEKS_PER_MONTH, Scenario
+
+if TYPE_CHECKING:
+    from flowsim.system import System
+
+DELAY_REASONS = (
+    AWAITING_ASSESSMENT,
+    PATIENT_CHOICE,
+    AWAITING_REABLEMENT,
+    AWAITING_HOME_CARE,
+    AWAITING_STEP_DOWN,
+    AWAITING_CARE_HOME,
+    AWAITING_DISCHARGE_SLOT,
+)
+PATIENT_COLUMNS = tuple(f.name for f in fields(Patient) if f.name not in ("place", "waiting_for", "waiting_since", "delays"))
+TIME_COLUMNS = tuple(
+    name
+    for name in PATIENT_COLUMNS
+    if name not in ("patient_id", "episode", "group", "route", "readmission", "ward", "pathway", "destination", "handover")
+)
+
+
+def reason_column(reason: str) -> str:
+    """The census column of a delay reason: 'awaiting care home' -> 'delayed_awaiting_care_home'."""
+    return "delayed_" + reason.replace(" ", "_").replace("-", "_")
+
+
+class Census:
+    """Takes the daily bed state, and declares OPEL from it."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.rows: list[dict[str, Any]] = []
+
+    def start(self) -> None:
+        self.system.env.process(self._daily())
+
+    def _daily(self) -> Generator[simpy.Event, Any, Any]:
+        system = self.system
+        env, scenario = system.env, system.scenario
+        day = 0
+        while True:
+            at = day * HOURS_PER_DAY + scenario.census_hour
+            if at >= scenario.horizon_hours:
+                return
+            yield env.timeout(at - env.now)
+            system.wards.declare_opel()
+            self.rows.append(self.take(day))
+            day += 1
+
+    def take(self, day: int) -> dict[str, Any]:
+        """The state of the system now."""
+        system = self.system
+        wards, front, community = system.wards, system.front_door, system.community
+        acute = system.present["acute"]
+        delayed = Counter(p.waiting_for for p in acute if p.medically_fit == p.medically_fit)
+        row: dict[str, Any] = {
+            "date": system.clock.date(system.env.now),
+            "warmup": day < system.scenario.warmup_days,
+            "opel": wards.opel,
+            "bed_pressure": wards.pressure(),
+            "acute_occupied": wards.occupied(),
+            "acute_base_beds": wards.base_beds(),
+            "occupancy": wards.occupied() / max(wards.base_beds(), 1.0),
+            "short_stay_occupied": wards.short_stay.in_use,
+            "general_occupied": wards.general.in_use,
+            "general_beds_open": wards.general.capacity,
+            "waiting_for_bed": wards.waiting_for_bed(),
+            "boarding_ed": sum(1 for p in system.present["ed"] if p.decision_to_admit == p.decision_to_admit),
+            "boarding_eau": sum(1 for p in system.present["eau"] if p.decision_to_admit == p.decision_to_admit),
+            "in_ed": front.cubicles.in_use,
+            "waiting_for_cubicle": len(front.cubicles.waiting),
+            "in_eau": front.eau.in_use,
+            "in_admission_avoidance": front.avoidance.in_use,
+            "stranded": wards.stranded(7),
+            "super_stranded": wards.stranded(21),
+            "medically_fit": sum(delayed.values()),
+        }
+        for reason in DELAY_REASONS:
+            row[reason_column(reason)] = delayed.get(reason, 0)
+        for name, pool in (("hart", community.reablement), ("home_care", community.home_care)):
+            if pool is not None:
+                row[f"{name}_hours_in_use"] = pool.in_use
+                row[f"{name}_hours_capacity"] = pool.capacity
+                row[f"{name}_hours_queued"] = pool.queued_units
+                row[f"{name}_waiting"] = len(pool.waiting)
+        if community.step_down is not None:
+            row["step_down_occupied"] = community.step_down.in_use
+            row["step_down_beds"] = community.step_down.capacity
+            row["step_down_waiting"] = len(community.step_down.waiting)
+            row["step_down_delayed"] = sum(1 for p in system.present["step_down"] if p.waiting_for)
+        row["care_home_waiting"] = sum(
+            1 for place in ("acute", "step_down") for p in system.present[place] if p.waiting_for == AWAITING_CARE_HOME
+        )
+        return row
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The tables of one replication of one scenario."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    patients: pd.DataFrame
+    delays: pd.DataFrame
+    census: pd.DataFrame
+    kpis: pd.DataFrame
+    pool_means: dict[str, float]
+
+    @classmethod
+    def from_system(cls, system: System) -> RunResult:
+        scenario = system.scenario
+        shift = scenario.warmup_hours
+        patients = pd.DataFrame({c: [getattr(p, c) for p in system.patients] for c in PATIENT_COLUMNS})
+        patients[list(TIME_COLUMNS)] = patients[list(TIME_COLUMNS)] - shift
+        delays = pd.DataFrame(
+            [(p.patient_id, p.episode, *d) for p in system.patients for d in p.delays],
+            columns=["patient_id", "episode", "place", "reason", "start", "end"],
+        )
+        delays[["start", "end"]] = delays[["start", "end"]] - shift
+        census = pd.DataFrame(system.census.rows)
+        pool_means = {}
+        for pool in system.pools():
+            pool_means[f"{pool.name}_in_use"] = pool.mean_in_use()
+            pool_means[f"{pool.name}_waiting"] = pool.mean_waiting()
+            pool_means[f"{pool.name}_capacity"] = pool.mean_capacity()
+        kpis = compute_kpis(scenario, patients, delays, census, pool_means)
+        return cls(scenario, system.streams.seed, system.streams.replication, patients, delays, census, kpis, pool_means)
+
+    def kpi(self, name: str) -> float:
+        return float(self.kpis.loc[name, "value"])
+
+    def write(self, folder: Path) -> list[Path]:
+        """Write the tables as CSV under `folder`, each atomically; return the paths."""
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in (
+            ("kpis", self.kpis),
+            ("census", self.census),
+            ("patients", self.patients),
+            ("delays", self.delays),
+        ):
+            path = folder / f"{name}.csv"
+            write_atomically(path, lambda tmp, t=table, idx=(name == "kpis"): t.to_csv(tmp, index=idx))
+            written.append(path)
+        return written
+
+
+def write_atomically(path: Path, write: Any) -> None:
+    """Call `write(tmp_path)` then rename over `path`, so no reader sees half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    tmp.replace(path)
+
+
+# KPIs ---------------------------------------------------------------------------
+
+def _share(mask: pd.Series) -> float:
+    return float(mask.mean()) if len(mask) else math.nan
+
+
+def _percentile(values: pd.Series, q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else math.nan
+
+
+def _overlap_hours(start: pd.Series, end: pd.Series, lo: float, hi: float) -> float:
+    """Total hours of the intervals [start, end) that fall inside [lo, hi)."""
+    clipped = np.clip(end.to_numpy(), lo, hi) - np.clip(start.to_numpy(), lo, hi)
+    return float(np.nansum(np.maximum(clipped, 0.0)))
+
+
+def compute_kpis(
+    scenario: Scenario,
+    patients: pd.DataFrame,
+    delays: pd.DataFrame,
+    census: pd.DataFrame,
+    pool_means: dict[str, float],
+) -> pd.DataFrame:
+    """The headline figures of the results period, one row each with unit and meaning."""
+    days = scenario.days
+    end = days * HOURS_PER_DAY
+    rows: list[tuple[str, float, str, str]] = []
+
+    def kpi(name: str, value: float, unit: str, description: str) -> None:
+        rows.append((name, float(value), unit, description))
+
+    arrived = patients[patients.arrival >= 0]
+    ed = arrived[arrived.route != "gp_referral"]
+    kpi("ed_attendances_per_day", len(ed) / days, "patients/day", "ED attendances (walk-in and ambulance)")
+    kpi("gp_referrals_per_day", (arrived.route == "gp_referral").sum() / days, "patients/day", "GP referrals to the EAU")
+    time_in_ed = ed.ed_end.fillna(end) - ed.arrival
+    kpi("four_hour_performance", _share(time_in_ed <= 4.0), "share", "ED attendances leaving the ED within 4 hours")
+    ambulance = ed[ed.route == "ed_ambulance"]
+    handover = ambulance.handover.fillna(end - ambulance.arrival)
+    kpi("handovers_over_15_min", _share(handover > 0.25), "share", "ambulance handovers taking over 15 minutes")
+    kpi("handover_mean_minutes", handover.mean() * 60 if len(handover) else math.nan, "minutes", "mean handover time")
+
+    admitted = patients[(patients.decision_to_admit >= 0) & (patients.decision_to_admit < end)]
+    bed_wait = admitted.bed_start.fillna(end) - admitted.decision_to_admit
+    bed_wait = bed_wait[admitted.avoidance_start.isna()]
+    kpi("trolley_waits_over_12h", (bed_wait > 12.0).sum(), "patients", "waits of over 12 hours from decision to admit to a bed")
+    kpi("bed_wait_mean_hours", bed_wait.mean() if len(bed_wait) else math.nan, "hours", "mean wait from decision to admit to a bed")
+    eau = patients[(patients.eau_start >= 0) & (patients.eau_start < end) & patients.eau_end.notna()]
+    kpi("eau_los_mean_hours", (eau.eau_end - eau.eau_start).mean() if len(eau) else math.nan, "hours", "mean stay in the EAU")
+    kpi("eau_conversion", _share(eau.decision_to_admit.notna()), "share", "EAU patients admitted")
+    kpi("admissions_per_day", ((patients.bed_start >= 0) & (patients.bed_start < end)).sum() / days, "patients/day", "patients taking an acute bed")
+    avoided = (patients.avoidance_start >= 0) & (patients.avoidance_start < end)
+    kpi("admissions_avoided_per_day", avoided.sum() / days, "patients/day", "would-be admissions diverted to admission avoidance")
+
+    results_days = census[~census.warmup]
+    occupancy = results_days.occupancy
+    kpi("occupancy_mean", occupancy.mean(), "share", "acute beds occupied / base beds, at the daily census")
+    kpi("occupancy_p90", _percentile(occupancy, 90), "share", "90th percentile of daily census occupancy")
+    kpi("days_over_92", _share(occupancy > 0.92), "share", "days with census occupancy above 92%")
+    kpi("days_over_95", _share(occupancy > 0.95), "share", "days with census occupancy above 95%")
+    beds_occupied = pool_means["short_stay_beds_in_use"] + pool_means["general_beds_in_use"]
+    kpi("acute_beds_occupied_mean", beds_occupied, "beds", "time-weighted mean acute beds occupied")
+    kpi("waiting_for_bed_mean", results_days.waiting_for_bed.mean(), "patients", "patients waiting for a bed at the census")
+    kpi("stranded_mean", results_days.stranded.mean(), "patients", "patients in an acute bed 7+ days, at the census")
+    kpi("super_stranded_mean", results_days.super_stranded.mean(), "patients", "patients in an acute bed 21+ days, at the census")
+    for level in (1, 2, 3, 4):
+        kpi(f"opel_{level}_days", (results_days.opel == level).sum(), "days", f"days at OPEL {level}")
+
+    left_acute = patients[(patients.acute_discharge >= 0) & (patients.acute_discharge < end)]
+    los_days = (left_acute.acute_discharge - left_acute.bed_start) / HOURS_PER_DAY
+    kpi("los_mean_days", los_days.mean() if len(los_days) else math.nan, "days", "mean acute length of stay, of discharges")
+    kpi("los_p90_days", _percentile(los_days, 90), "days", "90th percentile acute length of stay")
+    kpi("los_over_7_days", _share(los_days >= 7), "share", "discharges whose stay was 7 days or more")
+    kpi("los_over_21_days", _share(los_days >= 21), "share", "discharges whose stay was 21 days or more")
+
+    in_acute = patients[patients.medically_fit.notna()]
+    delayed_hours = _overlap_hours(in_acute.medically_fit, in_acute.acute_discharge.fillna(end), 0.0, end)
+    kpi("delayed_bed_days", delayed_hours / HOURS_PER_DAY, "bed days", "acute bed days of medically fit patients")
+    kpi("delayed_bed_days_per_day", delayed_hours / HOURS_PER_DAY / days, "bed days/day", "delayed acute bed days per day")
+    kpi("delayed_bed_days_share", delayed_hours / max(beds_occupied * end, 1e-9), "share", "delayed share of occupied acute bed days")
+    kpi("delayed_patients_mean", results_days.medically_fit.mean(), "patients", "medically fit patients in acute beds, at the census")
+    for reason in DELAY_REASONS:
+        column = reason_column(reason)
+        kpi(f"{column}_mean", results_days[column].mean(), "patients", f"medically fit in acute beds, {reason}")
+    for reason in DELAY_REASONS:
+        waits = delays[(delays.reason == reason) & (delays.end >= 0) & (delays.end < end)]
+        length = (waits.end - waits.start) / HOURS_PER_DAY
+        slug = reason_column(reason).removeprefix("delayed_")
+        kpi(f"wait_{slug}_mean_days", length.mean() if len(length) else math.nan, "days", f"mean wait, {reason}")
+        kpi(f"wait_{slug}_p90_days", _percentile(length, 90), "days", f"90th percentile wait, {reason}")
+
+    weekend = pd.Series(
+        [(scenario.start_date.weekday() + int(h // HOURS_PER_DAY)) % 7 >= 5 for h in left_acute.acute_discharge],
+        dtype=bool,
+    )
+    kpi("weekend_discharge_share", _share(weekend), "share", "acute discharges on Saturday or Sunday")
+    for pathway in (0, 1, 2, 3):
+        kpi(f"pathway_{pathway}_share", _share(left_acute.pathway == pathway), "share", f"acute discharges on pathway {pathway}")
+    readmitted = ((patients.readmission) & (patients.arrival >= 0)).sum()
+    kpi("readmission_rate", readmitted / max(len(left_acute), 1), "share", "readmissions over acute discharges")
+    care_home = ((patients.care_home_start >= 0) & (patients.care_home_start < end)).sum()
+    kpi("care_home_admissions_per_year", care_home * 365.0 / days, "patients/year", "new care home placements")
+
+    for name, label in (("hart_hours", "HART"), ("home_care_hours", "home care")):
+        if f"{name}_in_use" in pool_means:
+            delivered = pool_means[f"{name}_in_use"] * WEEKS_PER_MONTH
+            capacity = pool_means[f"{name}_capacity"] * WEEKS_PER_MONTH
+            kpi(f"{name}_per_month", delivered, "hours/month", f"{label} care hours in use a month")
+            kpi(f"{name}_utilisation", delivered / capacity if capacity else math.nan, "share", f"{label} hours in use / capacity")
+            kpi(f"{name}_waiting_mean", pool_means[f"{name}_waiting"], "patients", f"people waiting for {label}")
+    if "step_down_beds_in_use" in pool_means:
+        kpi("step_down_occupied_mean", pool_means["step_down_beds_in_use"], "beds", "step-down beds occupied")
+        kpi("step_down_waiting_mean", pool_means["step_down_beds_waiting"], "patients", "people waiting for a step-down bed")
+        stays = patients[patients.step_down_start.notna()]
+        step_delay = delays[delays.place == "step_down"]
+        kpi(
+            "step_down_delayed_bed_days",
+            _overlap_hours(step_delay.start, step_delay.end, 0.0, end) / HOURS_PER_DAY,
+            "bed days",
+            "step-down bed days of people waiting for their onward service",
+        )
+        kpi("step_down_admissions_per_day", ((stays.step_down_start >= 0) & (stays.step_down_start < end)).sum() / days, "patients/day", "step-down admissions")
+
+    table = pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")
+    return table

@@ -1,0 +1,192 @@
+"""The county's system of care, built from a scenario and one seed, and run.
+
+`System` wires the services together (front door, wards, discharge,
+community capacity) and runs each patient's journey as one SimPy process:
+
+    arrive -> ED / EAU -> decision to admit -> acute bed -> medically fit
+           -> wait for a discharge pathway -> home, step-down bed,
+              reablement, home care or care home
+
+It also keeps the register every part shares: where each patient is, how
+many have arrived and left, and the waits of people who are medically fit.
+At the end of a run it checks that every patient who arrived is accounted for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from flowsim.clock import Clock
+from flowsim.community import Community
+from flowsim.discharge import Discharge
+from flowsim.front_door import FrontDoor
+from flowsim.patient import Patient
+from flowsim.randomness import Stream, Streams
+from flowsim.results import Census, RunResult
+from flowsim.scenario import Scenario
+from flowsim.wards import Wards
+
+Process = Generator[simpy.Event, Any, Any]
+
+IN_SYSTEM = ("ed", "eau", "admission_avoidance", "acute", "step_down", "reablement", "home_care")
+EXITS = ("home", "care_home")
+
+
+class ConservationError(RuntimeError):
+    """Patients were lost or invented: a bug in the model, never a result."""
+
+
+class System:
+    """One replication of one scenario: the services, the register and the clock."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0) -> None:
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        self.clock = Clock(scenario.simulation_start, scenario.warmup_days + scenario.days)
+        self.streams = Streams(seed, replication)
+        self.patients: list[Patient] = []
+        self.arrived = 0
+        self.places: Counter[str] = Counter()
+        self.present: dict[str, set[Patient]] = {place: set() for place in IN_SYSTEM}
+        self.front_door = FrontDoor(self)
+        self.wards = Wards(self)
+        self.community = Community(self)
+        self.discharge = Discharge(self)
+        self.census = Census(self)
+        self._choices: dict[str, Stream] = {}
+
+    def run(self) -> RunResult:
+        """Simulate warm-up plus results period and return the results."""
+        self.front_door.start_arrivals()
+        self.census.start()
+        self._schedule_capacity_changes()
+        if self.scenario.warmup_hours > 0:
+            self.env.process(self._end_warmup())
+        self.env.run(until=self.scenario.horizon_hours)
+        self.check_conservation()
+        for patients in self.present.values():
+            for patient in patients:
+                if patient.waiting_for:
+                    patient.delays.append((patient.place, patient.waiting_for, patient.waiting_since, self.env.now))
+        return RunResult.from_system(self)
+
+    def journey(self, patient: Patient) -> Process:
+        """One episode, from the front door to wherever the patient ends up."""
+        holding = yield from self.front_door.attend(patient)
+        if holding is None:
+            return
+        yield from self.wards.admit(patient, holding)
+        yield from self.wards.treat(patient)
+        yield from self.discharge.leave_hospital(patient)
+
+    # The register -----------------------------------------------------------
+
+    def admit_patient(self, patient: Patient) -> None:
+        """A new episode enters the county's urgent care system."""
+        self.arrived += 1
+        self.patients.append(patient)
+        self.move(patient, "ed" if patient.route != "gp_referral" else "eau")
+
+    def move(self, patient: Patient, place: str) -> None:
+        """Record that `patient` is now in `place` (a service, or an exit)."""
+        if patient.place:
+            self.places[patient.place] -= 1
+            self.present[patient.place].discard(patient)
+        patient.place = place
+        self.places[place] += 1
+        if place in self.present:
+            self.present[place].add(patient)
+        if place in EXITS:
+            patient.left = self.env.now
+            patient.waiting_for = ""
+
+    def wait(self, patient: Patient, place: str, reason: str, event: simpy.Event) -> Process:
+        """Wait for `event` in `place`, recording the wait under `reason` if it takes any time."""
+        start = patient.waiting_since = self.env.now
+        patient.waiting_for = reason
+        value = yield event
+        patient.waiting_for = ""
+        if self.env.now > start:
+            patient.delays.append((place, reason, start, self.env.now))
+        return value
+
+    def delay(self, patient: Patient, place: str, reason: str, hours: float) -> Process:
+        """A wait of a known length, recorded like any other."""
+        if hours > 0:
+            yield from self.wait(patient, place, reason, self.env.timeout(hours))
+
+    def choice(self, name: str, shares: tuple[float, ...]) -> int:
+        """Index of the option chosen with probabilities `shares`, on the stream `name`."""
+        stream = self._choices.get(name)
+        if stream is None:
+            stream = self._choices[name] = self.streams.uniform(name)
+        u = stream.next()
+        cumulative = 0.0
+        for index, share in enumerate(shares):
+            cumulative += share
+            if u < cumulative:
+                return index
+        return max(i for i, share in enumerate(shares) if share > 0)
+
+    def chance(self, name: str, probability: float) -> bool:
+        """True with `probability`, drawn on the stream `name` (no draw if certain)."""
+        if probability <= 0.0:
+            return False
+        if probability >= 1.0:
+            return True
+        return self.choice(name, (probability, 1.0 - probability)) == 0
+
+    # Checks and schedules ---------------------------------------------------
+
+    def check_conservation(self) -> None:
+        """Arrived = still in the system + left, and each service holds whom the register says."""
+        counted = sum(self.places[p] for p in IN_SYSTEM) + sum(self.places[p] for p in EXITS)
+        problems = []
+        if counted != self.arrived or len(self.patients) != self.arrived:
+            problems.append(f"{self.arrived} arrived but {counted} are accounted for")
+        if any(n < 0 for n in self.places.values()):
+            problems.append(f"negative counts: {dict(self.places)}")
+        for place, held in self.occupants().items():
+            if not math.isclose(held, self.places[place]):
+                problems.append(f"{place}: the register says {self.places[place]}, the service holds {held:g}")
+        if problems:
+            raise ConservationError("; ".join(problems))
+
+    def occupants(self) -> dict[str, float]:
+        """Patients each bed-based service holds by its own count."""
+        return {
+            "acute": self.wards.occupied(),
+            "admission_avoidance": self.front_door.avoidance.in_use,
+            "step_down": self.community.step_down.in_use if self.community.step_down else 0.0,
+        }
+
+    def _schedule_capacity_changes(self) -> None:
+        for change in self.scenario.capacity_changes:
+            at = self.clock.hours_at(change.date)
+            if 0 <= at < self.scenario.horizon_hours:
+                self.env.process(self._change_capacity(at, change.capacity, change.value))
+
+    def _change_capacity(self, at: float, capacity: str, value: float) -> Process:
+        yield self.env.timeout(at - self.env.now)
+        for part in (self.front_door, self.wards, self.community, self.discharge):
+            if part.set_capacity(capacity, value):
+                return
+
+    def _end_warmup(self) -> Process:
+        yield self.env.timeout(self.scenario.warmup_hours)
+        for pool in self.pools():
+            pool.reset_statistics()
+
+    def pools(self) -> list[Any]:
+        """Every capacity pool in the system, for statistics."""
+        return [*self.front_door.pools(), *self.wards.pools(), *self.community.pools()]
+
+
+def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> RunResult:
+    """Run one replication of `scenario` and return its tables and KPIs."""
+    return System(scenario, seed, replication).run()

@@ -1,0 +1,123 @@
+"""The wards: acute beds, length of stay and escalation.
+
+An admitted patient needs an acute bed: on the short-stay ward if they are
+expected to stay one to three days, otherwise a general bed. When none is
+free they wait where they are, on a trolley in the ED or in the EAU, keeping
+that place; a wait of more than 12 hours from the decision to admit is a
+'12-hour trolley wait'.
+
+Once in a bed the patient stays for their clinical length of stay, after
+which they are medically fit (discharge ready) and the discharge module takes
+over. A patient is *stranded* once their stay reaches 7 days and
+*super-stranded* at 21 days.
+
+Every day the hospital declares an Operational Pressure Escalation Level
+(OPEL 1-4) from bed pressure: occupied beds plus patients waiting for one,
+over the base beds. At the chosen level escalation beds open; when pressure
+falls they close as their patients leave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from flowsim.capacity import Pool
+from flowsim.patient import Patient
+from flowsim.scenario import HOURS_PER_DAY
+
+if TYPE_CHECKING:
+    from flowsim.system import System
+
+Process = Generator[simpy.Event, Any, Any]
+
+
+class Wards:
+    """The short-stay ward and the general beds, with escalation."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        wards = system.scenario.wards
+        self.short_stay = Pool(system.env, "short_stay_beds", wards.short_stay_beds)
+        self.general = Pool(system.env, "general_beds", wards.general_beds)
+        self.base_general_beds = float(wards.general_beds)
+        self.escalation_beds = float(wards.escalation.beds)
+        self.opel = 1
+        self._los = {}
+        for name, group in system.scenario.groups.items():
+            self._los[name, "general"] = group.general_los_days.stream(
+                system.streams, f"los_days.general.{name}", HOURS_PER_DAY
+            )
+            if group.short_stay_los_days is not None:
+                self._los[name, "short_stay"] = group.short_stay_los_days.stream(
+                    system.streams, f"los_days.short_stay.{name}", HOURS_PER_DAY
+                )
+
+    def pools(self) -> list[Pool]:
+        return [self.short_stay, self.general]
+
+    def set_capacity(self, capacity: str, value: float) -> bool:
+        if capacity == "short_stay_beds":
+            self.short_stay.set_capacity(value)
+        elif capacity == "general_beds":
+            self.base_general_beds = value
+            self._open_beds()
+        elif capacity == "escalation_beds":
+            self.escalation_beds = value
+            self._open_beds()
+        else:
+            return False
+        return True
+
+    def occupied(self) -> float:
+        return self.short_stay.in_use + self.general.in_use
+
+    def base_beds(self) -> float:
+        return self.short_stay.planned_capacity + self.base_general_beds
+
+    def waiting_for_bed(self) -> int:
+        return len(self.short_stay.waiting) + len(self.general.waiting)
+
+    def admit(self, patient: Patient, holding: Pool) -> Process:
+        """Wait (keeping the ED cubicle or EAU place) for a bed, then take it."""
+        system = self.system
+        group = system.scenario.groups[patient.group]
+        ward = "short_stay" if system.chance(f"short_stay.{patient.group}", group.short_stay_share) else "general"
+        pool = self.short_stay if ward == "short_stay" else self.general
+        yield pool.request()
+        system.front_door.leave_front_door(patient, holding)
+        patient.ward = ward
+        patient.bed_start = system.env.now
+        system.move(patient, "acute")
+
+    def treat(self, patient: Patient) -> Process:
+        """The clinical length of stay, after which the patient is medically fit."""
+        yield self.system.env.timeout(self._los[patient.group, patient.ward].next())
+        patient.medically_fit = self.system.env.now
+
+    def discharge(self, patient: Patient) -> None:
+        """The patient leaves their acute bed."""
+        patient.acute_discharge = self.system.env.now
+        (self.short_stay if patient.ward == "short_stay" else self.general).release()
+
+    def pressure(self) -> float:
+        """Occupied beds plus those waiting for one, over the base beds."""
+        return (self.occupied() + self.waiting_for_bed()) / max(self.base_beds(), 1.0)
+
+    def declare_opel(self) -> int:
+        """Set today's OPEL level from bed pressure and open or close escalation beds."""
+        pressure = self.pressure()
+        self.opel = 1 + sum(pressure >= t for t in self.system.scenario.wards.opel_thresholds)
+        self._open_beds()
+        return self.opel
+
+    def _open_beds(self) -> None:
+        escalated = self.opel >= self.system.scenario.wards.escalation.open_at_opel
+        self.general.set_capacity(self.base_general_beds + (self.escalation_beds if escalated else 0.0))
+
+    def stranded(self, days: float) -> int:
+        """Patients in an acute bed whose stay so far is at least `days`."""
+        since = self.system.env.now - days * HOURS_PER_DAY
+        return sum(1 for p in self.system.present["acute"] if p.bed_start <= since)

@@ -1,0 +1,46 @@
+"""Bad scenario files get one clear message naming file, field and what is allowed."""
+
+from pathlib import Path
+
+import pytest
+
+from flowsim.cli import main
+
+MMC = Path(__file__).parents[1] / "scenarios" / "validation" / "mmc.yaml"
+
+
+def _variant(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "variant.yaml"
+    path.write_text(f"extends: {MMC}\n{body}")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("wards: {general_bedz: 3}\n", "wards.general_bedz: unknown field"),
+        ("wards: {general_beds: many}\n", "wards.general_beds"),
+        ("wards: {general_beds: -4}\n", "greater than 0"),
+        ("groups: {all: {ed_outcome: {home: 0.5, eau: 0, ward: 0.6}}}\n", "must sum to 1"),
+    ],
+)
+def test_bad_field_exits_2_naming_file_and_field(tmp_path: Path, capsys, body: str, expected: str) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(_variant(tmp_path, body)), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "variant.yaml" in err
+    assert not out.exists()
+
+
+def test_missing_extends_file(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "v.yaml"
+    path.write_text("extends: nowhere.yaml\n")
+    assert main(["run", str(path)]) == 2
+    assert "nowhere.yaml does not exist" in capsys.readouterr().err
+
+
+def test_same_seed_same_files(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        assert main(["run", str(MMC), "--days", "60", "--seed", "3", "--out", str(tmp_path / folder)]) == 0
+    for name in ("kpis.csv", "census.csv", "patients.csv", "delays.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -1,0 +1,59 @@
+"""Pathway logic with fixed durations: each patient's journey is exactly this."""
+
+import flowsim
+from flowsim.patient import Patient
+
+
+def _system() -> flowsim.System:
+    fixed = lambda v: {"type": "fixed", "value": v}  # noqa: E731
+    scenario = flowsim.scenario_from_dict(
+        {
+            "name": "journeys",
+            "start_date": "2017-01-02",
+            "days": 30,
+            "groups": {
+                "older": {
+                    "ed_treatment_hours": fixed(2),
+                    "ed_outcome": {"home": 0, "eau": 0, "ward": 1},
+                    "eau_assessment_hours": fixed(0),
+                    "eau_admit_share": 1,
+                    "general_los_days": fixed(3),
+                    "pathway": {"p0": 0, "p2": 1},
+                }
+            },
+            "arrivals": {"ed_walk_in": {"daily": 0, "groups": {"older": 1}}},
+            "ed": {"cubicles": 5},
+            "eau": {"places": 1},
+            "wards": {"general_beds": 5},
+            "step_down": {"beds": 1, "los_days": fixed(10)},
+        }
+    )
+    return flowsim.System(scenario)
+
+
+def _journey(p: Patient) -> list[tuple[str, float]]:
+    steps = ("arrival", "ed_start", "decision_to_admit", "bed_start", "medically_fit", "acute_discharge",
+             "step_down_start", "step_down_end", "left")
+    return [(s, getattr(p, s)) for s in steps]
+
+
+def test_second_patient_waits_in_an_acute_bed_for_the_one_step_down_bed() -> None:
+    system = _system()
+
+    def arrive(at: float, patient_id: int):
+        yield system.env.timeout(at)
+        system.front_door.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
+
+    system.env.process(arrive(0, 1))
+    system.env.process(arrive(1, 2))
+    result = system.run()
+    first, second = system.patients
+    assert _journey(first) == [("arrival", 0), ("ed_start", 0), ("decision_to_admit", 2), ("bed_start", 2),
+                               ("medically_fit", 74), ("acute_discharge", 74), ("step_down_start", 74),
+                               ("step_down_end", 314), ("left", 314)]
+    assert _journey(second) == [("arrival", 1), ("ed_start", 1), ("decision_to_admit", 3), ("bed_start", 3),
+                                ("medically_fit", 75), ("acute_discharge", 314), ("step_down_start", 314),
+                                ("step_down_end", 554), ("left", 554)]
+    assert second.delays == [("acute", "awaiting step-down bed", 75, 314)]
+    assert first.destination == second.destination == "home from step-down"
+    assert result.kpi("delayed_bed_days") == (314 - 75) / 24

@@ -1,13 +1,9 @@
 """Delays behind a capacity-limited pathway must match queueing theory."""
 
-from pathlib import Path
-
 import numpy as np
 
 import flowsim
-from tests.test_queueing_theory import _interval, erlang_c
-
-TWO_STAGE = Path(__file__).parents[1] / "scenarios" / "validation" / "two_stage.yaml"
+from tests.queueing import TWO_STAGE, erlang_c, interval
 
 
 def test_delayed_patients_are_the_mmc_queue_of_the_pathway() -> None:
@@ -19,6 +15,6 @@ def test_delayed_patients_are_the_mmc_queue_of_the_pathway() -> None:
     for replication in range(8):
         result = flowsim.simulate(scenario, seed=11, replication=replication)
         delayed.append(result.kpi("delayed_bed_days_per_day"))
-    low, high = _interval(delayed)
+    low, high = interval(delayed)
     assert low <= expected_queue <= high, f"Lq {expected_queue:.3f} outside [{low:.3f}, {high:.3f}]"
     assert np.mean(delayed) > 0

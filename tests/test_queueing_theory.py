@@ -1,27 +1,9 @@
 """The model reduced to one bed pool must behave as an M/M/c queue."""
 
-import math
-from pathlib import Path
-
 import numpy as np
-from scipy import stats
 
 import flowsim
-
-MMC = Path(__file__).parents[1] / "scenarios" / "validation" / "mmc.yaml"
-
-
-def erlang_c(servers: int, load: float) -> float:
-    """Probability that an arrival waits in an M/M/c queue with offered load `load`."""
-    terms = [math.exp(k * math.log(load) - math.lgamma(k + 1)) for k in range(servers)]
-    last = math.exp(servers * math.log(load) - math.lgamma(servers + 1)) * servers / (servers - load)
-    return last / (sum(terms) + last)
-
-
-def _interval(values: list[float]) -> tuple[float, float]:
-    mean = float(np.mean(values))
-    half = stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / math.sqrt(len(values))
-    return mean - half, mean + half
+from tests.queueing import MMC, erlang_c, interval
 
 
 def test_mmc_occupancy_waiting_probability_and_wait() -> None:
@@ -46,7 +28,7 @@ def test_mmc_occupancy_waiting_probability_and_wait() -> None:
         ("P(wait)", waited, p_wait),
         ("mean wait", waits, mean_wait),
     ):
-        low, high = _interval(values)
+        low, high = interval(values)
         assert low <= expected <= high, f"{name}: {expected:.4f} outside 95% CI [{low:.4f}, {high:.4f}]"
     # Little's law on the per-patient table: L = lambda W, against the time-weighted L.
     assert abs(np.mean(little) - np.mean(occupied)) / np.mean(occupied) < 0.01

@@ -1,14 +1,10 @@
 """Streams are keyed by name, so adding a source of randomness leaves the others alone."""
 
-from pathlib import Path
-
 import pandas as pd
 
 import flowsim
 from flowsim.randomness import Streams
-
-MMC = Path(__file__).parents[1] / "scenarios" / "validation" / "mmc.yaml"
-
+from tests.queueing import MMC
 
 def test_a_stream_depends_on_its_name_not_on_what_else_exists() -> None:
     alone = Streams(5, 2).uniform("los")

@@ -5,9 +5,7 @@ from pathlib import Path
 import pytest
 
 from flowsim.cli import main
-
-MMC = Path(__file__).parents[1] / "scenarios" / "validation" / "mmc.yaml"
-
+from tests.queueing import MMC
 
 def _variant(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "variant.yaml"

@@ -354,9 +354,18 @@ class CareHome(Model):
 class CapacityChange(Model):
     """A change of one capacity from a date on, e.g. winter funding from 1 December."""
 
-    date: dt.date
-    capacity: Literal[CAPACITIES]  # type: ignore[valid-type]
-    value: NonNegativeFloat
+    date: dt.date = Field(description="first day of the new capacity (00:00); changes after the run's end have no effect")
+    capacity: Literal[CAPACITIES] = Field(description="which capacity changes")  # type: ignore[valid-type]
+    value: NonNegativeFloat = Field(description="the new capacity, in that capacity's own unit")
+
+
+class Population(Model):
+    """Who the system serves, so counts can be reported per 100,000 as published."""
+
+    adults: PositiveInt | None = Field(default=None, description="residents aged 18+ (for delayed days per 100,000 adults)")
+    aged_65_plus: PositiveInt | None = Field(
+        default=None, description="residents aged 65+ (for care home admissions per 100,000 aged 65+)"
+    )
 
 
 class Scenario(Model):
@@ -370,6 +379,7 @@ class Scenario(Model):
     census_hour: Annotated[int, Field(ge=0, le=23)] = Field(default=0, description="hour of the daily census (0: midnight)")
     demand_multiplier: PositiveFloat = Field(default=1.0, description="multiplies every arrival stream")
     readmission_days: PositiveFloat = Field(default=30.0, description="window in which readmissions return (days)")
+    population: Population = Population()
     groups: dict[str, Group] = Field(min_length=1)
     arrivals: Arrivals
     ed: ED
@@ -407,7 +417,27 @@ class Scenario(Model):
                 raise ValueError(f"groups.{name}.short_stay_share > 0 needs wards.short_stay_beds > 0")
         if self.step_down is not None and self.step_down.onward.home_with_support > 0 and self.reablement is None:
             raise ValueError("step_down.onward.home_with_support > 0 needs reablement and home_care")
+        self._check_capacity_changes()
         return self
+
+    def _check_capacity_changes(self) -> None:
+        """Each change must name a service the scenario has, on a date inside the run."""
+        needs = {
+            "hart_hours_per_month": ("reablement", self.reablement),
+            "home_care_hours_per_month": ("home_care", self.home_care),
+            "step_down_beds": ("step_down", self.step_down),
+            "care_home_vacancies_per_week": ("care_home.vacancies_per_week", self.care_home.vacancies_per_week),
+            "discharges_per_weekday": ("discharge.discharges_per_weekday", self.discharge.discharges_per_weekday),
+        }
+        for index, change in enumerate(self.capacity_changes):
+            where = f"capacity_changes.{index}"
+            if change.capacity in needs and needs[change.capacity][1] is None:
+                raise ValueError(f"{where}.capacity {change.capacity} needs {needs[change.capacity][0]} to be defined")
+            if change.date < self.simulation_start:
+                raise ValueError(
+                    f"{where}.date {change.date} is before the simulation starts ({self.simulation_start}, "
+                    "start_date less warm-up); set the capacity itself instead"
+                )
 
     @property
     def warmup_hours(self) -> float:

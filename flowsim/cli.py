@@ -1,6 +1,9 @@
-"""The `flowsim` command: run scenarios from the shell.
+"""The `flowsim` command: run, compare and sweep scenarios from the shell.
 
-    flowsim run scenarios/oxfordshire_2017.yaml --seed 1 --days 365 --out outputs/baseline
+    flowsim run scenarios/oxfordshire_2017.yaml --replications 20
+    flowsim compare BASE.yaml OPTION.yaml [OPTION2.yaml ...]
+    flowsim sweep BASE.yaml GRID.yaml
+    flowsim warmup SCENARIO.yaml
 
 A scenario that cannot be run is reported with its file, field and what is
 allowed, exit status 2, before anything is simulated or written.
@@ -9,37 +12,230 @@ allowed, exit status 2, before anything is simulated or written.
 from __future__ import annotations
 
 import argparse
+import itertools
+import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import yaml
+from pydantic import Field, ValidationError
 
+from flowsim.experiment import (
+    Experiment,
+    ReplicationStore,
+    Runner,
+    analyse_warmup,
+    default_scheduler,
+    run_experiment,
+    run_until_precise,
+)
+from flowsim.plots import comparison_figure, heatmap_figure, warmup_figure
 from flowsim.reference import write_reference
-from flowsim.scenario import ScenarioError, load_scenario
+from flowsim.results import HEADLINE_KPIS, write_atomically
+from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
 from flowsim.system import simulate
 
 EXIT_BAD_INPUT = 2
 
 
-def _run(args: argparse.Namespace) -> int:
-    overrides = {"days": args.days} if args.days else None
-    scenario = load_scenario(args.scenario, overrides)
-    out = Path(args.out) if args.out else Path("outputs") / f"{scenario.name}-seed{args.seed}"
-    result = simulate(scenario, seed=args.seed)
-    print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
-    written = result.write(out)
-    print(f"\nWrote {', '.join(p.name for p in written)} to {out}")
-    return 0
+# Loading -------------------------------------------------------------------------
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    chosen = {"days": args.days, "warmup_days": getattr(args, "warmup_days", None)}
+    return {key: value for key, value in chosen.items() if value is not None}
+
+
+def _load_labelled(paths: list[str], overrides: dict[str, Any]) -> dict[str, Scenario]:
+    """Scenarios keyed by name (by file name where names repeat, numbered where both do); all validated first."""
+    scenarios = [load_scenario(path, overrides) for path in paths]
+    names = [s.name for s in scenarios]
+    labels = [s.name if names.count(s.name) == 1 else Path(p).stem for s, p in zip(scenarios, paths)]
+    labels = [f"{label} ({i + 1})" if labels.count(label) > 1 else label for i, label in enumerate(labels)]
+    return dict(zip(labels, scenarios))
+
+
+def _runner(args: argparse.Namespace) -> Runner:
+    return Runner(workers=args.workers, scheduler=args.scheduler or default_scheduler(), progress=not args.quiet)
+
+
+def _folder(args: argparse.Namespace, default: str) -> Path:
+    return Path(args.out) if args.out else Path("outputs") / default
+
+
+# Printing ------------------------------------------------------------------------
+
+def _value(value: float, unit: str) -> str:
+    if pd.isna(value):
+        return "—"
+    return f"{value:.1%}" if unit == "share" else f"{value:,.2f}"
 
 
 def format_kpis(kpis: pd.DataFrame, title: str) -> str:
-    """A KPI table as text: name, value, unit, meaning."""
+    """A single run's KPI table as text: name, value, unit, meaning."""
     lines = [title, "-" * len(title)]
     for name, row in kpis.iterrows():
-        value = row["value"]
-        shown = "—" if pd.isna(value) else f"{value:,.1%}" if row["unit"] == "share" else f"{value:,.2f}"
-        lines.append(f"{name:<44} {shown:>12}  {row['unit']:<13} {row['description']}")
+        lines.append(f"{name:<44} {_value(row['value'], row['unit']):>12}  {row['unit']:<13} {row['description']}")
     return "\n".join(lines)
+
+
+def format_summary(summary: pd.DataFrame, title: str) -> str:
+    """KPI means with 95% intervals and relative half-widths."""
+    lines = [title, "-" * len(title), f"{'kpi':<44} {'mean':>12} {'95% interval':>27} {'±%':>7}  unit"]
+    for name, row in summary.iterrows():
+        interval = f"{_value(row['lower'], row['unit'])} to {_value(row['upper'], row['unit'])}"
+        relative = "—" if not math.isfinite(row["relative_half_width"]) else f"{row['relative_half_width']:.1%}"
+        lines.append(f"{name:<44} {_value(row['mean'], row['unit']):>12} {interval:>27} {relative:>7}  {row['unit']}")
+    return "\n".join(lines)
+
+
+def format_comparison(comparison: pd.DataFrame, base: str) -> str:
+    """Each option against the base; '≈' marks differences the data cannot tell from zero."""
+    blocks = []
+    for option, rows in comparison.groupby("option", sort=False):
+        title = f"{option} against {base} (paired by replication; ≈: interval includes zero)"
+        lines = [title, "-" * len(title), f"{'kpi':<44} {'base':>12} {'option':>12} {'difference (95% interval)':>38}"]
+        for _, row in rows.iterrows():
+            unit = row["unit"]
+            mark = " " if row["distinguishable"] else "≈"
+            interval = f"{_value(row['lower'], unit)} to {_value(row['upper'], unit)}"
+            lines.append(
+                f"{row['kpi']:<44} {_value(row['base_mean'], unit):>12} {_value(row['option_mean'], unit):>12} "
+                f"{mark} {_value(row['difference'], unit):>10} ({interval})"
+            )
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, lambda tmp: table.to_csv(tmp, index=index))
+    return path
+
+
+def _report(experiment: Experiment, out: Path) -> None:
+    print(f"\n{experiment.ran} replications run, {experiment.reused} reused from {out / 'replications'}")
+
+
+# Commands ------------------------------------------------------------------------
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, _overrides(args))
+    out = _folder(args, f"{scenario.name}-seed{args.seed}")
+    if args.replications == 1 and args.precision is None:
+        result = simulate(scenario, seed=args.seed)
+        print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
+        written = result.write(out)
+        print(f"\nWrote {', '.join(p.name for p in written)} to {out}")
+        return 0
+    store = ReplicationStore(out / "replications")
+    if args.precision is None:
+        experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, _runner(args))
+        note = ""
+    else:
+        kpis = args.kpis.split(",")
+        start = max(args.replications, 5)
+        try:
+            experiment, needed = run_until_precise(
+                scenario, kpis, args.precision, args.seed, start, args.max_replications, store, _runner(args)
+            )
+        except ValueError as error:
+            raise ScenarioError(f"--kpis: {error}") from None
+        note = (
+            f"\n{needed} replications give a 95% relative half-width within {args.precision:.1%} for {', '.join(kpis)}"
+            if needed
+            else f"\nnot within {args.precision:.1%} after {args.max_replications} replications; raise --max-replications"
+        )
+    summary = experiment.summary(scenario.name)
+    n = len(experiment.values[scenario.name])
+    print(format_summary(summary, f"{scenario.name}: {n} replications, seed {args.seed}, {scenario.days} days"))
+    print(note)
+    _write_csv(summary, out / "summary.csv")
+    _report(experiment, out)
+    print(f"Wrote summary.csv to {out}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    scenarios = _load_labelled([args.base, *args.options], _overrides(args))
+    base = next(iter(scenarios))
+    out = _folder(args, f"compare-{base}")
+    experiment = run_experiment(scenarios, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
+    comparison = experiment.comparison(base)
+    shown = comparison if args.all_kpis else comparison[comparison["kpi"].isin(HEADLINE_KPIS)]
+    print(format_comparison(shown, base))
+    summaries = pd.concat({label: experiment.summary(label) for label in scenarios}, names=["scenario"])
+    _write_csv(comparison, out / "comparison.csv", index=False)
+    _write_csv(summaries, out / "summaries.csv")
+    comparison_figure(comparison, [k for k in HEADLINE_KPIS if k in set(comparison["kpi"])], out / "comparison.png")
+    _report(experiment, out)
+    print(f"Wrote comparison.csv, summaries.csv and comparison.png to {out}")
+    return 0
+
+
+class Grid(Model):
+    """A sweep: dotted scenario fields and the values each takes; every combination is run."""
+
+    parameters: dict[str, list[Any]] = Field(min_length=1, max_length=2)
+    heatmap: str = Field(default="delayed_bed_days_per_day", description="the KPI drawn as a heat-map")
+
+
+def _load_grid(path: str) -> Grid:
+    try:
+        return Grid.model_validate(yaml.safe_load(Path(path).read_text()) or {})
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file") from None
+    except ValidationError as error:
+        problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        raise ScenarioError("\n".join(problems)) from None
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    grid = _load_grid(args.grid)
+    names = list(grid.parameters)
+    points = list(itertools.product(*grid.parameters.values()))
+    scenarios = {}
+    for point in points:
+        overrides = {**_overrides(args), **dict(zip(names, point))}
+        label = ", ".join(f"{n}={v}" for n, v in zip(names, point))
+        scenarios[label] = load_scenario(args.base, overrides, overrides_from=f"{args.grid} (grid point {label})")
+    out = _folder(args, f"sweep-{Path(args.grid).stem}")
+    experiment = run_experiment(scenarios, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
+    rows = []
+    for point, label in zip(points, scenarios):
+        summary = experiment.summary(label).reset_index()
+        rows.append(summary.assign(**dict(zip(names, point))))
+    table = pd.concat(rows, ignore_index=True)[[*names, "kpi", "unit", "mean", "lower", "upper", "half_width", "n"]]
+    _write_csv(table, out / "sweep.csv", index=False)
+    chosen = table[table["kpi"] == grid.heatmap]
+    if chosen.empty:
+        raise ScenarioError(f"{args.grid}: heatmap: no KPI called {grid.heatmap}")
+    square = chosen.pivot_table(index=names[0], columns=names[1], values="mean") if len(names) == 2 else (
+        chosen.set_index(names[0])[["mean"]].rename(columns={"mean": grid.heatmap})
+    )
+    heatmap_figure(square, grid.heatmap, out / "sweep.png")
+    print(f"{grid.heatmap} (mean of {args.replications} replications)\n{square.to_string()}")
+    _report(experiment, out)
+    print(f"Wrote sweep.csv and sweep.png to {out}")
+    return 0
+
+
+def _warmup(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    out = _folder(args, f"{scenario.name}-warmup")
+    analysis = analyse_warmup(scenario, args.replications, args.days, args.seed, runner=_runner(args))
+    table = pd.concat({m: t.mean(axis=1) for m, t in analysis.series.items()}, axis=1)
+    _write_csv(table, out / "warmup.csv")
+    warmup_figure(analysis.series, analysis.averages, analysis.recommended_days, out / "warmup.png")
+    print(f"MSER-5 truncation point of each daily measure ({args.replications} replications from empty):")
+    for measure, days in analysis.truncation.items():
+        print(f"  {measure:<24} {days:>5} days")
+    print(
+        f"Recommended warm-up: {analysis.recommended_days} days (the longest, in whole weeks); "
+        f"the scenario has {scenario.warmup_days}.\nWrote warmup.csv and warmup.png (Welch's plot) to {out}"
+    )
+    return 0
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -48,16 +244,48 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# Parser --------------------------------------------------------------------------
+
+def _common(command: argparse.ArgumentParser, replications: int) -> None:
+    command.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    command.add_argument("--days", type=int, help="days of results (overrides the scenario's `days`)")
+    command.add_argument("--warmup-days", type=int, help="days of warm-up (overrides the scenario's `warmup_days`)")
+    command.add_argument("--replications", type=int, default=replications, help=f"replications (default {replications})")
+    command.add_argument("--out", help="output folder (default under outputs/)")
+    command.add_argument("--workers", type=int, help="local processes (default: every core)")
+    command.add_argument("--scheduler", help="Dask scheduler address (default: $FLOWSIM_SCHEDULER, else local)")
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowsim", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="simulate one scenario and write its tables")
+    run = commands.add_parser("run", help="simulate a scenario: one run's tables, or replications with intervals")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    run.add_argument("--days", type=int, help="days of results (overrides the scenario's `days`)")
-    run.add_argument("--out", help="output folder (default outputs/NAME-seedS)")
+    _common(run, replications=1)
+    run.add_argument("--precision", type=float, help="add replications until the relative half-width is within this")
+    run.add_argument("--kpis", default="delayed_bed_days_per_day,occupancy_mean", help="KPIs --precision applies to")
+    run.add_argument("--max-replications", type=int, default=200, help="stop --precision here (default 200)")
     run.set_defaults(handler=_run)
+
+    compare = commands.add_parser("compare", help="options against a base with common random numbers")
+    compare.add_argument("base", help="base scenario YAML file")
+    compare.add_argument("options", nargs="+", help="option scenario YAML files")
+    _common(compare, replications=20)
+    compare.add_argument("--all-kpis", action="store_true", help="print every KPI, not only the headline ones")
+    compare.set_defaults(handler=_compare)
+
+    sweep = commands.add_parser("sweep", help="a grid of overrides of one scenario")
+    sweep.add_argument("base", help="scenario YAML file")
+    sweep.add_argument("grid", help="grid YAML file: parameters (dotted field: [values]) and heatmap (KPI)")
+    _common(sweep, replications=10)
+    sweep.set_defaults(handler=_sweep)
+
+    warmup = commands.add_parser("warmup", help="analyse the warm-up period (Welch's plot, MSER-5)")
+    warmup.add_argument("scenario", help="scenario YAML file")
+    _common(warmup, replications=5)
+    warmup.set_defaults(handler=_warmup, days=365)
 
     schema = commands.add_parser("schema", help="write the scenario file reference (Markdown)")
     schema.add_argument("--out", default="docs/scenarios.md")
@@ -70,8 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ScenarioError as error:
-        print(f"flowsim: invalid scenario\n{error}", file=sys.stderr)
+        print(f"flowsim: invalid input\n{error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\nflowsim: interrupted; finished replications are kept and a rerun reuses them", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -53,6 +53,21 @@ TIME_COLUMNS = tuple(
 )
 
 
+HEADLINE_KPIS = (
+    "occupancy_mean",
+    "days_over_92",
+    "delayed_bed_days_per_day",
+    "delayed_patients_mean",
+    "stranded_mean",
+    "super_stranded_mean",
+    "four_hour_performance",
+    "trolley_waits_over_12h",
+    "wait_awaiting_reablement_mean_days",
+    "wait_awaiting_home_care_package_mean_days",
+)
+"""The figures an A&E Delivery Board asks for first; plots and printed comparisons lead with them."""
+
+
 def reason_column(reason: str) -> str:
     """The census column of a delay reason: 'awaiting care home' -> 'delayed_awaiting_care_home'."""
     return "delayed_" + reason.replace(" ", "_").replace("-", "_")

@@ -537,16 +537,23 @@ def _describe(error: dict[str, Any], who: dict[tuple[Any, ...], Path], default: 
     return f"{file}: {field}: {message}"
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: dict[str, Any] | None = None, overrides_from: str = "command line"
+) -> Scenario:
     """Read, merge and validate a scenario file; raise ScenarioError naming what is wrong.
 
     `overrides` is deep-merged last, as if it were one more `extends` layer
-    (for command-line options and sweeps).
+    (for command-line options and sweeps); a dotted key such as
+    "reablement.hours_per_month" sets one nested field. Errors in them are
+    attributed to `overrides_from`.
     """
     path = Path(path)
     raw, who = _read_chain(path)
-    if overrides:
-        raw = _deep_merge(raw, overrides)
+    for key, value in (overrides or {}).items():
+        for part in reversed(key.split(".")):
+            value = {part: value}
+        raw = _deep_merge(raw, value)
+        who.update(_provenance(value, Path(overrides_from)))
     try:
         return Scenario.model_validate(raw)
     except ValidationError as error:

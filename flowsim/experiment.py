@@ -1,0 +1,299 @@
+"""Experiments: many replications of one or more scenarios, in parallel, resumable.
+
+A replication is fully determined by (scenario, seed, replication number), so
+it can run anywhere: in this process, in a local process pool or on a Dask
+cluster, and give the same numbers. Each finished replication's KPI table is
+stored under `<out>/replications/<name>-<content hash>/seed<S>/`, written
+atomically, so an interrupted experiment keeps what it finished and a rerun
+only runs what is missing. The content hash covers every scenario value; a
+change of flowsim's own code is not in the key, so clear the folder after
+upgrading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flowsim.results import write_atomically
+from flowsim.scenario import Scenario
+from flowsim.statistics import moving_average, mser5, paired_differences, precise_from, summarise
+from flowsim.system import simulate
+
+SCHEDULER_VARIABLE = "FLOWSIM_SCHEDULER"
+
+
+@dataclass(frozen=True)
+class Replication:
+    """One unit of work: a scenario, a seed and a replication number."""
+
+    label: str
+    scenario: Scenario
+    seed: int
+    replication: int
+
+
+def replication_kpis(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
+    """The KPI table (value, unit, description) of one replication; runs in a worker."""
+    return simulate(scenario, seed, replication).kpis
+
+
+def replication_census(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
+    """The daily census of one replication (for warm-up analysis); runs in a worker."""
+    return simulate(scenario, seed, replication).census
+
+
+class ReplicationStore:
+    """Finished replications' KPI tables on disk, keyed by content hash, seed and replication."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, work: Replication) -> Path:
+        key = f"{work.scenario.name}-{work.scenario.content_hash()}"
+        return self.folder / key / f"seed{work.seed}" / f"replication{work.replication:05d}.csv"
+
+    def load(self, work: Replication) -> pd.DataFrame | None:
+        path = self.path(work)
+        if not path.exists():
+            return None
+        return pd.read_csv(path, index_col="kpi")
+
+    def save(self, work: Replication, kpis: pd.DataFrame) -> None:
+        path = self.path(work)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, lambda tmp: kpis.to_csv(tmp))
+
+
+def default_scheduler() -> str | None:
+    """The Dask scheduler address from FLOWSIM_SCHEDULER, if set."""
+    return os.environ.get(SCHEDULER_VARIABLE) or None
+
+
+@dataclass
+class Runner:
+    """Where replications run: serially, in a local process pool, or on a Dask cluster.
+
+    `workers` is the local pool size (default: every core; 1 runs in this
+    process). `scheduler` is a Dask scheduler address such as
+    tcp://10.0.0.5:8786, or a `distributed.Client` already connected.
+    """
+
+    workers: int | None = None
+    scheduler: Any = None
+    progress: bool = True
+
+    def map(
+        self, function: Callable[[Scenario, int, int], pd.DataFrame], work: Sequence[Replication]
+    ) -> Iterator[tuple[Replication, pd.DataFrame]]:
+        """Yield (work, result) as each finishes, in completion order."""
+        if not work:
+            return
+        with self._progress(len(work)) as tick:
+            for done in self._completed(function, work):
+                tick()
+                yield done
+
+    def _completed(
+        self, function: Callable[[Scenario, int, int], pd.DataFrame], work: Sequence[Replication]
+    ) -> Iterator[tuple[Replication, pd.DataFrame]]:
+        if self.scheduler is not None:
+            yield from self._on_dask(function, work)
+            return
+        workers = min(self.workers or os.cpu_count() or 1, len(work))
+        if workers == 1:
+            for item in work:
+                yield item, function(item.scenario, item.seed, item.replication)
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(function, w.scenario, w.seed, w.replication): w for w in work}
+            try:
+                for future in as_completed(futures):
+                    yield futures[future], future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _on_dask(
+        self, function: Callable[[Scenario, int, int], pd.DataFrame], work: Sequence[Replication]
+    ) -> Iterator[tuple[Replication, pd.DataFrame]]:
+        from distributed import Client, as_completed as dask_completed
+
+        client = self.scheduler if isinstance(self.scheduler, Client) else Client(self.scheduler)
+        try:
+            futures = client.map(
+                function,
+                [w.scenario for w in work],
+                [w.seed for w in work],
+                [w.replication for w in work],
+                key=[f"{function.__name__}-{w.scenario.content_hash()}-{w.seed}-{w.replication}" for w in work],
+            )
+            owner = {future.key: w for future, w in zip(futures, work)}
+            for future in dask_completed(futures):
+                yield owner[future.key], future.result()
+        finally:
+            if client is not self.scheduler:
+                client.close()
+
+    @contextmanager
+    def _progress(self, total: int) -> Iterator[Callable[[], None]]:
+        if not self.progress:
+            yield lambda: None
+            return
+        from tqdm import tqdm
+
+        with tqdm(total=total, unit="replication", leave=False) as bar:
+            yield lambda: bar.update()
+
+
+@dataclass
+class Experiment:
+    """Replications of labelled scenarios with the same seed: values, summaries, comparisons."""
+
+    scenarios: dict[str, Scenario]
+    seed: int
+    values: dict[str, pd.DataFrame] = field(default_factory=dict)
+    kpi_info: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ran: int = 0
+    reused: int = 0
+
+    def summary(self, label: str) -> pd.DataFrame:
+        """Mean, 95% interval and relative half-width of every KPI of one scenario."""
+        return self.kpi_info.join(summarise(self.values[label]), how="right")
+
+    def comparison(self, base: str) -> pd.DataFrame:
+        """Every other scenario against `base`: paired differences with 95% intervals, tidy."""
+        tables = [
+            paired_differences(self.values[base], self.values[label]).assign(option=label).reset_index()
+            for label in self.values
+            if label != base
+        ]
+        table = pd.concat(tables, ignore_index=True)
+        return table.merge(self.kpi_info[["unit"]], left_on="kpi", right_index=True, how="left")
+
+
+def run_experiment(
+    scenarios: dict[str, Scenario],
+    replications: int,
+    seed: int = 0,
+    store: ReplicationStore | None = None,
+    runner: Runner | None = None,
+) -> Experiment:
+    """Run replications 0..replications-1 of every scenario with the same seed, reusing stored ones."""
+    experiment = Experiment(dict(scenarios), seed)
+    extend(experiment, replications, store, runner or Runner())
+    return experiment
+
+
+def extend(experiment: Experiment, replications: int, store: ReplicationStore | None, runner: Runner) -> None:
+    """Bring every scenario of `experiment` up to `replications` replications."""
+    tables: dict[tuple[str, int], pd.DataFrame] = {}
+    missing = []
+    for label, scenario in experiment.scenarios.items():
+        have = experiment.values.get(label, pd.DataFrame()).index
+        for replication in range(replications):
+            if replication in have:
+                continue
+            work = Replication(label, scenario, experiment.seed, replication)
+            stored = store.load(work) if store else None
+            if stored is None:
+                missing.append(work)
+            else:
+                tables[label, replication] = stored
+                experiment.reused += 1
+    for work, kpis in runner.map(replication_kpis, missing):
+        if store:
+            store.save(work, kpis)
+        tables[work.label, work.replication] = kpis
+        experiment.ran += 1
+    for (label, replication), kpis in sorted(tables.items(), key=lambda item: item[0]):
+        if experiment.kpi_info.empty:
+            experiment.kpi_info = kpis[["unit", "description"]]
+        row = kpis["value"].rename(replication).to_frame().T
+        experiment.values[label] = pd.concat([experiment.values.get(label), row]).sort_index()
+    for label in experiment.values:
+        experiment.values[label].index.name = "replication"
+
+
+def run_until_precise(
+    scenario: Scenario,
+    kpis: list[str],
+    target: float,
+    seed: int = 0,
+    initial: int = 5,
+    maximum: int = 200,
+    store: ReplicationStore | None = None,
+    runner: Runner | None = None,
+) -> tuple[Experiment, int | None]:
+    """Add replications until every chosen KPI's 95% relative half-width is within `target`.
+
+    The confidence-interval method: after each batch, find the fewest
+    replications from which the target holds for every later prefix; stop once
+    that number is followed by a look-ahead of max(3, 10%) further replications
+    that all keep it. Returns the experiment and that number (None if
+    `maximum` was reached first).
+    """
+    runner = runner or Runner()
+    experiment = Experiment({scenario.name: scenario}, seed)
+    batch = max(runner.workers or os.cpu_count() or 1, 1)
+    total = initial
+    while True:
+        extend(experiment, total, store, runner)
+        unknown = sorted(set(kpis) - set(experiment.values[scenario.name].columns))
+        if unknown:
+            raise ValueError(f"unknown KPI {', '.join(unknown)}; the KPI table of `flowsim run` lists the names")
+        needed = precise_from(experiment.values[scenario.name], kpis, target)
+        if needed is not None and total >= needed + max(3, needed // 10):
+            return experiment, needed
+        if total >= maximum:
+            return experiment, None
+        total = min(maximum, total + batch)
+
+
+
+WARMUP_MEASURES = ("acute_occupied", "medically_fit", "step_down_occupied", "hart_hours_in_use")
+
+
+@dataclass
+class WarmupAnalysis:
+    """Daily measures from an empty start across replications, and the warm-up they imply."""
+
+    series: dict[str, pd.DataFrame]
+    averages: dict[str, pd.Series]
+    truncation: dict[str, int]
+
+    @property
+    def recommended_days(self) -> int:
+        """The longest MSER-5 truncation over the measures, rounded up to whole weeks."""
+        longest = max(self.truncation.values(), default=0)
+        return -(-longest // 7) * 7
+
+
+def analyse_warmup(
+    scenario: Scenario, replications: int, days: int, seed: int = 0, window: int = 7, runner: Runner | None = None
+) -> WarmupAnalysis:
+    """Run from empty (no warm-up) and find where each measure settles (Welch's plot and MSER-5).
+
+    MSER-5 is applied to the mean over replications of each daily measure;
+    the moving average (half-width `window` days) is for the eye.
+    """
+    cold = scenario.model_copy(update={"warmup_days": 0, "days": days})
+    work = [Replication(scenario.name, cold, seed, r) for r in range(replications)]
+    census = {w.replication: table for w, table in (runner or Runner()).map(replication_census, work)}
+    series, averages, truncation = {}, {}, {}
+    for measure in WARMUP_MEASURES:
+        if measure not in census[0]:
+            continue
+        table = pd.DataFrame({r: census[r][measure].to_numpy(dtype=float) for r in sorted(census)})
+        table.index.name = "day"
+        series[measure] = table
+        averages[measure] = moving_average(table.mean(axis=1), window)
+        truncation[measure] = mser5(table.mean(axis=1))
+    return WarmupAnalysis(series, averages, truncation)

@@ -1,0 +1,117 @@
+"""Confidence intervals across replications, paired comparisons and warm-up analysis.
+
+Every headline figure is a mean over independent replications with a Student t
+95% interval. Options are compared with the same seeds (common random numbers),
+so the interval on a difference comes from the paired differences, which is
+much narrower than comparing two separate intervals.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+SUMMARY_COLUMNS = ["mean", "sd", "n", "lower", "upper", "half_width", "relative_half_width"]
+
+
+def t_interval(values: pd.Series, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """Mean, standard deviation and Student t interval of the non-missing values."""
+    values = values.dropna().astype(float)
+    n = len(values)
+    mean = float(values.mean()) if n else math.nan
+    sd = float(values.std(ddof=1)) if n > 1 else math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+    if n > 1 and sd == 0.0:
+        half = 0.0
+    relative = half / abs(mean) if mean else (0.0 if half == 0.0 else math.inf)
+    return {
+        "mean": mean,
+        "sd": sd,
+        "n": n,
+        "lower": mean - half,
+        "upper": mean + half,
+        "half_width": half,
+        "relative_half_width": relative,
+    }
+
+
+def summarise(values: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """One row per KPI (a column of `values`, one row per replication): mean and interval."""
+    rows = {kpi: t_interval(values[kpi], confidence) for kpi in values.columns}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS).rename_axis("kpi")
+
+
+def paired_differences(base: pd.DataFrame, option: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Option minus base, paired by replication, with a t interval on the difference.
+
+    `distinguishable` is False when the interval contains zero (or there is no
+    interval), i.e. the data cannot tell the option from the base.
+    """
+    rows = {}
+    shared = base.index.intersection(option.index)
+    for kpi in base.columns.intersection(option.columns):
+        both = pd.DataFrame({"base": base.loc[shared, kpi], "option": option.loc[shared, kpi]}).dropna()
+        interval = t_interval(both["option"] - both["base"], confidence)
+        rows[kpi] = {
+            "base_mean": float(both["base"].mean()) if len(both) else math.nan,
+            "option_mean": float(both["option"].mean()) if len(both) else math.nan,
+            "difference": interval["mean"],
+            "lower": interval["lower"],
+            "upper": interval["upper"],
+            "n": interval["n"],
+            "distinguishable": bool(interval["lower"] > 0 or interval["upper"] < 0),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("kpi")
+
+
+def precise_from(values: pd.DataFrame, kpis: list[str], target: float, minimum: int = 3) -> int | None:
+    """The fewest replications after which every chosen KPI's relative half-width stays within `target`.
+
+    Replications are taken in order (0, 1, 2, ...); the answer is the smallest
+    n >= minimum such that the interval from the first n, and from every larger
+    prefix run so far, is within target. None if the last prefix is not.
+    """
+    found = None
+    for n in range(len(values), minimum - 1, -1):
+        head = values.iloc[:n]
+        if all(t_interval(head[kpi])["relative_half_width"] <= target for kpi in kpis):
+            found = n
+        else:
+            break
+    return found
+
+
+def moving_average(series: pd.Series, window: int) -> pd.Series:
+    """Welch's centred moving average, with the window shrinking near the start."""
+    values = series.to_numpy(dtype=float)
+    out = np.empty_like(values)
+    for i in range(len(values)):
+        half = min(window, i, len(values) - 1 - i)
+        out[i] = values[i - half : i + half + 1].mean()
+    return pd.Series(out, index=series.index)
+
+
+def mser5(series: pd.Series) -> int:
+    """MSER-5 truncation point (in observations) of a series of daily values.
+
+    Batches the series into means of 5, then picks the number of batches d to
+    delete that minimises the squared standard error of the remaining mean,
+    searching only the first half (White, 1997; Hoad, Robinson and Davies, 2010).
+    """
+    values = series.dropna().to_numpy(dtype=float)
+    batches = values[: len(values) // 5 * 5].reshape(-1, 5).mean(axis=1)
+    k = len(batches)
+    if k < 4:
+        return 0
+    best, best_d = math.inf, 0
+    for d in range(k // 2):
+        rest = batches[d:]
+        statistic = float(np.sum((rest - rest.mean()) ** 2)) / len(rest) ** 2
+        if statistic < best:
+            best, best_d = statistic, d
+    return best_d * 5

@@ -1,0 +1,139 @@
+"""Experiments: the same numbers serially, in a process pool and on Dask; resumable; honest comparisons."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flowsim import load_scenario
+from flowsim.cli import main
+from flowsim.experiment import ReplicationStore, Runner, run_experiment, run_until_precise
+from flowsim.statistics import mser5, t_interval
+from tests.queueing import MMC, TWO_STAGE
+
+SHORT = {"days": 60, "warmup_days": 10}
+
+
+def test_same_kpis_serially_in_a_process_pool_and_on_dask() -> None:
+    from distributed import Client, LocalCluster
+
+    scenario = load_scenario(MMC, SHORT)
+    serial = run_experiment({"mmc": scenario}, 4, seed=7, runner=Runner(workers=1, progress=False))
+    pooled = run_experiment({"mmc": scenario}, 4, seed=7, runner=Runner(workers=2, progress=False))
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+        on_dask = run_experiment({"mmc": scenario}, 4, seed=7, runner=Runner(scheduler=client, progress=False))
+    pd.testing.assert_frame_equal(serial.values["mmc"], pooled.values["mmc"])
+    pd.testing.assert_frame_equal(serial.values["mmc"], on_dask.values["mmc"])
+    assert serial.values["mmc"]["admissions_per_day"].nunique() == 4, "replications must differ from each other"
+
+
+def test_stored_replications_are_reused_and_only_missing_ones_run(tmp_path: Path) -> None:
+    scenario = load_scenario(MMC, SHORT)
+    store = ReplicationStore(tmp_path)
+    first = run_experiment({"mmc": scenario}, 5, seed=1, store=store, runner=Runner(workers=1, progress=False))
+    stored = sorted(tmp_path.rglob("replication*.csv"))
+    assert (first.ran, first.reused, len(stored)) == (5, 0, 5)
+    stored[1].unlink()
+    stored[3].unlink()
+    second = run_experiment({"mmc": scenario}, 5, seed=1, store=store, runner=Runner(workers=1, progress=False))
+    assert (second.ran, second.reused) == (2, 3)
+    pd.testing.assert_frame_equal(first.values["mmc"], second.values["mmc"])
+    changed = load_scenario(MMC, {**SHORT, "wards": {"general_beds": 29}})
+    third = run_experiment({"mmc": changed}, 5, seed=1, store=store, runner=Runner(workers=1, progress=False))
+    assert third.reused == 0, "a changed scenario must not reuse another scenario's replications"
+
+
+def test_a_killed_run_resumes_to_the_same_table(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "flowsim.cli", "run", str(MMC), "--days", "10", "--warmup-days", "0",
+               "--replications", "200", "--workers", "2", "--quiet"]  # fmt: skip
+    killed = subprocess.Popen([*command, "--out", str(tmp_path / "killed")], start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list((tmp_path / "killed").rglob("replication*.csv"))) < 30 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    finished = len(list((tmp_path / "killed").rglob("replication*.csv")))
+    assert 30 <= finished < 200
+    rerun = subprocess.run([*command, "--out", str(tmp_path / "killed")], capture_output=True, text=True, check=True)
+    assert f"{200 - finished} replications run, {finished} reused" in rerun.stdout
+    whole = subprocess.run([*command, "--out", str(tmp_path / "whole")], capture_output=True, text=True, check=True)
+    assert "200 replications run, 0 reused" in whole.stdout
+    resumed = pd.read_csv(tmp_path / "killed" / "summary.csv", index_col="kpi")
+    uninterrupted = pd.read_csv(tmp_path / "whole" / "summary.csv", index_col="kpi")
+    pd.testing.assert_frame_equal(resumed, uninterrupted)
+
+
+def test_compare_against_itself_is_exactly_zero_and_more_beds_is_distinguishable(tmp_path: Path) -> None:
+    more = tmp_path / "more_step_down.yaml"
+    more.write_text(f"extends: {TWO_STAGE}\nname: more_step_down\nstep_down: {{beds: 24}}\n")
+    args = ["--days", "300", "--replications", "6", "--quiet", "--workers", "1"]
+    assert main(["compare", str(TWO_STAGE), str(TWO_STAGE), str(more), *args, "--out", str(tmp_path / "out")]) == 0
+    table = pd.read_csv(tmp_path / "out" / "comparison.csv").set_index(["option", "kpi"])
+    itself = table.loc["two_stage (2)"].dropna(subset=["difference"])
+    assert len(itself) > 20
+    assert (itself[["difference", "lower", "upper"]] == 0).all().all()
+    assert not itself["distinguishable"].any()
+    delayed = table.loc[("more_step_down", "delayed_bed_days_per_day")]
+    assert delayed["upper"] < 0 and delayed["distinguishable"]
+    assert (tmp_path / "out" / "comparison.png").stat().st_size > 0
+
+
+def test_the_replication_count_found_gives_the_target_precision_when_rerun() -> None:
+    scenario = load_scenario(MMC, {"days": 120, "warmup_days": 20})
+    runner = Runner(workers=1, progress=False)
+    _, needed = run_until_precise(scenario, ["occupancy_mean"], 0.03, seed=4, runner=runner)
+    assert needed is not None and needed >= 3
+    rerun = run_experiment({"mmc": scenario}, needed, seed=4, runner=runner)
+    assert t_interval(rerun.values["mmc"]["occupancy_mean"])["relative_half_width"] <= 0.03
+    fewer = run_experiment({"mmc": scenario}, needed - 1, seed=4, runner=runner)
+    assert needed == 3 or t_interval(fewer.values["mmc"]["occupancy_mean"])["relative_half_width"] > 0.03
+
+
+def test_t_interval_covers_the_true_mean_about_95_percent_of_the_time() -> None:
+    rng = np.random.default_rng(0)
+    covered = [
+        (lambda i: i["lower"] <= 1.0 <= i["upper"])(t_interval(pd.Series(rng.exponential(1.0, 10))))
+        for _ in range(4000)
+    ]
+    # Exponential samples of 10 make the t interval a little liberal; it must still be near 95%.
+    assert 0.88 <= np.mean(covered) <= 0.96
+
+
+def test_mser5_cuts_an_initial_transient_and_leaves_a_stationary_series_alone() -> None:
+    rng = np.random.default_rng(1)
+    ramp = np.concatenate([np.linspace(0, 100, 60), np.full(300, 100.0)]) + rng.normal(0, 3, 360)
+    assert 40 <= mser5(pd.Series(ramp)) <= 80
+    assert mser5(pd.Series(100 + rng.normal(0, 3, 360))) <= 20
+
+
+def test_sweep_and_warmup_commands_write_their_tables_and_figures(tmp_path: Path) -> None:
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("parameters:\n  step_down.beds: [20, 24]\n  arrivals.ed_walk_in.daily: [2.5, 3]\n")
+    assert main(["sweep", str(TWO_STAGE), str(grid), "--days", "120", "--replications", "3", "--quiet",
+                 "--workers", "1", "--out", str(tmp_path / "sweep")]) == 0  # fmt: skip
+    table = pd.read_csv(tmp_path / "sweep" / "sweep.csv")
+    delayed = table[table["kpi"] == "delayed_bed_days_per_day"].set_index(["step_down.beds", "arrivals.ed_walk_in.daily"])
+    assert len(delayed) == 4
+    assert delayed.loc[(24, 2.5), "mean"] < delayed.loc[(20, 3.0), "mean"]
+    assert main(["warmup", str(TWO_STAGE), "--days", "150", "--replications", "3", "--quiet", "--workers", "1",
+                 "--out", str(tmp_path / "warmup")]) == 0  # fmt: skip
+    assert (tmp_path / "warmup" / "warmup.png").stat().st_size > 0
+    means = pd.read_csv(tmp_path / "warmup" / "warmup.csv", index_col="day")
+    assert means["step_down_occupied"].iloc[:5].mean() < means["step_down_occupied"].iloc[-30:].mean()
+
+
+@pytest.mark.parametrize("grid", ["parameters: {step_down.beds: [-1]}\n", "parameter: {step_down.beds: [1]}\n"])
+def test_a_bad_grid_is_reported_before_anything_runs(tmp_path: Path, grid: str, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "grid.yaml"
+    path.write_text(grid)
+    assert main(["sweep", str(TWO_STAGE), str(path), "--out", str(tmp_path / "out")]) == 2
+    assert str(path) in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

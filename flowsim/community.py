@@ -58,6 +58,8 @@ class Community:
         self.reablement: Pool | None = None
         self.home_care: Pool | None = None
         self.step_down: Pool | None = None
+        self.step_down_reserved = 0
+        """Step-down beds secured by patients still in an acute bed, waiting for a discharge slot."""
         if scenario.reablement is not None:
             hart = scenario.reablement
             self.reablement = Pool(env, "hart_hours", month_hours_to_week(hart.hours_per_month), hart.queue)
@@ -108,6 +110,7 @@ class Community:
         if pathway == 2:
             assert self.step_down is not None
             yield from self.system.wait(patient, place, AWAITING_STEP_DOWN, self.step_down.request())
+            self.step_down_reserved += 1
             return ("step_down", 1.0)
         if pathway == 3:
             yield from self._secure_care_home(patient, place)
@@ -198,6 +201,7 @@ class Community:
         system, env = self.system, self.system.env
         assert self.step_down is not None and system.scenario.step_down is not None
         system.move(patient, "step_down")
+        self.step_down_reserved -= 1
         patient.step_down_start = env.now
         yield env.timeout(self._step_down_days.next())
         onward = system.scenario.step_down.onward

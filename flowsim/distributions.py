@@ -108,7 +108,7 @@ class Empirical(_Distribution):
     type: Literal["empirical"]
     file: Path
     column: str
-    values: tuple[NonNegativeFloat, ...] = Field(default=(), exclude=True, repr=False)
+    values: tuple[NonNegativeFloat, ...] = Field(default=(), repr=False, description="read from the file")
 
     @model_validator(mode="before")
     @classmethod

@@ -415,7 +415,9 @@ class Scenario(Model):
                 raise ValueError(f"groups.{name}.choice_share > 0 needs discharge.choice_days")
             if group.short_stay_share > 0 and self.wards.short_stay_beds == 0:
                 raise ValueError(f"groups.{name}.short_stay_share > 0 needs wards.short_stay_beds > 0")
-        if self.step_down is not None and self.step_down.onward.home_with_support > 0 and self.reablement is None:
+        if self.step_down is not None and self.step_down.onward.home_with_support > 0 and (
+            self.reablement is None or self.home_care is None
+        ):
             raise ValueError("step_down.onward.home_with_support > 0 needs reablement and home_care")
         self._check_capacity_changes()
         return self
@@ -426,6 +428,7 @@ class Scenario(Model):
             "hart_hours_per_month": ("reablement", self.reablement),
             "home_care_hours_per_month": ("home_care", self.home_care),
             "step_down_beds": ("step_down", self.step_down),
+            "avoidance_places": ("admission_avoidance.stay_days", self.admission_avoidance.stay_days),
             "care_home_vacancies_per_week": ("care_home.vacancies_per_week", self.care_home.vacancies_per_week),
             "discharges_per_weekday": ("discharge.discharges_per_weekday", self.discharge.discharges_per_weekday),
         }

@@ -162,7 +162,9 @@ class System:
         return {
             "acute": self.wards.occupied(),
             "admission_avoidance": self.front_door.avoidance.in_use,
-            "step_down": self.community.step_down.in_use if self.community.step_down else 0.0,
+            "step_down": self.community.step_down.in_use - self.community.step_down_reserved
+            if self.community.step_down
+            else 0.0,
         }
 
     def _schedule_capacity_changes(self) -> None:

@@ -282,6 +282,13 @@ def compute_kpis(
     kpi("delayed_bed_days", delayed_hours / HOURS_PER_DAY, "bed days", "acute bed days of medically fit patients")
     kpi("delayed_bed_days_per_day", delayed_hours / HOURS_PER_DAY / days, "bed days/day", "delayed acute bed days per day")
     kpi("delayed_bed_days_share", delayed_hours / max(beds_occupied * end, 1e-9), "share", "delayed share of occupied acute bed days")
+    adults = scenario.population.adults
+    kpi(
+        "delayed_bed_days_per_day_per_100k_adults",
+        delayed_hours / HOURS_PER_DAY / days / adults * 100_000 if adults else math.nan,
+        "bed days/day",
+        "delayed acute bed days per day per 100,000 adults (as NHS England publishes DTOC)",
+    )
     kpi("delayed_patients_mean", results_days.medically_fit.mean(), "patients", "medically fit patients in acute beds, at the census")
     for reason in DELAY_REASONS:
         column = reason_column(reason)
@@ -304,6 +311,13 @@ def compute_kpis(
     kpi("readmission_rate", readmitted / max(len(left_acute), 1), "share", "readmissions over acute discharges")
     care_home = ((patients.care_home_start >= 0) & (patients.care_home_start < end)).sum()
     kpi("care_home_admissions_per_year", care_home * 365.0 / days, "patients/year", "new care home placements")
+    older = scenario.population.aged_65_plus
+    kpi(
+        "care_home_admissions_per_100k_65_plus",
+        care_home * 365.0 / days / older * 100_000 if older else math.nan,
+        "patients/year",
+        "new care home placements a year per 100,000 aged 65+ (the ASCOF 2A measure's scale)",
+    )
 
     for name, label in (("hart_hours", "HART"), ("home_care_hours", "home care")):
         if f"{name}_in_use" in pool_means:

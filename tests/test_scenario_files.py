@@ -1,11 +1,13 @@
-"""Bad scenario files get one clear message naming file, field and what is allowed."""
+"""Scenario files: bad ones get one clear message naming file, field and what is allowed; good ones mean what they say."""
 
+import math
 from pathlib import Path
 
 import pytest
 
+from flowsim import load_scenario, simulate
 from flowsim.cli import main
-from tests.queueing import MMC
+from tests.queueing import MMC, TWO_STAGE
 
 def _variant(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "variant.yaml"
@@ -42,3 +44,13 @@ def test_same_seed_same_files(tmp_path: Path) -> None:
         assert main(["run", str(MMC), "--days", "60", "--seed", "3", "--out", str(tmp_path / folder)]) == 0
     for name in ("kpis.csv", "census.csv", "patients.csv", "delays.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_population_turns_counts_into_published_rates_per_100k() -> None:
+    scenario = load_scenario(TWO_STAGE, {"days": 200, "population": {"adults": 250_000, "aged_65_plus": 50_000}})
+    result = simulate(scenario, seed=2)
+    per_day = result.kpi("delayed_bed_days_per_day")
+    assert per_day > 0
+    assert result.kpi("delayed_bed_days_per_day_per_100k_adults") == pytest.approx(per_day * 100_000 / 250_000)
+    without = simulate(load_scenario(TWO_STAGE, {"days": 200}), seed=2)
+    assert math.isnan(without.kpi("delayed_bed_days_per_day_per_100k_adults"))

@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import simpy
 
 from flowsim.capacity import Pool
@@ -154,13 +155,15 @@ class Community:
         else:
             self._leave(patient, "home", "home")
 
-    def _reablement_episode(self, patient: Patient, hours: float) -> Process:
+    def _reablement_episode(
+        self, patient: Patient, hours: float, elapsed: float = 0.0, remaining: float | None = None
+    ) -> Process:
         system, env = self.system, self.system.env
         assert self.reablement is not None and self.home_care is not None and system.scenario.reablement is not None
         hart = system.scenario.reablement
         system.move(patient, "reablement")
-        patient.reablement_start = env.now
-        duration = self._reablement_days.next()
+        patient.reablement_start = env.now - elapsed
+        duration = self._reablement_days.next() if remaining is None else remaining
         held = yield from self._tapered(hours, hart.final_share, duration)
         patient.reablement_end = env.now
         if system.chance("reablement.package_after", hart.package_share_after):
@@ -187,23 +190,25 @@ class Community:
         yield env.timeout(duration - HOURS_PER_WEEK * (weeks - 1))
         return held
 
-    def _home_care_package(self, patient: Patient, hours: float) -> Process:
+    def _home_care_package(
+        self, patient: Patient, hours: float, elapsed: float = 0.0, remaining: float | None = None
+    ) -> Process:
         assert self.home_care is not None
         env = self.system.env
         self.system.move(patient, "home_care")
-        patient.home_care_start = env.now
-        yield env.timeout(self._package_days.next())
+        patient.home_care_start = env.now - elapsed
+        yield env.timeout(self._package_days.next() if remaining is None else remaining)
         patient.home_care_end = env.now
         self.home_care.release(hours)
         self._leave(patient, "home", "home care package ended")
 
-    def _step_down_stay(self, patient: Patient) -> Process:
+    def _step_down_stay(self, patient: Patient, elapsed: float = 0.0, remaining: float | None = None) -> Process:
         system, env = self.system, self.system.env
         assert self.step_down is not None and system.scenario.step_down is not None
         system.move(patient, "step_down")
         self.step_down_reserved -= 1
-        patient.step_down_start = env.now
-        yield env.timeout(self._step_down_days.next())
+        patient.step_down_start = env.now - elapsed
+        yield env.timeout(self._step_down_days.next() if remaining is None else remaining)
         onward = system.scenario.step_down.onward
         choice = system.choice("step_down.onward", (onward.home, onward.home_with_support, onward.care_home))
         grant: Grant = ("home", 0.0)
@@ -218,6 +223,34 @@ class Community:
             self._leave(patient, "home", "home from step-down")
         else:
             yield from self.receive(patient, grant)
+
+    def resume(self, patient: Patient, place: str, elapsed: float, generator: np.random.Generator) -> Process:
+        """Continue the service of someone already `elapsed` hours into it when the run starts.
+
+        Their remaining time is drawn given what they have had so far; care
+        hours are the mean a week (their own profile is not known), tapering
+        over what is left of the episode.
+        """
+        scenario = self.system.scenario
+        days = elapsed / HOURS_PER_DAY
+        if place == "step_down":
+            assert self.step_down is not None and scenario.step_down is not None
+            yield self.step_down.request()
+            self.step_down_reserved += 1
+            total = scenario.step_down.los_days.beyond(generator, days)
+            yield from self._step_down_stay(patient, elapsed, total * HOURS_PER_DAY - elapsed)
+        elif place == "reablement":
+            assert self.reablement is not None and scenario.reablement is not None
+            hours = scenario.reablement.hours_per_week.mean()
+            yield self.reablement.request(hours)
+            total = scenario.reablement.duration_days.beyond(generator, days)
+            yield from self._reablement_episode(patient, hours, elapsed, total * HOURS_PER_DAY - elapsed)
+        else:
+            assert self.home_care is not None and scenario.home_care is not None
+            hours = scenario.home_care.hours_per_week.mean()
+            yield self.home_care.request(hours)
+            total = scenario.home_care.duration_days.beyond(generator, days)
+            yield from self._home_care_package(patient, hours, elapsed, total * HOURS_PER_DAY - elapsed)
 
     def _leave(self, patient: Patient, place: str, destination: str) -> None:
         self.system.move(patient, place)

@@ -117,15 +117,16 @@ class Discharge:
             return True
         return False
 
-    def leave_hospital(self, patient: Patient) -> Process:
-        """From medically fit to out of the acute bed, then on to the pathway's service."""
+    def leave_hospital(self, patient: Patient, pathway: int | None = None) -> Process:
+        """From medically fit to out of the acute bed, then on to the pathway's service.
+
+        `pathway` is given only for patients of today's census already known to wait for one.
+        """
         system = self.system
         rules = system.scenario.discharge
         group = system.scenario.groups[patient.group]
-        pathway = system.choice(f"pathway.{patient.group}", group.pathway.shares())
-        days_in = (patient.medically_fit - patient.bed_start) / HOURS_PER_DAY
-        if pathway < 3 and system.chance(f"deconditioning.{patient.group}", min(1.0, rules.deconditioning_per_day * days_in)):
-            pathway += 1
+        if pathway is None:
+            pathway = self._pathway(patient)
         patient.pathway = pathway
         if self._assessment is not None and pathway in rules.assessment_pathways:
             yield from system.delay(patient, "acute", AWAITING_ASSESSMENT, self._assessment.next())
@@ -140,9 +141,22 @@ class Discharge:
             system.env.process(self._readmit(patient))
         yield from system.community.receive(patient, grant)
 
+    def _pathway(self, patient: Patient) -> int:
+        """The group's pathway mix, one step more support with deconditioning from a long stay."""
+        system = self.system
+        group = system.scenario.groups[patient.group]
+        pathway = system.choice(f"pathway.{patient.group}", group.pathway.shares())
+        days_in = (patient.medically_fit - patient.bed_start) / HOURS_PER_DAY
+        deconditioned = min(1.0, system.scenario.discharge.deconditioning_per_day * days_in)
+        if pathway < 3 and system.chance(f"deconditioning.{patient.group}", deconditioned):
+            pathway += 1
+        return pathway
+
     def _readmit(self, patient: Patient) -> Process:
+        """Back through the door they came in by; today's census patients, whose door is unknown, walk in."""
         env = self.system.env
         yield env.timeout(self._readmission_time.next() * self.system.scenario.readmission_days * HOURS_PER_DAY)
+        route = "ed_walk_in" if patient.route == "initial" else patient.route
         self.system.front_door.arrive(
-            Patient(patient.patient_id, patient.episode + 1, patient.group, patient.route, env.now, readmission=True)
+            Patient(patient.patient_id, patient.episode + 1, patient.group, route, env.now, readmission=True)
         )

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from scipy import stats
 
 from flowsim.randomness import Stream, Streams
 
@@ -29,6 +30,22 @@ class _Distribution(BaseModel):
     def stream(self, streams: Streams, name: str, scale: float = 1.0) -> Stream:
         """Draws from this distribution, times `scale` (a unit conversion), on stream `name`."""
         return Stream(streams.generator(name), lambda g, n: self.draw(g, n) * scale)
+
+    def frozen(self) -> Any:
+        """The same distribution as a scipy.stats frozen distribution."""
+        raise NotImplementedError(type(self).__name__)
+
+    def beyond(self, generator: np.random.Generator, elapsed: float) -> float:
+        """A value drawn given that it exceeds `elapsed`: the whole stay of someone `elapsed` in.
+
+        Inverse transform on the upper tail, x = F^-1(1 - u S(elapsed)); if
+        there is no mass beyond `elapsed`, the stay ends now.
+        """
+        distribution = self.frozen()
+        tail = float(distribution.sf(elapsed))
+        if tail <= 0.0:
+            return elapsed
+        return max(elapsed, float(distribution.isf(generator.uniform() * tail)))
 
 
 class Fixed(_Distribution):
@@ -43,6 +60,9 @@ class Fixed(_Distribution):
     def mean(self) -> float:
         return self.value
 
+    def beyond(self, generator: np.random.Generator, elapsed: float) -> float:
+        return max(self.value, elapsed)
+
 
 class Exponential(_Distribution):
     """Memoryless: the textbook service time of queueing theory."""
@@ -56,6 +76,9 @@ class Exponential(_Distribution):
     def mean(self) -> float:
         return self.mean_value
 
+    def frozen(self) -> Any:
+        return stats.expon(scale=self.mean_value)
+
 
 class Lognormal(_Distribution):
     """Right-skewed with a long tail: the usual shape of a length of stay."""
@@ -64,13 +87,20 @@ class Lognormal(_Distribution):
     mean_value: PositiveFloat = Field(alias="mean")
     sd: PositiveFloat
 
-    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+    def _mu_sigma(self) -> tuple[float, float]:
         sigma2 = math.log(1.0 + (self.sd / self.mean_value) ** 2)
-        mu = math.log(self.mean_value) - sigma2 / 2.0
-        return generator.lognormal(mu, math.sqrt(sigma2), size)
+        return math.log(self.mean_value) - sigma2 / 2.0, math.sqrt(sigma2)
+
+    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+        mu, sigma = self._mu_sigma()
+        return generator.lognormal(mu, sigma, size)
 
     def mean(self) -> float:
         return self.mean_value
+
+    def frozen(self) -> Any:
+        mu, sigma = self._mu_sigma()
+        return stats.lognorm(s=sigma, scale=math.exp(mu))
 
 
 class Gamma(_Distribution):
@@ -87,6 +117,10 @@ class Gamma(_Distribution):
     def mean(self) -> float:
         return self.mean_value
 
+    def frozen(self) -> Any:
+        shape = (self.mean_value / self.sd) ** 2
+        return stats.gamma(shape, scale=self.mean_value / shape)
+
 
 class Uniform(_Distribution):
     """Any value between `low` and `high` equally likely."""
@@ -100,6 +134,9 @@ class Uniform(_Distribution):
 
     def mean(self) -> float:
         return (self.low + self.high) / 2.0
+
+    def frozen(self) -> Any:
+        return stats.uniform(self.low, self.high - self.low)
 
 
 class Empirical(_Distribution):
@@ -131,6 +168,10 @@ class Empirical(_Distribution):
 
     def mean(self) -> float:
         return float(np.mean(self.values))
+
+    def beyond(self, generator: np.random.Generator, elapsed: float) -> float:
+        longer = np.asarray([v for v in self.values if v > elapsed])
+        return float(generator.choice(longer)) if len(longer) else elapsed
 
 
 Distribution = Annotated[

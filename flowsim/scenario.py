@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 import yaml
 from pydantic import (
     BaseModel,
@@ -359,6 +360,42 @@ class CapacityChange(Model):
     value: NonNegativeFloat = Field(description="the new capacity, in that capacity's own unit")
 
 
+class InitialPatients(Model):
+    """Patients already in a bed or service when the simulation starts (a row of today's census)."""
+
+    place: Literal["short_stay", "general", "step_down", "reablement", "home_care"] = Field(
+        description="the bed pool or service they are in"
+    )
+    group: str = Field(description="their patient group (a key of `groups`)")
+    count: PositiveInt = Field(default=1, description="how many such patients")
+    days_so_far: NonNegativeFloat = Field(
+        description="days already spent there; the rest of the stay is drawn given it has lasted this long"
+    )
+    medically_fit: bool = Field(default=False, description="acute beds only: already medically fit, waiting to leave")
+    pathway: Annotated[int, Field(ge=0, le=3)] | None = Field(
+        default=None, description="medically fit patients: the pathway they wait for (drawn from the group's mix if blank)"
+    )
+
+
+class InitialState(Model):
+    """Start from today's census instead of empty: rows inline, or a CSV with the same columns."""
+
+    file: Path | None = Field(default=None, description="CSV of rows (relative to the scenario file)")
+    patients: tuple[InitialPatients, ...] = Field(default=(), description="rows written in the scenario")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("file"):
+            file = Path(data["file"])
+            if not file.is_file():
+                raise ValueError(f"file {file} does not exist")
+            rows = pd.read_csv(file).dropna(axis=1, how="all")
+            rows = [{k: v for k, v in row.items() if not pd.isna(v)} for row in rows.to_dict("records")]
+            data = {**data, "patients": (*rows, *data.get("patients", ()))}
+        return data
+
+
 class Population(Model):
     """Who the system serves, so counts can be reported per 100,000 as published."""
 
@@ -392,6 +429,9 @@ class Scenario(Model):
     step_down: StepDown | None = None
     care_home: CareHome = CareHome()
     capacity_changes: tuple[CapacityChange, ...] = ()
+    initial_state: InitialState = Field(
+        default=InitialState(), description="today's census to start from (default: start empty and warm up)"
+    )
     costs: dict[str, NonNegativeFloat] = Field(
         default_factory=dict, description="optional unit costs (GBP), e.g. acute_bed_day, hart_hour, step_down_bed_day"
     )
@@ -420,7 +460,38 @@ class Scenario(Model):
         ):
             raise ValueError("step_down.onward.home_with_support > 0 needs reablement and home_care")
         self._check_capacity_changes()
+        self._check_initial_state()
         return self
+
+    def _check_initial_state(self) -> None:
+        """Each row names a known group and a defined service, and no bed pool starts over capacity."""
+        capacity = {
+            "short_stay": self.wards.short_stay_beds,
+            "general": self.wards.general_beds + self.wards.escalation.beds,
+            "step_down": self.step_down.beds if self.step_down else None,
+            "reablement": month_hours_to_week(self.reablement.hours_per_month) if self.reablement else None,
+            "home_care": month_hours_to_week(self.home_care.hours_per_month) if self.home_care else None,
+        }
+        per_patient = {
+            "reablement": self.reablement.hours_per_week.mean() if self.reablement else 1.0,
+            "home_care": self.home_care.hours_per_week.mean() if self.home_care else 1.0,
+        }
+        used: dict[str, float] = {}
+        for index, row in enumerate(self.initial_state.patients):
+            where = f"initial_state.patients.{index}"
+            if row.group not in self.groups:
+                raise ValueError(f"{where}.group {row.group!r} is not in groups ({', '.join(self.groups)})")
+            if capacity[row.place] is None:
+                raise ValueError(f"{where}.place {row.place} needs {row.place} to be defined")
+            if (row.medically_fit or row.pathway is not None) and row.place not in ("short_stay", "general"):
+                raise ValueError(f"{where}: medically_fit and pathway apply to acute beds only")
+            used[row.place] = used.get(row.place, 0.0) + row.count * per_patient.get(row.place, 1.0)
+        for place, units in used.items():
+            if units > capacity[place] + 1e-9:
+                raise ValueError(
+                    f"initial_state puts {units:g} in {place}, more than its capacity {capacity[place]:g} "
+                    "(care hours: patients x mean hours_per_week)"
+                )
 
     def _check_capacity_changes(self) -> None:
         """Each change must name a service the scenario has, on a date inside the run."""
@@ -477,10 +548,10 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
 
 
 def _resolve_files(node: Any, folder: Path) -> Any:
-    """Make every `file:` of an empirical distribution relative to the file that names it."""
+    """Make every `file:` (empirical distributions, initial state) relative to the file that names it."""
     if isinstance(node, dict):
         resolved = {k: _resolve_files(v, folder) for k, v in node.items()}
-        if resolved.get("type") == "empirical" and isinstance(resolved.get("file"), str):
+        if isinstance(resolved.get("file"), str):
             resolved["file"] = str((folder / resolved["file"]).resolve())
         return resolved
     if isinstance(node, list):

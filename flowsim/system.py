@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Generator
 from typing import Any
 
+import numpy as np
 import simpy
 
 from flowsim.clock import Clock
@@ -28,7 +29,7 @@ from flowsim.front_door import FrontDoor
 from flowsim.patient import Patient
 from flowsim.randomness import Stream, Streams
 from flowsim.results import Census, RunResult
-from flowsim.scenario import Scenario
+from flowsim.scenario import HOURS_PER_DAY, InitialPatients, Scenario
 from flowsim.wards import Wards
 
 Process = Generator[simpy.Event, Any, Any]
@@ -62,6 +63,7 @@ class System:
 
     def run(self) -> RunResult:
         """Simulate warm-up plus results period and return the results."""
+        self._start_from_census()
         self.front_door.start_arrivals()
         self.census.start()
         self._schedule_capacity_changes()
@@ -83,6 +85,27 @@ class System:
         yield from self.wards.admit(patient, holding)
         yield from self.wards.treat(patient)
         yield from self.discharge.leave_hospital(patient)
+
+    def _start_from_census(self) -> None:
+        """Put today's patients (the scenario's initial state) where they are, part-way through."""
+        rows = self.scenario.initial_state.patients
+        if not rows:
+            return
+        generator = self.streams.generator("initial_state")
+        for row in rows:
+            for _ in range(row.count):
+                patient = Patient(-self.arrived - 1, 1, row.group, "initial", -row.days_so_far * HOURS_PER_DAY)
+                self.arrived += 1
+                self.patients.append(patient)
+                self.env.process(self._resume(patient, row, generator))
+
+    def _resume(self, patient: Patient, row: InitialPatients, generator: np.random.Generator) -> Process:
+        elapsed = row.days_so_far * HOURS_PER_DAY
+        if row.place in ("short_stay", "general"):
+            yield from self.wards.resume(patient, row.place, elapsed, row.medically_fit, generator)
+            yield from self.discharge.leave_hospital(patient, row.pathway)
+        else:
+            yield from self.community.resume(patient, row.place, elapsed, generator)
 
     # The register -----------------------------------------------------------
 

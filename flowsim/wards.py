@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import simpy
 
 from flowsim.capacity import Pool
@@ -96,6 +97,20 @@ class Wards:
         """The clinical length of stay, after which the patient is medically fit."""
         yield self.system.env.timeout(self._los[patient.group, patient.ward].next())
         patient.medically_fit = self.system.env.now
+
+    def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
+        """A patient of today's census, `elapsed` hours into their stay: the rest of it is drawn given that."""
+        pool = self.short_stay if ward == "short_stay" else self.general
+        yield pool.request()
+        env = self.system.env
+        patient.ward = ward
+        patient.bed_start = env.now - elapsed
+        self.system.move(patient, "acute")
+        if not fit:
+            group = self.system.scenario.groups[patient.group]
+            stay = (group.short_stay_los_days if ward == "short_stay" else None) or group.general_los_days
+            yield env.timeout(stay.beyond(generator, elapsed / HOURS_PER_DAY) * HOURS_PER_DAY - elapsed)
+        patient.medically_fit = env.now
 
     def discharge(self, patient: Patient) -> None:
         """The patient leaves their acute bed."""

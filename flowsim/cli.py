@@ -125,8 +125,8 @@ def _run(args: argparse.Namespace) -> int:
     out = _folder(args, f"{scenario.name}-seed{args.seed}")
     if args.replications == 1 and args.precision is None:
         result = simulate(scenario, seed=args.seed)
-        print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
         written = result.write(out)
+        print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
         print(f"\nWrote {', '.join(p.name for p in written)} to {out}")
         return 0
     store = ReplicationStore(out / "replications")
@@ -148,10 +148,10 @@ def _run(args: argparse.Namespace) -> int:
             else f"\nnot within {args.precision:.1%} after {args.max_replications} replications; raise --max-replications"
         )
     summary = experiment.summary(scenario.name)
+    _write_csv(summary, out / "summary.csv")
     n = len(experiment.values[scenario.name])
     print(format_summary(summary, f"{scenario.name}: {n} replications, seed {args.seed}, {scenario.days} days"))
     print(note)
-    _write_csv(summary, out / "summary.csv")
     _report(experiment, out)
     print(f"Wrote summary.csv to {out}")
     return 0
@@ -163,12 +163,12 @@ def _compare(args: argparse.Namespace) -> int:
     out = _folder(args, f"compare-{base}")
     experiment = run_experiment(scenarios, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
     comparison = experiment.comparison(base)
-    shown = comparison if args.all_kpis else comparison[comparison["kpi"].isin(HEADLINE_KPIS)]
-    print(format_comparison(shown, base))
     summaries = pd.concat({label: experiment.summary(label) for label in scenarios}, names=["scenario"])
     _write_csv(comparison, out / "comparison.csv", index=False)
     _write_csv(summaries, out / "summaries.csv")
     comparison_figure(comparison, [k for k in HEADLINE_KPIS if k in set(comparison["kpi"])], out / "comparison.png")
+    shown = comparison if args.all_kpis else comparison[comparison["kpi"].isin(HEADLINE_KPIS)]
+    print(format_comparison(shown, base))
     _report(experiment, out)
     print(f"Wrote comparison.csv, summaries.csv and comparison.png to {out}")
     return 0
@@ -303,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nflowsim: interrupted; finished replications are kept and a rerun reuses them", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of the run
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

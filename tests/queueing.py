@@ -3,8 +3,9 @@
 import math
 from pathlib import Path
 
-import numpy as np
-from scipy import stats
+import pandas as pd
+
+from flowsim.statistics import t_interval
 
 VALIDATION = Path(__file__).parents[1] / "scenarios" / "validation"
 MMC = VALIDATION / "mmc.yaml"
@@ -19,7 +20,6 @@ def erlang_c(servers: int, load: float) -> float:
 
 
 def interval(values: list[float]) -> tuple[float, float]:
-    """The 95% Student t confidence interval of the mean of `values`."""
-    mean = float(np.mean(values))
-    half = stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / math.sqrt(len(values))
-    return mean - half, mean + half
+    """The 95% Student t interval of the mean of `values`, as flowsim reports it."""
+    bounds = t_interval(pd.Series(values))
+    return bounds["lower"], bounds["upper"]

@@ -148,6 +148,7 @@ class Community:
         elif service == "home_care":
             yield from self._home_care_package(patient, units)
         elif service == "step_down":
+            self.step_down_reserved -= 1
             yield from self._step_down_stay(patient)
         elif service == "care_home":
             patient.care_home_start = self.system.env.now
@@ -206,7 +207,6 @@ class Community:
         system, env = self.system, self.system.env
         assert self.step_down is not None and system.scenario.step_down is not None
         system.move(patient, "step_down")
-        self.step_down_reserved -= 1
         patient.step_down_start = env.now - elapsed
         yield env.timeout(self._step_down_days.next() if remaining is None else remaining)
         onward = system.scenario.step_down.onward
@@ -236,7 +236,6 @@ class Community:
         if place == "step_down":
             assert self.step_down is not None and scenario.step_down is not None
             yield self.step_down.request()
-            self.step_down_reserved += 1
             total = scenario.step_down.los_days.beyond(generator, days)
             yield from self._step_down_stay(patient, elapsed, total * HOURS_PER_DAY - elapsed)
         elif place == "reablement":

@@ -213,13 +213,14 @@ def extend(experiment: Experiment, replications: int, store: ReplicationStore | 
             store.save(work, kpis)
         tables[work.label, work.replication] = kpis
         experiment.ran += 1
-    for (label, replication), kpis in sorted(tables.items(), key=lambda item: item[0]):
-        if experiment.kpi_info.empty:
-            experiment.kpi_info = kpis[["unit", "description"]]
-        row = kpis["value"].rename(replication).to_frame().T
-        experiment.values[label] = pd.concat([experiment.values.get(label), row]).sort_index()
-    for label in experiment.values:
-        experiment.values[label].index.name = "replication"
+    if tables and experiment.kpi_info.empty:
+        experiment.kpi_info = next(iter(tables.values()))[["unit", "description"]]
+    for label in experiment.scenarios:
+        new = {replication: kpis["value"] for (owner, replication), kpis in tables.items() if owner == label}
+        if new:
+            values = pd.concat([experiment.values.get(label), pd.DataFrame(new).T]).sort_index()
+            values.index.name = "replication"
+            experiment.values[label] = values
 
 
 def run_until_precise(

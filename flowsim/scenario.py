@@ -483,6 +483,8 @@ class Scenario(Model):
                 raise ValueError(f"{where}.group {row.group!r} is not in groups ({', '.join(self.groups)})")
             if capacity[row.place] is None:
                 raise ValueError(f"{where}.place {row.place} needs {row.place} to be defined")
+            if row.place == "short_stay" and self.groups[row.group].short_stay_los_days is None:
+                raise ValueError(f"{where}.place short_stay needs groups.{row.group}.short_stay_los_days")
             if (row.medically_fit or row.pathway is not None) and row.place not in ("short_stay", "general"):
                 raise ValueError(f"{where}: medically_fit and pathway apply to acute beds only")
             used[row.place] = used.get(row.place, 0.0) + row.count * per_patient.get(row.place, 1.0)

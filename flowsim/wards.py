@@ -56,6 +56,9 @@ class Wards:
                     system.streams, f"los_days.short_stay.{name}", HOURS_PER_DAY
                 )
 
+    def _pool(self, ward: str) -> Pool:
+        return self.short_stay if ward == "short_stay" else self.general
+
     def pools(self) -> list[Pool]:
         return [self.short_stay, self.general]
 
@@ -86,8 +89,7 @@ class Wards:
         system = self.system
         group = system.scenario.groups[patient.group]
         ward = "short_stay" if system.chance(f"short_stay.{patient.group}", group.short_stay_share) else "general"
-        pool = self.short_stay if ward == "short_stay" else self.general
-        yield pool.request()
+        yield self._pool(ward).request()
         system.front_door.leave_front_door(patient, holding)
         patient.ward = ward
         patient.bed_start = system.env.now
@@ -100,22 +102,22 @@ class Wards:
 
     def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
         """A patient of today's census, `elapsed` hours into their stay: the rest of it is drawn given that."""
-        pool = self.short_stay if ward == "short_stay" else self.general
-        yield pool.request()
+        yield self._pool(ward).request()
         env = self.system.env
         patient.ward = ward
         patient.bed_start = env.now - elapsed
         self.system.move(patient, "acute")
         if not fit:
             group = self.system.scenario.groups[patient.group]
-            stay = (group.short_stay_los_days if ward == "short_stay" else None) or group.general_los_days
+            stay = group.short_stay_los_days if ward == "short_stay" else group.general_los_days
+            assert stay is not None, "the scenario checks short-stay rows have a short-stay length of stay"
             yield env.timeout(stay.beyond(generator, elapsed / HOURS_PER_DAY) * HOURS_PER_DAY - elapsed)
         patient.medically_fit = env.now
 
     def discharge(self, patient: Patient) -> None:
         """The patient leaves their acute bed."""
         patient.acute_discharge = self.system.env.now
-        (self.short_stay if patient.ward == "short_stay" else self.general).release()
+        self._pool(patient.ward).release()
 
     def pressure(self) -> float:
         """Occupied beds plus those waiting for one, over the base beds."""

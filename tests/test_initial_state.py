@@ -67,6 +67,7 @@ def test_patients_waiting_for_a_pathway_and_in_services_start_where_they_are(tmp
         ([{"place": "step_down", "group": "all", "count": 21, "days_so_far": 1}], "more than its capacity 20"),
         ([{"place": "reablement", "group": "all", "days_so_far": 1}], "needs reablement to be defined"),
         ([{"place": "general", "group": "all", "days_so_far": -1}], "days_so_far"),
+        ([{"place": "short_stay", "group": "all", "days_so_far": 1}], "needs groups.all.short_stay_los_days"),
     ],
 )
 def test_a_bad_census_is_reported_before_anything_runs(tmp_path: Path, rows, expected, capsys) -> None:

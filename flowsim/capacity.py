@@ -15,7 +15,8 @@ released, so what is in use never exceeds what is open.
 from __future__ import annotations
 
 from collections import deque
-from typing import Literal
+from collections.abc import Generator
+from typing import Any, Literal
 
 import simpy
 
@@ -46,18 +47,26 @@ class Pool:
         self.area_waiting = 0.0
         self.area_capacity = 0.0
 
-    def request(self, units: float = 1.0) -> simpy.Event:
-        """An event that fires when `units` are granted to the caller."""
-        granted = self.env.event()
+    def request(self, units: float = 1.0) -> simpy.Event | None:
+        """Ask for `units`: None if they are granted now, else an event that fires when they are.
+
+        Granting free units at once, without an event, saves the event
+        queue a step for most requests; the order of grants is unchanged.
+        """
+        self._accumulate()
         if not self.waiting and self.in_use + units <= self.capacity + EPSILON:
-            self._accumulate()
             self.in_use += units
-            granted.succeed()
-        else:
-            self._accumulate()
-            self.waiting.append((units, granted))
-            self.queued_units += units
+            return None
+        granted = self.env.event()
+        self.waiting.append((units, granted))
+        self.queued_units += units
         return granted
+
+    def take(self, units: float = 1.0) -> Generator[simpy.Event, Any, None]:
+        """Wait until `units` are granted: `yield from pool.take()`."""
+        granted = self.request(units)
+        if granted is not None:
+            yield granted
 
     def release(self, units: float = 1.0) -> None:
         """Give back `units`; closes them if capacity was cut, else serves the line."""

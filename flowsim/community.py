@@ -235,19 +235,19 @@ class Community:
         days = elapsed / HOURS_PER_DAY
         if place == "step_down":
             assert self.step_down is not None and scenario.step_down is not None
-            yield self.step_down.request()
+            yield from self.step_down.take()
             total = scenario.step_down.los_days.beyond(generator, days)
             yield from self._step_down_stay(patient, elapsed, total * HOURS_PER_DAY - elapsed)
         elif place == "reablement":
             assert self.reablement is not None and scenario.reablement is not None
             hours = scenario.reablement.hours_per_week.mean()
-            yield self.reablement.request(hours)
+            yield from self.reablement.take(hours)
             total = scenario.reablement.duration_days.beyond(generator, days)
             yield from self._reablement_episode(patient, hours, elapsed, total * HOURS_PER_DAY - elapsed)
         else:
             assert self.home_care is not None and scenario.home_care is not None
             hours = scenario.home_care.hours_per_week.mean()
-            yield self.home_care.request(hours)
+            yield from self.home_care.take(hours)
             total = scenario.home_care.duration_days.beyond(generator, days)
             yield from self._home_care_package(patient, hours, elapsed, total * HOURS_PER_DAY - elapsed)
 

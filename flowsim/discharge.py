@@ -133,9 +133,7 @@ class Discharge:
         if self._choice is not None and system.chance(f"choice.{patient.group}", group.choice_share):
             yield from system.delay(patient, "acute", PATIENT_CHOICE, self._choice.next())
         grant = yield from system.community.secure(patient, pathway, "acute")
-        slot = self.slots.request()
-        if slot is not None:
-            yield from system.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot)
+        yield from system.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, self.slots.request())
         system.wards.discharge(patient)
         if system.chance(f"readmission.{patient.group}", group.readmission_share):
             system.env.process(self._readmit(patient))

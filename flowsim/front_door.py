@@ -21,6 +21,7 @@ admitted as usual.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -82,19 +83,19 @@ class FrontDoor:
         scale = stream.daily / HOURS_PER_DAY * system.scenario.demand_multiplier
         hour_of_week = stream.hour_of_week()
         month = stream.month_of_year
-        max_rate = scale * max(hour_of_week) * max(month)
+        horizon = system.scenario.horizon_hours
+        rates = [scale * hour_of_week[clock.hour_of_week(h)] * month[clock.month(h)] for h in range(math.ceil(horizon))]
+        max_rate = max(rates)
         gaps = system.streams.exponential(f"arrivals.{route}.gap")
         accept = system.streams.uniform(f"arrivals.{route}.accept")
         groups = tuple(stream.groups)
         shares = tuple(stream.groups.values())
-        horizon = system.scenario.horizon_hours
         t = 0.0
         while True:
             t += gaps.next() / max_rate
             if t >= horizon:
                 return
-            rate = scale * hour_of_week[clock.hour_of_week(t)] * month[clock.month(t)]
-            if accept.next() * max_rate < rate:
+            if accept.next() * max_rate < rates[int(t)]:
                 yield env.timeout(t - env.now)
                 group = groups[system.choice(f"arrivals.{route}.group", shares)]
                 self._next_id += 1
@@ -111,14 +112,14 @@ class FrontDoor:
         """ED and/or EAU. Returns the pool whose place the patient keeps while waiting
         for a bed, or None if they went home or to admission avoidance."""
         if patient.route == "gp_referral":
-            yield self.eau.request()
+            yield from self.eau.take()
             return (yield from self._assess(patient))
         return (yield from self._emergency_department(patient))
 
     def _emergency_department(self, patient: Patient) -> Process:
         system, env = self.system, self.system.env
         group = system.scenario.groups[patient.group]
-        yield self.cubicles.request()
+        yield from self.cubicles.take()
         patient.ed_start = env.now
         if patient.route == "ed_ambulance":
             patient.handover = env.now - patient.arrival
@@ -131,7 +132,7 @@ class FrontDoor:
             patient.destination = "home from ED"
             return None
         if outcome == "eau":
-            yield self.eau.request()
+            yield from self.eau.take()
             self._leave_ed(patient)
             system.move(patient, "eau")
             return (yield from self._assess(patient))
@@ -163,7 +164,7 @@ class FrontDoor:
         offered = system.chance(f"avoidance_offer.{patient.group}", share)
         if not offered or self.avoidance.free < 1 or self._avoidance_stay is None:
             return holding
-        yield self.avoidance.request()
+        yield from self.avoidance.take()
         self.leave_front_door(patient, holding)
         system.move(patient, "admission_avoidance")
         patient.avoidance_start = env.now

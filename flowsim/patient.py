@@ -7,12 +7,9 @@ results module turns these records into the per-patient table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 NAN = float("nan")
-
-Delay = tuple[str, str, float, float]
-"""(place, reason, start, end) of one wait while medically fit or between services."""
 
 
 @dataclass(slots=True, eq=False)
@@ -50,4 +47,3 @@ class Patient:
     place: str = ""
     waiting_for: str = ""
     waiting_since: float = NAN
-    delays: list[Delay] = field(default_factory=list)

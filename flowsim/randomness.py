@@ -14,6 +14,7 @@ on the batch size because each stream serves exactly one kind of draw.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -35,26 +36,16 @@ class Stream:
     that many values; `next()` hands them out one at a time.
     """
 
-    __slots__ = ("_generator", "_draw_batch", "_buffer", "_index")
+    __slots__ = ("next",)
 
     def __init__(
         self,
         generator: np.random.Generator,
         draw_batch: Callable[[np.random.Generator, int], np.ndarray],
     ) -> None:
-        self._generator = generator
-        self._draw_batch = draw_batch
-        self._buffer: list[float] = []
-        self._index = 0
-
-    def next(self) -> float:
-        """The next value of the stream."""
-        if self._index >= len(self._buffer):
-            self._buffer = self._draw_batch(self._generator, BATCH).tolist()
-            self._index = 0
-        value = self._buffer[self._index]
-        self._index += 1
-        return value
+        batches = (draw_batch(generator, BATCH).tolist() for _ in itertools.count())
+        self.next: Callable[[], float] = itertools.chain.from_iterable(batches).__next__
+        """The next value of the stream (a C-level iterator: this is the model's hottest call)."""
 
 
 class Streams:

@@ -21,6 +21,7 @@ import math
 from collections import Counter
 from collections.abc import Generator
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,7 @@ DELAY_REASONS = (
     AWAITING_CARE_HOME,
     AWAITING_DISCHARGE_SLOT,
 )
-PATIENT_COLUMNS = tuple(f.name for f in fields(Patient) if f.name not in ("place", "waiting_for", "waiting_since", "delays"))
+PATIENT_COLUMNS = tuple(f.name for f in fields(Patient) if f.name not in ("place", "waiting_for", "waiting_since"))
 TIME_COLUMNS = tuple(
     name
     for name in PATIENT_COLUMNS
@@ -160,12 +161,9 @@ class RunResult:
     def from_system(cls, system: System) -> RunResult:
         scenario = system.scenario
         shift = scenario.warmup_hours
-        patients = pd.DataFrame({c: [getattr(p, c) for p in system.patients] for c in PATIENT_COLUMNS})
+        patients = pd.DataFrame({c: _column(system.patients, c) for c in PATIENT_COLUMNS})
         patients[list(TIME_COLUMNS)] = patients[list(TIME_COLUMNS)] - shift
-        delays = pd.DataFrame(
-            [(p.patient_id, p.episode, *d) for p in system.patients for d in p.delays],
-            columns=["patient_id", "episode", "place", "reason", "start", "end"],
-        )
+        delays = pd.DataFrame(system.delays, columns=["patient_id", "episode", "place", "reason", "start", "end"])
         delays[["start", "end"]] = delays[["start", "end"]] - shift
         census = pd.DataFrame(system.census.rows)
         pool_means = {}
@@ -193,6 +191,16 @@ class RunResult:
             write_atomically(path, lambda tmp, t=table, idx=(name == "kpis"): t.to_csv(tmp, index=idx))
             written.append(path)
         return written
+
+
+_NUMERIC = {f.name: {"float": float, "int": np.int64, "bool": bool}.get(str(f.type)) for f in fields(Patient)}
+
+
+def _column(patients: list[Patient], name: str) -> np.ndarray | list[Any]:
+    """One field of every patient record, read in C (np.fromiter) where it is a number."""
+    values = map(attrgetter(name), patients)
+    kind = _NUMERIC[name]
+    return np.fromiter(values, kind, count=len(patients)) if kind else list(values)
 
 
 def write_atomically(path: Path, write: Any) -> None:

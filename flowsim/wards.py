@@ -89,7 +89,7 @@ class Wards:
         system = self.system
         group = system.scenario.groups[patient.group]
         ward = "short_stay" if system.chance(f"short_stay.{patient.group}", group.short_stay_share) else "general"
-        yield self._pool(ward).request()
+        yield from self._pool(ward).take()
         system.front_door.leave_front_door(patient, holding)
         patient.ward = ward
         patient.bed_start = system.env.now
@@ -102,7 +102,7 @@ class Wards:
 
     def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
         """A patient of today's census, `elapsed` hours into their stay: the rest of it is drawn given that."""
-        yield self._pool(ward).request()
+        yield from self._pool(ward).take()
         env = self.system.env
         patient.ward = ward
         patient.bed_start = env.now - elapsed

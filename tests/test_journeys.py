@@ -54,6 +54,6 @@ def test_second_patient_waits_in_an_acute_bed_for_the_one_step_down_bed() -> Non
     assert _journey(second) == [("arrival", 1), ("ed_start", 1), ("decision_to_admit", 3), ("bed_start", 3),
                                 ("medically_fit", 75), ("acute_discharge", 314), ("step_down_start", 314),
                                 ("step_down_end", 554), ("left", 554)]
-    assert second.delays == [("acute", "awaiting step-down bed", 75, 314)]
+    assert result.delays.values.tolist() == [[2, 1, "acute", "awaiting step-down bed", 75, 314]]
     assert first.destination == second.destination == "home from step-down"
     assert result.kpi("delayed_bed_days") == (314 - 75) / 24

@@ -6,11 +6,14 @@
     >>> result.kpis.loc["occupancy_mean", "value"]
 """
 
-from flowsim.results import RunResult
-from flowsim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from flowsim.system import ConservationError, System, simulate
+__version__ = "0.2.0"
+
+from flowsim.results import RunResult  # noqa: E402
+from flowsim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict  # noqa: E402
+from flowsim.system import ConservationError, System, simulate  # noqa: E402
 
 __all__ = [
+    "__version__",
     "ConservationError",
     "RunResult",
     "Scenario",

@@ -2,12 +2,19 @@
 
 A replication is fully determined by (scenario, seed, replication number), so
 it can run anywhere: in this process, in a local process pool or on a Dask
-cluster, and give the same numbers. Each finished replication's KPI table is
-stored under `<out>/replications/<name>-<content hash>/seed<S>/`, written
-atomically, so an interrupted experiment keeps what it finished and a rerun
-only runs what is missing. The content hash covers every scenario value; a
-change of flowsim's own code is not in the key, so clear the folder after
-upgrading.
+cluster, and give the same numbers. Each returns its KPI table and its daily
+series (census and flows of the results period). The experiment keeps every
+replication's KPIs, but only running sums of the daily series (for the
+interval bands of plots through the year) and their monthly means, so memory
+does not grow with days times replications. Outcomes are absorbed in
+replication order, whatever order they finish in, so serial, pool and Dask
+runs agree to the last bit.
+
+Each finished replication is stored under
+`<out>/replications/flowsim-<version>/<name>-<content hash>/seed<S>/`,
+written atomically, so an interrupted experiment keeps what it finished and a
+rerun only runs what is missing. The content hash covers every scenario
+value and the version covers flowsim's own code.
 """
 
 from __future__ import annotations
@@ -22,9 +29,10 @@ from typing import Any
 
 import pandas as pd
 
+from flowsim import __version__
 from flowsim.results import write_atomically
 from flowsim.scenario import Scenario
-from flowsim.statistics import moving_average, mser5, paired_differences, precise_from, summarise
+from flowsim.statistics import RunningBands, moving_average, mser5, paired_differences, precise_from, summarise
 from flowsim.system import simulate
 
 SCHEDULER_VARIABLE = "FLOWSIM_SCHEDULER"
@@ -40,9 +48,18 @@ class Replication:
     replication: int
 
 
-def replication_kpis(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
-    """The KPI table (value, unit, description) of one replication; runs in a worker."""
-    return simulate(scenario, seed, replication).kpis
+@dataclass(frozen=True)
+class Outcome:
+    """What one replication sends back: its KPI table (value, unit, description) and daily series."""
+
+    kpis: pd.DataFrame
+    daily: pd.DataFrame
+
+
+def replication_outcome(scenario: Scenario, seed: int, replication: int) -> Outcome:
+    """Run one replication and keep what experiments need of it; runs in a worker."""
+    result = simulate(scenario, seed, replication)
+    return Outcome(result.kpis, result.daily())
 
 
 def replication_census(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
@@ -51,25 +68,35 @@ def replication_census(scenario: Scenario, seed: int, replication: int) -> pd.Da
 
 
 class ReplicationStore:
-    """Finished replications' KPI tables on disk, keyed by content hash, seed and replication."""
+    """Finished replications on disk, keyed by flowsim's version, content hash, seed and replication.
+
+    The KPI table is written last, so its presence means the replication is complete.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     def path(self, work: Replication) -> Path:
         key = f"{work.scenario.name}-{work.scenario.content_hash()}"
-        return self.folder / key / f"seed{work.seed}" / f"replication{work.replication:05d}.csv"
+        return self.folder / f"flowsim-{__version__}" / key / f"seed{work.seed}" / f"replication{work.replication:05d}.csv"
 
-    def load(self, work: Replication) -> pd.DataFrame | None:
-        path = self.path(work)
-        if not path.exists():
-            return None
-        return pd.read_csv(path, index_col="kpi")
+    def _daily_path(self, work: Replication) -> Path:
+        return self.path(work).with_suffix(".daily.csv.gz")
 
-    def save(self, work: Replication, kpis: pd.DataFrame) -> None:
+    def has(self, work: Replication) -> bool:
+        return self.path(work).exists() and self._daily_path(work).exists()
+
+    def load(self, work: Replication) -> Outcome:
+        daily = pd.read_csv(self._daily_path(work), index_col="date", parse_dates=["date"])
+        daily.index = daily.index.date
+        daily.index.name = "date"
+        return Outcome(pd.read_csv(self.path(work), index_col="kpi"), daily)
+
+    def save(self, work: Replication, outcome: Outcome) -> None:
         path = self.path(work)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, lambda tmp: kpis.to_csv(tmp))
+        write_atomically(self._daily_path(work), lambda tmp: outcome.daily.to_csv(tmp, compression="gzip"))
+        write_atomically(path, lambda tmp: outcome.kpis.to_csv(tmp))
 
 
 def default_scheduler() -> str | None:
@@ -91,8 +118,8 @@ class Runner:
     progress: bool = True
 
     def map(
-        self, function: Callable[[Scenario, int, int], pd.DataFrame], work: Sequence[Replication]
-    ) -> Iterator[tuple[Replication, pd.DataFrame]]:
+        self, function: Callable[[Scenario, int, int], Any], work: Sequence[Replication]
+    ) -> Iterator[tuple[Replication, Any]]:
         """Yield (work, result) as each finishes, in completion order."""
         if not work:
             return
@@ -102,8 +129,8 @@ class Runner:
                 yield done
 
     def _completed(
-        self, function: Callable[[Scenario, int, int], pd.DataFrame], work: Sequence[Replication]
-    ) -> Iterator[tuple[Replication, pd.DataFrame]]:
+        self, function: Callable[[Scenario, int, int], Any], work: Sequence[Replication]
+    ) -> Iterator[tuple[Replication, Any]]:
         if self.scheduler is not None:
             yield from self._on_dask(function, work)
             return
@@ -122,8 +149,8 @@ class Runner:
                     future.cancel()
 
     def _on_dask(
-        self, function: Callable[[Scenario, int, int], pd.DataFrame], work: Sequence[Replication]
-    ) -> Iterator[tuple[Replication, pd.DataFrame]]:
+        self, function: Callable[[Scenario, int, int], Any], work: Sequence[Replication]
+    ) -> Iterator[tuple[Replication, Any]]:
         from distributed import Client, as_completed as dask_completed
 
         client = self.scheduler if isinstance(self.scheduler, Client) else Client(self.scheduler)
@@ -155,18 +182,60 @@ class Runner:
 
 @dataclass
 class Experiment:
-    """Replications of labelled scenarios with the same seed: values, summaries, comparisons."""
+    """Replications of labelled scenarios with the same seed: values, summaries, comparisons.
+
+    `values[label]` holds every replication's KPIs (a row each); `bands(label)` and
+    `monthly[label]` summarise the daily series.
+    """
 
     scenarios: dict[str, Scenario]
     seed: int
     values: dict[str, pd.DataFrame] = field(default_factory=dict)
+    monthly: dict[str, pd.DataFrame] = field(default_factory=dict)
     kpi_info: pd.DataFrame = field(default_factory=pd.DataFrame)
     ran: int = 0
     reused: int = 0
+    _daily: dict[str, RunningBands] = field(default_factory=dict, repr=False)
+    _waiting: dict[str, dict[int, Outcome]] = field(default_factory=dict, repr=False)
+    _kpis: dict[str, dict[int, pd.Series]] = field(default_factory=dict, repr=False)
+    _months: dict[str, list[pd.DataFrame]] = field(default_factory=dict, repr=False)
+
+    def replications(self, label: str) -> int:
+        """How many replications of `label` have been absorbed (0, 1, ... without gaps)."""
+        return len(self._kpis.get(label, {}))
+
+    def add(self, label: str, replication: int, outcome: Outcome) -> None:
+        """Take one finished replication; outcomes are absorbed in replication order."""
+        if self.kpi_info.empty:
+            self.kpi_info = outcome.kpis[["unit", "description"]]
+        waiting = self._waiting.setdefault(label, {})
+        waiting[replication] = outcome
+        while self.replications(label) in waiting:
+            self._absorb(label, self.replications(label), waiting.pop(self.replications(label)))
+
+    def _absorb(self, label: str, replication: int, outcome: Outcome) -> None:
+        self._kpis.setdefault(label, {})[replication] = outcome.kpis["value"]
+        self._daily.setdefault(label, RunningBands()).add(outcome.daily)
+        months = outcome.daily.groupby(pd.to_datetime(outcome.daily.index).to_period("M")).mean()
+        self._months.setdefault(label, []).append(months.assign(replication=replication))
+
+    def collect(self) -> None:
+        """Bring `values` and `monthly` up to date with what has been absorbed."""
+        for label, kpis in self._kpis.items():
+            values = pd.DataFrame(kpis).T.sort_index()
+            values.index.name = "replication"
+            self.values[label] = values
+            monthly = pd.concat(self._months[label])
+            monthly.index.name = "month"
+            self.monthly[label] = monthly.set_index("replication", append=True).swaplevel().sort_index()
 
     def summary(self, label: str) -> pd.DataFrame:
         """Mean, 95% interval and relative half-width of every KPI of one scenario."""
         return self.kpi_info.join(summarise(self.values[label]), how="right")
+
+    def bands(self, label: str) -> pd.DataFrame:
+        """Each day's mean and 95% interval across replications of every daily measure (tidy)."""
+        return self._daily[label].summary()
 
     def comparison(self, base: str) -> pd.DataFrame:
         """Every other scenario against `base`: paired differences with 95% intervals, tidy."""
@@ -194,33 +263,21 @@ def run_experiment(
 
 def extend(experiment: Experiment, replications: int, store: ReplicationStore | None, runner: Runner) -> None:
     """Bring every scenario of `experiment` up to `replications` replications."""
-    tables: dict[tuple[str, int], pd.DataFrame] = {}
     missing = []
     for label, scenario in experiment.scenarios.items():
-        have = experiment.values.get(label, pd.DataFrame()).index
-        for replication in range(replications):
-            if replication in have:
-                continue
+        for replication in range(experiment.replications(label), replications):
             work = Replication(label, scenario, experiment.seed, replication)
-            stored = store.load(work) if store else None
-            if stored is None:
-                missing.append(work)
-            else:
-                tables[label, replication] = stored
+            if store is not None and store.has(work):
+                experiment.add(label, replication, store.load(work))
                 experiment.reused += 1
-    for work, kpis in runner.map(replication_kpis, missing):
-        if store:
-            store.save(work, kpis)
-        tables[work.label, work.replication] = kpis
+            else:
+                missing.append(work)
+    for work, outcome in runner.map(replication_outcome, missing):
+        if store is not None:
+            store.save(work, outcome)
+        experiment.add(work.label, work.replication, outcome)
         experiment.ran += 1
-    if tables and experiment.kpi_info.empty:
-        experiment.kpi_info = next(iter(tables.values()))[["unit", "description"]]
-    for label in experiment.scenarios:
-        new = {replication: kpis["value"] for (owner, replication), kpis in tables.items() if owner == label}
-        if new:
-            values = pd.concat([experiment.values.get(label), pd.DataFrame(new).T]).sort_index()
-            values.index.name = "replication"
-            experiment.values[label] = values
+    experiment.collect()
 
 
 def run_until_precise(

@@ -69,9 +69,24 @@ HEADLINE_KPIS = (
 """The figures an A&E Delivery Board asks for first; plots and printed comparisons lead with them."""
 
 
+DTOC_REASONS = tuple(r for r in DELAY_REASONS if r != AWAITING_DISCHARGE_SLOT)
+"""Reasons that make a delayed transfer of care (DTOC) as NHS England counts it: a medically fit
+patient in an acute or step-down bed waiting for a service. A wait for the day's discharge slot is not one."""
+
+
+def slug(reason: str) -> str:
+    """A delay reason as a name: 'awaiting step-down bed' -> 'awaiting_step_down_bed'."""
+    return reason.replace(" ", "_").replace("-", "_")
+
+
 def reason_column(reason: str) -> str:
-    """The census column of a delay reason: 'awaiting care home' -> 'delayed_awaiting_care_home'."""
-    return "delayed_" + reason.replace(" ", "_").replace("-", "_")
+    """The census column of medically fit patients in acute beds waiting for `reason`."""
+    return "delayed_" + slug(reason)
+
+
+def dtoc_column(reason: str) -> str:
+    """The census column of delayed transfers (acute and step-down beds) waiting for `reason`."""
+    return "dtoc_" + slug(reason)
 
 
 class Census:
@@ -138,6 +153,12 @@ class Census:
             row["step_down_beds"] = community.step_down.capacity
             row["step_down_waiting"] = len(community.step_down.waiting)
             row["step_down_delayed"] = sum(1 for p in system.present["step_down"] if p.waiting_for)
+        dtoc = Counter(
+            p.waiting_for for place in ("acute", "step_down") for p in system.present[place] if p.waiting_for in DTOC_REASONS
+        )
+        row["dtoc"] = sum(dtoc.values())
+        for reason in DTOC_REASONS:
+            row[dtoc_column(reason)] = dtoc.get(reason, 0)
         row["care_home_waiting"] = sum(
             1 for place in ("acute", "step_down") for p in system.present[place] if p.waiting_for == AWAITING_CARE_HOME
         )
@@ -162,10 +183,11 @@ class RunResult:
         scenario = system.scenario
         shift = scenario.warmup_hours
         patients = pd.DataFrame({c: _column(system.patients, c) for c in PATIENT_COLUMNS})
+        census = pd.DataFrame(system.census.rows)
+        census = census.assign(**daily_flows(patients, len(census), scenario.horizon_hours))
         patients[list(TIME_COLUMNS)] = patients[list(TIME_COLUMNS)] - shift
         delays = pd.DataFrame(system.delays, columns=["patient_id", "episode", "place", "reason", "start", "end"])
         delays[["start", "end"]] = delays[["start", "end"]] - shift
-        census = pd.DataFrame(system.census.rows)
         pool_means = {}
         for pool in system.pools():
             pool_means[f"{pool.name}_in_use"] = pool.mean_in_use()
@@ -176,6 +198,16 @@ class RunResult:
 
     def kpi(self, name: str) -> float:
         return float(self.kpis.loc[name, "value"])
+
+    def daily(self) -> pd.DataFrame:
+        """The results period's census and flows, one row of numbers per date: what experiments
+        average across replications (`_7d` columns are over the 7 days to that date)."""
+        table = self.census[~self.census.warmup].drop(columns="warmup").set_index("date").astype(float)
+        week = table[["ed_attendances", "ed_within_4h", "trolley_waits_over_12h"]].rolling(7, min_periods=1).sum()
+        return table.assign(
+            four_hour_performance_7d=week.ed_within_4h / week.ed_attendances.replace(0, np.nan),
+            trolley_waits_over_12h_7d=week.trolley_waits_over_12h,
+        )
 
     def write(self, folder: Path) -> list[Path]:
         """Write the tables as CSV under `folder`, each atomically; return the paths."""
@@ -191,6 +223,43 @@ class RunResult:
             write_atomically(path, lambda tmp, t=table, idx=(name == "kpis"): t.to_csv(tmp, index=idx))
             written.append(path)
         return written
+
+
+def daily_flows(patients: pd.DataFrame, days: int, end: float) -> dict[str, np.ndarray]:
+    """What happened on each day of the run (00:00-24:00 of simulation days 0..days-1), counted
+    on the day it happened. `patients` has simulation-time hours; `end` is the run's end."""
+
+    def per_day(times: pd.Series, where: pd.Series) -> np.ndarray:
+        hours = times[where].dropna().to_numpy()
+        index = (hours // HOURS_PER_DAY).astype(int)
+        return np.bincount(index[(index >= 0) & (index < days)], minlength=days)
+
+    new = patients.route != "initial"
+    ed = patients.route.isin(("ed_walk_in", "ed_ambulance"))
+    ambulance = patients.route == "ed_ambulance"
+    handover = patients.handover.fillna(end - patients.arrival)
+    bed_wait = patients.bed_start.fillna(end) - patients.decision_to_admit
+    return {
+        "ed_attendances": per_day(patients.arrival, ed),
+        "ed_within_4h": per_day(patients.arrival, ed & (patients.ed_end - patients.arrival <= 4.0)),
+        "ambulance_arrivals": per_day(patients.arrival, ambulance),
+        "handovers_over_15_min": per_day(patients.arrival, ambulance & (handover > 0.25)),
+        "emergency_admissions": per_day(spell_start(patients), new),
+        "admissions": per_day(patients.bed_start, new),
+        "trolley_waits_over_12h": per_day(patients.decision_to_admit, (bed_wait > 12.0) & patients.avoidance_start.isna()),
+        "acute_discharges": per_day(patients.acute_discharge, patients.acute_discharge.notna()),
+        "care_home_admissions": per_day(patients.care_home_start, patients.care_home_start.notna()),
+    }
+
+
+def spell_start(patients: pd.DataFrame) -> pd.Series:
+    """When each emergency admission (a spell) began: in the EAU, else in the acute bed."""
+    return patients.eau_start.fillna(patients.bed_start)
+
+
+def spell_end(patients: pd.DataFrame) -> pd.Series:
+    """When each spell ended: leaving the acute bed, or leaving the EAU without one."""
+    return patients.acute_discharge.where(patients.bed_start.notna(), patients.eau_end)
 
 
 _NUMERIC = {f.name: {"float": float, "int": np.int64, "bool": bool}.get(str(f.type)) for f in fields(Patient)}
@@ -291,12 +360,17 @@ def compute_kpis(
     kpi("delayed_bed_days_per_day", delayed_hours / HOURS_PER_DAY / days, "bed days/day", "delayed acute bed days per day")
     kpi("delayed_bed_days_share", delayed_hours / max(beds_occupied * end, 1e-9), "share", "delayed share of occupied acute bed days")
     adults = scenario.population.adults
+    dtoc = results_days.dtoc.mean()
+    kpi("dtoc_patients_mean", dtoc, "patients", "delayed transfers of care at the census: medically fit in acute or step-down beds, waiting for a service")
+    kpi("dtoc_bed_days_per_year", dtoc * 365.0, "bed days/year", "delayed transfer bed days a year, as NHS England counts them (one a patient a midnight)")
     kpi(
-        "delayed_bed_days_per_day_per_100k_adults",
-        delayed_hours / HOURS_PER_DAY / days / adults * 100_000 if adults else math.nan,
+        "dtoc_per_day_per_100k_adults",
+        dtoc / adults * 100_000 if adults else math.nan,
         "bed days/day",
-        "delayed acute bed days per day per 100,000 adults (as NHS England publishes DTOC)",
+        "delayed transfer days a day per 100,000 adults (18+), as NHS England publishes DTOC",
     )
+    for reason in DTOC_REASONS:
+        kpi(f"{dtoc_column(reason)}_mean", results_days[dtoc_column(reason)].mean(), "patients", f"delayed transfers, {reason}")
     kpi("delayed_patients_mean", results_days.medically_fit.mean(), "patients", "medically fit patients in acute beds, at the census")
     for reason in DELAY_REASONS:
         column = reason_column(reason)
@@ -327,6 +401,9 @@ def compute_kpis(
         "new care home placements a year per 100,000 aged 65+ (the ASCOF 2A measure's scale)",
     )
 
+    if scenario.population.older_groups:
+        rows.extend(_older_people_kpis(scenario, patients[patients.group.isin(scenario.population.older_groups)]))
+
     for name, label in (("hart_hours", "HART"), ("home_care_hours", "home care")):
         if f"{name}_in_use" in pool_means:
             delivered = pool_means[f"{name}_in_use"] * WEEKS_PER_MONTH
@@ -349,3 +426,41 @@ def compute_kpis(
 
     table = pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")
     return table
+
+
+def _older_people_kpis(scenario: Scenario, older: pd.DataFrame) -> list[tuple[str, float, str, str]]:
+    """The published older people's (65+) figures: emergency admissions counted as spells that begin
+    in the EAU or an acute bed (as Hospital Episode Statistics count them), their length, and what
+    follows discharge from the acute bed."""
+    days, end = scenario.days, scenario.days * HOURS_PER_DAY
+    spells = older[older.route != "initial"]
+    begun = spell_start(spells)
+    begun = begun[(begun >= 0) & (begun < end)]
+    finished = spell_end(spells)
+    done = spells[(finished >= 0) & (finished < end)]
+    length = (spell_end(done) - spell_start(done)) / HOURS_PER_DAY
+    left = older[(older.acute_discharge >= 0) & (older.acute_discharge < end)]
+    weekday = (scenario.start_date.weekday() + (left.acute_discharge // HOURS_PER_DAY).astype(int)) % 7
+    returned = older[older.readmission & (older.arrival >= 0) & (older.arrival < end)]
+    aged_65_plus = scenario.population.aged_65_plus
+    per_year = len(begun) * 365.0 / days
+    return [
+        ("older_emergency_admissions_per_day", len(begun) / days, "patients/day", "older people's emergency admissions (EAU or acute bed)"),
+        (
+            "older_emergency_admissions_per_100k_65_plus",
+            per_year / aged_65_plus * 100_000 if aged_65_plus else math.nan,
+            "patients/year",
+            "older people's emergency admissions a year per 100,000 aged 65+",
+        ),
+        ("older_los_mean_days", float(length.mean()) if len(length) else math.nan, "days", "older people's mean emergency spell, EAU and acute bed"),
+        ("older_los_over_7_days", _share(length > 7.0), "share", "older people's emergency spells lasting over 7 days"),
+        ("older_los_p90_days", _percentile(length, 90), "days", "90th percentile of older people's emergency spells"),
+        ("older_weekend_discharge_share", _share(weekday >= 5), "share", "older people's acute discharges on Saturday or Sunday"),
+        ("older_readmission_rate", len(returned) / max(len(left), 1), "share", "older people's emergency readmissions within the readmission window over their acute discharges"),
+        (
+            "older_to_reablement_share",
+            _share((left.pathway == 1) & left.reablement_start.notna()),
+            "share",
+            "older people's acute discharges going straight to HART reablement",
+        ),
+    ]

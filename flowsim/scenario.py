@@ -403,6 +403,9 @@ class Population(Model):
     aged_65_plus: PositiveInt | None = Field(
         default=None, description="residents aged 65+ (for care home admissions per 100,000 aged 65+)"
     )
+    older_groups: tuple[str, ...] = Field(
+        default=(), description="patient groups aged 65+: the older people's KPIs (`older_...`) are theirs"
+    )
 
 
 class Scenario(Model):
@@ -446,6 +449,9 @@ class Scenario(Model):
                 raise ValueError(
                     f"arrivals.{route}.groups names {', '.join(unknown)}, not in groups ({', '.join(self.groups)})"
                 )
+        unknown = sorted(set(self.population.older_groups) - set(self.groups))
+        if unknown:
+            raise ValueError(f"population.older_groups names {', '.join(unknown)}, not in groups ({', '.join(self.groups)})")
         for name, group in self.groups.items():
             needs = {"reablement": group.pathway.p1, "home_care": group.pathway.p1, "step_down": group.pathway.p2}
             for service, share in needs.items():

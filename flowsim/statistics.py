@@ -86,6 +86,49 @@ def precise_from(values: pd.DataFrame, kpis: list[str], target: float, minimum: 
     return found
 
 
+class RunningBands:
+    """Each day's mean and t interval across replications of a table of daily measures, kept as
+    running sums so that memory does not grow with the number of replications.
+
+    Every table added must have the same dates and measures; missing values (a ratio on a
+    day with nothing to divide by) are left out of that day's mean.
+    """
+
+    def __init__(self) -> None:
+        self.index: pd.Index | None = None
+        self.columns: pd.Index | None = None
+        self._count = self._total = self._squares = np.zeros(0)
+
+    def add(self, table: pd.DataFrame) -> None:
+        values = table.to_numpy(dtype=float)
+        if self.index is None:
+            self.index, self.columns = table.index, table.columns
+            self._count, self._total, self._squares = (np.zeros(values.shape) for _ in range(3))
+        elif not (table.index.equals(self.index) and table.columns.equals(self.columns)):
+            raise ValueError("every replication's daily table must have the same dates and measures")
+        present = ~np.isnan(values)
+        values = np.where(present, values, 0.0)
+        self._count += present
+        self._total += values
+        self._squares += values * values
+
+    def summary(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
+        """Tidy: one row per (date, measure) with mean, lower, upper and n."""
+        assert self.index is not None and self.columns is not None, "no replication added yet"
+        n = self._count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = self._total / n
+            variance = np.maximum(self._squares - n * mean * mean, 0.0) / (n - 1)
+            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * np.sqrt(variance / n)
+        frames = {
+            name: pd.DataFrame(values, index=self.index, columns=self.columns).stack(future_stack=True)
+            for name, values in (("mean", mean), ("lower", mean - half), ("upper", mean + half), ("n", n))
+        }
+        table = pd.DataFrame(frames)
+        table.index.names = ["date", "measure"]
+        return table.reset_index()
+
+
 def moving_average(series: pd.Series, window: int) -> pd.Series:
     """Welch's centred moving average, with the window shrinking near the start."""
     values = series.to_numpy(dtype=float)

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim import load_scenario
+from flowsim import load_scenario, simulate
 from flowsim.cli import main
 from flowsim.experiment import ReplicationStore, Runner, run_experiment, run_until_precise
-from flowsim.statistics import mser5, t_interval
+from flowsim.statistics import RunningBands, mser5, t_interval
 from tests.queueing import MMC, TWO_STAGE
 
 SHORT = {"days": 60, "warmup_days": 10}
@@ -30,9 +30,44 @@ def test_same_kpis_serially_in_a_process_pool_and_on_dask() -> None:
     pooled = run_experiment({"mmc": scenario}, 4, seed=7, runner=Runner(workers=2, progress=False))
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
         on_dask = run_experiment({"mmc": scenario}, 4, seed=7, runner=Runner(scheduler=client, progress=False))
-    pd.testing.assert_frame_equal(serial.values["mmc"], pooled.values["mmc"])
-    pd.testing.assert_frame_equal(serial.values["mmc"], on_dask.values["mmc"])
+    for other in (pooled, on_dask):
+        pd.testing.assert_frame_equal(serial.values["mmc"], other.values["mmc"])
+        pd.testing.assert_frame_equal(serial.bands("mmc"), other.bands("mmc"))
+        pd.testing.assert_frame_equal(serial.monthly["mmc"], other.monthly["mmc"])
     assert serial.values["mmc"]["admissions_per_day"].nunique() == 4, "replications must differ from each other"
+
+
+def test_daily_bands_are_the_mean_and_t_interval_of_each_day_across_replications() -> None:
+    rng = np.random.default_rng(3)
+    dates = pd.Index(pd.date_range("2017-04-01", periods=5).date, name="date")
+    tables = [pd.DataFrame({"beds": rng.normal(90, 5, 5), "ratio": [np.nan, *rng.uniform(0, 1, 4)]}, index=dates) for _ in range(6)]
+    bands = RunningBands()
+    for table in tables:
+        bands.add(table)
+    summary = bands.summary().set_index(["date", "measure"])
+    for date in dates:
+        for measure in ("beds", "ratio"):
+            expected = t_interval(pd.Series([t.loc[date, measure] for t in tables]))
+            row = summary.loc[(date, measure)]
+            assert row["n"] == expected["n"]
+            if expected["n"]:
+                assert row[["mean", "lower", "upper"]].tolist() == pytest.approx([expected[k] for k in ("mean", "lower", "upper")])
+    with pytest.raises(ValueError, match="same dates"):
+        bands.add(tables[0].iloc[:3])
+
+
+def test_monthly_means_and_daily_flows_agree_with_the_kpis() -> None:
+    scenario = load_scenario(TWO_STAGE, {"days": 90, "warmup_days": 10})
+    experiment = run_experiment({"two": scenario}, 2, seed=4, runner=Runner(workers=1, progress=False))
+    monthly = experiment.monthly["two"]
+    assert list(monthly.index.get_level_values("replication").unique()) == [0, 1]
+    assert monthly.loc[0].index.astype(str).tolist() == ["2017-01", "2017-02", "2017-03", "2017-04"]  # 2 Jan + 90 days
+    result = simulate(scenario, seed=4)
+    daily = result.daily()
+    assert len(daily) == scenario.days
+    assert daily.admissions.sum() / scenario.days == pytest.approx(result.kpi("admissions_per_day"))
+    assert daily.ed_attendances.sum() / scenario.days == pytest.approx(result.kpi("ed_attendances_per_day"))
+    assert daily.occupancy.mean() == pytest.approx(result.kpi("occupancy_mean"))
 
 
 def test_stored_replications_are_reused_and_only_missing_ones_run(tmp_path: Path) -> None:

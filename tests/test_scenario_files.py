@@ -49,8 +49,8 @@ def test_same_seed_same_files(tmp_path: Path) -> None:
 def test_population_turns_counts_into_published_rates_per_100k() -> None:
     scenario = load_scenario(TWO_STAGE, {"days": 200, "population": {"adults": 250_000, "aged_65_plus": 50_000}})
     result = simulate(scenario, seed=2)
-    per_day = result.kpi("delayed_bed_days_per_day")
-    assert per_day > 0
-    assert result.kpi("delayed_bed_days_per_day_per_100k_adults") == pytest.approx(per_day * 100_000 / 250_000)
+    delayed = result.kpi("dtoc_patients_mean")
+    assert delayed > 0
+    assert result.kpi("dtoc_per_day_per_100k_adults") == pytest.approx(delayed * 100_000 / 250_000)
     without = simulate(load_scenario(TWO_STAGE, {"days": 200}), seed=2)
-    assert math.isnan(without.kpi("delayed_bed_days_per_day_per_100k_adults"))
+    assert math.isnan(without.kpi("dtoc_per_day_per_100k_adults"))

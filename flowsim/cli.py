@@ -15,12 +15,15 @@ import argparse
 import itertools
 import math
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 from pydantic import Field, ValidationError
+from tqdm import tqdm
 
 from flowsim.experiment import (
     Experiment,
@@ -58,6 +61,17 @@ def _load_labelled(paths: list[str], overrides: dict[str, Any]) -> dict[str, Sce
 
 def _runner(args: argparse.Namespace) -> Runner:
     return Runner(workers=args.workers, scheduler=args.scheduler or default_scheduler(), progress=not args.quiet)
+
+
+@contextmanager
+def _day_bar(scenario: Scenario, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over the simulated days of one run (none if --quiet)."""
+    if quiet:
+        yield None
+        return
+    total = scenario.warmup_days + scenario.days
+    with tqdm(total=total, unit="day", leave=False, desc=scenario.name) as bar:
+        yield lambda day: bar.update(day - bar.n)
 
 
 def _folder(args: argparse.Namespace, default: str) -> Path:
@@ -124,7 +138,8 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, _overrides(args))
     out = _folder(args, f"{scenario.name}-seed{args.seed}")
     if args.replications == 1 and args.precision is None:
-        result = simulate(scenario, seed=args.seed)
+        with _day_bar(scenario, args.quiet) as tick:
+            result = simulate(scenario, seed=args.seed, progress=tick)
         written = result.write(out)
         print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
         print(f"\nWrote {', '.join(p.name for p in written)} to {out}")

@@ -341,6 +341,8 @@ def compute_kpis(
     kpi("days_over_95", _share(occupancy > 0.95), "share", "days with census occupancy above 95%")
     beds_occupied = pool_means["short_stay_beds_in_use"] + pool_means["general_beds_in_use"]
     kpi("acute_beds_occupied_mean", beds_occupied, "beds", "time-weighted mean acute beds occupied")
+    beds_open = pool_means["short_stay_beds_capacity"] + pool_means["general_beds_capacity"]
+    kpi("acute_beds_open_mean", beds_open, "beds", "time-weighted mean acute beds open, escalation beds included")
     kpi("waiting_for_bed_mean", results_days.waiting_for_bed.mean(), "patients", "patients waiting for a bed at the census")
     kpi("stranded_mean", results_days.stranded.mean(), "patients", "patients in an acute bed 7+ days, at the census")
     kpi("super_stranded_mean", results_days.super_stranded.mean(), "patients", "patients in an acute bed 21+ days, at the census")
@@ -409,9 +411,11 @@ def compute_kpis(
             delivered = pool_means[f"{name}_in_use"] * WEEKS_PER_MONTH
             capacity = pool_means[f"{name}_capacity"] * WEEKS_PER_MONTH
             kpi(f"{name}_per_month", delivered, "hours/month", f"{label} care hours in use a month")
+            kpi(f"{name}_capacity_per_month", capacity, "hours/month", f"{label} care hours available a month")
             kpi(f"{name}_utilisation", delivered / capacity if capacity else math.nan, "share", f"{label} hours in use / capacity")
             kpi(f"{name}_waiting_mean", pool_means[f"{name}_waiting"], "patients", f"people waiting for {label}")
     if "step_down_beds_in_use" in pool_means:
+        kpi("step_down_beds_mean", pool_means["step_down_beds_capacity"], "beds", "step-down beds open")
         kpi("step_down_occupied_mean", pool_means["step_down_beds_in_use"], "beds", "step-down beds occupied")
         kpi("step_down_waiting_mean", pool_means["step_down_beds_waiting"], "patients", "people waiting for a step-down bed")
         stays = patients[patients.step_down_start.notna()]
@@ -424,8 +428,25 @@ def compute_kpis(
         )
         kpi("step_down_admissions_per_day", ((stays.step_down_start >= 0) & (stays.step_down_start < end)).sum() / days, "patients/day", "step-down admissions")
 
+    cost = capacity_cost_per_year(scenario, pool_means)
+    if cost is not None:
+        kpi("capacity_cost_per_year", cost, "GBP/year", "the priced capacity provided a year (scenario costs x capacity open)")
     table = pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")
     return table
+
+
+def capacity_cost_per_year(scenario: Scenario, pool_means: dict[str, float]) -> float | None:
+    """Unit costs times the mean capacity open over the results period, a year's worth; None if unpriced."""
+    costs = scenario.costs
+    per_day = {
+        "acute_bed_day": pool_means["short_stay_beds_capacity"] + pool_means["general_beds_capacity"],
+        "step_down_bed_day": pool_means.get("step_down_beds_capacity", 0.0),
+        "hart_hour": pool_means.get("hart_hours_capacity", 0.0) / 7.0,
+        "home_care_hour": pool_means.get("home_care_hours_capacity", 0.0) / 7.0,
+        "avoidance_place_day": pool_means["avoidance_places_capacity"],
+    }
+    priced = [(getattr(costs, name), units) for name, units in per_day.items() if getattr(costs, name) is not None]
+    return sum(cost * units for cost, units in priced) * 365.0 if priced else None
 
 
 def _older_people_kpis(scenario: Scenario, older: pd.DataFrame) -> list[tuple[str, float, str, str]]:

@@ -408,6 +408,22 @@ class Population(Model):
     )
 
 
+class Costs(Model):
+    """Unit costs (GBP) of capacity, paid for whether it is used or not (block contracts).
+
+    With them the KPI table prices the capacity a scenario provides a year, so an
+    options appraisal can give the cost of each delayed bed day saved.
+    """
+
+    acute_bed_day: NonNegativeFloat | None = Field(default=None, description="an open acute bed for a day, escalation beds included")
+    step_down_bed_day: NonNegativeFloat | None = Field(default=None, description="a step-down bed for a day")
+    hart_hour: NonNegativeFloat | None = Field(default=None, description="an hour of HART reablement capacity")
+    home_care_hour: NonNegativeFloat | None = Field(default=None, description="an hour of home care capacity")
+    avoidance_place_day: NonNegativeFloat | None = Field(
+        default=None, description="an admission avoidance place (virtual ward, hospital at home) for a day"
+    )
+
+
 class Scenario(Model):
     """A county's demand and capacity, and how long to simulate it."""
 
@@ -435,9 +451,7 @@ class Scenario(Model):
     initial_state: InitialState = Field(
         default=InitialState(), description="today's census to start from (default: start empty and warm up)"
     )
-    costs: dict[str, NonNegativeFloat] = Field(
-        default_factory=dict, description="optional unit costs (GBP), e.g. acute_bed_day, hart_hour, step_down_bed_day"
-    )
+    costs: Costs = Field(default_factory=lambda: Costs(), description="unit costs, to price the capacity an option provides")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

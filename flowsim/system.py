@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import math
 from collections import Counter
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -67,8 +67,11 @@ class System:
         self.census = Census(self)
         self._choices: dict[str, Stream] = {}
 
-    def run(self) -> RunResult:
-        """Simulate warm-up plus results period and return the results."""
+    def run(self, progress: Callable[[int], None] | None = None) -> RunResult:
+        """Simulate warm-up plus results period and return the results.
+
+        `progress`, if given, is called with the number of days simulated so far, once a day.
+        """
         self._start_from_census()
         self.front_door.start_arrivals()
         self.census.start()
@@ -76,7 +79,12 @@ class System:
         if self.scenario.warmup_hours > 0:
             self.env.process(self._end_warmup())
         with cyclic_gc_paused():
-            self.env.run(until=self.scenario.horizon_hours)
+            if progress is None:
+                self.env.run(until=self.scenario.horizon_hours)
+            else:
+                for day in range(1, self.scenario.warmup_days + self.scenario.days + 1):
+                    self.env.run(until=day * HOURS_PER_DAY)
+                    progress(day)
             self.check_conservation()
             for patient in self.patients:  # in arrival order: sets of `present` have no fixed order
                 if patient.waiting_for and patient.place in IN_SYSTEM:
@@ -246,6 +254,8 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> RunResult:
-    """Run one replication of `scenario` and return its tables and KPIs."""
-    return System(scenario, seed, replication).run()
+def simulate(
+    scenario: Scenario, seed: int = 0, replication: int = 0, progress: Callable[[int], None] | None = None
+) -> RunResult:
+    """Run one replication of `scenario` and return its tables and KPIs (`progress`: see `System.run`)."""
+    return System(scenario, seed, replication).run(progress)

@@ -3,6 +3,7 @@
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from flowsim import load_scenario, simulate
@@ -54,3 +55,20 @@ def test_population_turns_counts_into_published_rates_per_100k() -> None:
     assert result.kpi("dtoc_per_day_per_100k_adults") == pytest.approx(delayed * 100_000 / 250_000)
     without = simulate(load_scenario(TWO_STAGE, {"days": 200}), seed=2)
     assert math.isnan(without.kpi("dtoc_per_day_per_100k_adults"))
+
+
+def test_a_progress_callback_sees_every_day_and_changes_nothing() -> None:
+    scenario = load_scenario(TWO_STAGE, {"days": 40, "warmup_days": 5})
+    days: list[int] = []
+    watched = simulate(scenario, seed=5, progress=days.append)
+    assert days == list(range(1, 46))
+    pd.testing.assert_frame_equal(watched.kpis, simulate(scenario, seed=5).kpis)
+    pd.testing.assert_frame_equal(watched.census, simulate(scenario, seed=5).census)
+
+
+def test_unit_costs_price_the_capacity_open_a_year() -> None:
+    costs = {"acute_bed_day": 400, "step_down_bed_day": 250}
+    result = simulate(load_scenario(TWO_STAGE, {"days": 60, "costs": costs}), seed=1)
+    beds, step_down = result.kpi("acute_beds_open_mean"), result.kpi("step_down_beds_mean")
+    assert result.kpi("capacity_cost_per_year") == pytest.approx((400 * beds + 250 * step_down) * 365)
+    assert "capacity_cost_per_year" not in simulate(load_scenario(TWO_STAGE, {"days": 60}), seed=1).kpis.index

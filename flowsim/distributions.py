@@ -35,6 +35,10 @@ class _Distribution(BaseModel):
         """The same distribution as a scipy.stats frozen distribution."""
         raise NotImplementedError(type(self).__name__)
 
+    def survival(self, value: float) -> float:
+        """P(X > value)."""
+        return float(self.frozen().sf(value))
+
     def beyond(self, generator: np.random.Generator, elapsed: float) -> float:
         """A value drawn given that it exceeds `elapsed`: the whole stay of someone `elapsed` in.
 
@@ -59,6 +63,9 @@ class Fixed(_Distribution):
 
     def mean(self) -> float:
         return self.value
+
+    def survival(self, value: float) -> float:
+        return 1.0 if self.value > value else 0.0
 
     def beyond(self, generator: np.random.Generator, elapsed: float) -> float:
         return max(self.value, elapsed)
@@ -169,12 +176,64 @@ class Empirical(_Distribution):
     def mean(self) -> float:
         return float(np.mean(self.values))
 
+    def survival(self, value: float) -> float:
+        return float(np.mean(np.asarray(self.values) > value))
+
     def beyond(self, generator: np.random.Generator, elapsed: float) -> float:
         longer = np.asarray([v for v in self.values if v > elapsed])
         return float(generator.choice(longer)) if len(longer) else elapsed
 
 
+Simple = Annotated[Fixed | Exponential | Lognormal | Gamma | Uniform | Empirical, Field(discriminator="type")]
+
+
+class Component(BaseModel):
+    """One part of a mixture: its share of draws and its distribution."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    share: Annotated[float, Field(gt=0, le=1)] = Field(description="share of draws from this part")
+    distribution: Simple
+
+
+class Mixture(_Distribution):
+    """Draws from one of several distributions, chosen by share: for example most patients on a
+    short stay and a complex minority on a long one, which no single lognormal can give at once."""
+
+    type: Literal["mixture"]
+    components: tuple[Component, ...] = Field(min_length=2, description="the parts; shares sum to 1")
+
+    @model_validator(mode="after")
+    def _shares(self) -> Mixture:
+        total = sum(c.share for c in self.components)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"component shares must sum to 1, but sum to {total:g}")
+        return self
+
+    def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
+        which = generator.choice(len(self.components), size=size, p=[c.share for c in self.components])
+        values = np.empty(size)
+        for index, component in enumerate(self.components):
+            chosen = which == index
+            values[chosen] = component.distribution.draw(generator, int(chosen.sum()))
+        return values
+
+    def mean(self) -> float:
+        return sum(c.share * c.distribution.mean() for c in self.components)
+
+    def survival(self, value: float) -> float:
+        return sum(c.share * c.distribution.survival(value) for c in self.components)
+
+    def beyond(self, generator: np.random.Generator, elapsed: float) -> float:
+        """Pick the part given the value exceeds `elapsed` (shares weighted by each part's tail), then draw from it."""
+        tails = np.array([c.share * c.distribution.survival(elapsed) for c in self.components])
+        if tails.sum() <= 0.0:
+            return elapsed
+        component = self.components[int(generator.choice(len(tails), p=tails / tails.sum()))]
+        return component.distribution.beyond(generator, elapsed)
+
+
 Distribution = Annotated[
-    Fixed | Exponential | Lognormal | Gamma | Uniform | Empirical,
+    Fixed | Exponential | Lognormal | Gamma | Uniform | Empirical | Mixture,
     Field(discriminator="type"),
 ]

@@ -560,9 +560,12 @@ class ScenarioError(Exception):
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key, except that one with a different `type` (a distribution
+    changed from lognormal to mixture, say) replaces the parent's whole; all else is replaced."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        parent = merged.get(key)
+        if isinstance(value, dict) and isinstance(parent, dict) and value.get("type", parent.get("type")) == parent.get("type"):
             merged[key] = _deep_merge(merged[key], value)
         else:
             merged[key] = value
@@ -616,7 +619,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     return _deep_merge(base, raw), who
 
 
-_UNION_TAGS = {"fixed", "exponential", "lognormal", "gamma", "uniform", "empirical"}
+_UNION_TAGS = {"fixed", "exponential", "lognormal", "gamma", "uniform", "empirical", "mixture"}
 
 
 def _describe(error: dict[str, Any], who: dict[tuple[Any, ...], Path], default: Path) -> str:

@@ -9,13 +9,26 @@ import pytest
 
 from flowsim import load_scenario, simulate
 from flowsim.cli import main
-from flowsim.distributions import Gamma, Lognormal
+from flowsim.distributions import Gamma, Lognormal, Mixture
 from tests.queueing import TWO_STAGE
 
 NO_ARRIVALS = {"warmup_days": 0, "arrivals": {"ed_walk_in": {"daily": 0}}}
 
 
-@pytest.mark.parametrize("distribution", [Lognormal(type="lognormal", mean=7, sd=12.6), Gamma(type="gamma", mean=5, sd=3)])
+MIXTURE = Mixture.model_validate(
+    {
+        "type": "mixture",
+        "components": [
+            {"share": 0.8, "distribution": {"type": "lognormal", "mean": 3, "sd": 2}},
+            {"share": 0.2, "distribution": {"type": "gamma", "mean": 20, "sd": 10}},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "distribution", [Lognormal(type="lognormal", mean=7, sd=12.6), Gamma(type="gamma", mean=5, sd=3), MIXTURE]
+)
 def test_a_stay_drawn_beyond_what_has_passed_has_the_conditional_mean(distribution) -> None:
     generator = np.random.default_rng(5)
     sample = distribution.draw(generator, 2_000_000)

@@ -3,10 +3,11 @@
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from flowsim import load_scenario, simulate
+from flowsim import ScenarioError, load_scenario, simulate
 from flowsim.cli import main
 from tests.queueing import MMC, TWO_STAGE
 
@@ -72,3 +73,25 @@ def test_unit_costs_price_the_capacity_open_a_year() -> None:
     beds, step_down = result.kpi("acute_beds_open_mean"), result.kpi("step_down_beds_mean")
     assert result.kpi("capacity_cost_per_year") == pytest.approx((400 * beds + 250 * step_down) * 365)
     assert "capacity_cost_per_year" not in simulate(load_scenario(TWO_STAGE, {"days": 60}), seed=1).kpis.index
+
+
+def test_a_mixture_draws_each_part_by_its_share() -> None:
+    mixture = {"type": "mixture", "components": [
+        {"share": 0.75, "distribution": {"type": "fixed", "value": 2}},
+        {"share": 0.25, "distribution": {"type": "exponential", "mean": 20}},
+    ]}  # fmt: skip
+    scenario = load_scenario(TWO_STAGE, {"groups": {"all": {"general_los_days": mixture}}})
+    los = scenario.groups["all"].general_los_days
+    draws = los.draw(np.random.default_rng(2), 200_000)
+    assert (draws == 2).mean() == pytest.approx(0.75, abs=0.005)
+    assert draws.mean() == pytest.approx(los.mean(), rel=0.02) and los.mean() == pytest.approx(6.5)
+    assert los.survival(10) == pytest.approx(0.25 * np.exp(-0.5))
+
+
+def test_mixture_shares_must_sum_to_one() -> None:
+    bad = {"type": "mixture", "components": [
+        {"share": 0.5, "distribution": {"type": "fixed", "value": 2}},
+        {"share": 0.4, "distribution": {"type": "fixed", "value": 9}},
+    ]}  # fmt: skip
+    with pytest.raises(ScenarioError, match=r"groups\.all\.general_los_days: component shares must sum to 1"):
+        load_scenario(TWO_STAGE, {"groups": {"all": {"general_los_days": bad}}})

@@ -62,6 +62,17 @@ class Pool:
         self.queued_units += units
         return granted
 
+    def cancel(self, granted: simpy.Event) -> None:
+        """Withdraw a request still in the line (the person made other arrangements)."""
+        self._accumulate()
+        for index, (units, event) in enumerate(self.waiting):
+            if event is granted:
+                del self.waiting[index]
+                self.queued_units -= units
+                self._serve()
+                return
+        raise ValueError(f"{self.name}: no such request is waiting")
+
     def take(self, units: float = 1.0) -> Generator[simpy.Event, Any, None]:
         """Wait until `units` are granted: `yield from pool.take()`."""
         granted = self.request(units)

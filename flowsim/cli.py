@@ -41,6 +41,9 @@ from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
 from flowsim.system import simulate
 
 EXIT_BAD_INPUT = 2
+PERCENT_UNITS = ("share", "ratio")
+"""Units printed as percentages: a share is part of a whole (0-100%); a ratio, such as occupancy
+over base beds, can pass 100%."""
 
 
 # Loading -------------------------------------------------------------------------
@@ -83,7 +86,7 @@ def _folder(args: argparse.Namespace, default: str) -> Path:
 def _value(value: float, unit: str) -> str:
     if pd.isna(value):
         return "—"
-    return f"{value:.1%}" if unit == "share" else f"{value:,.2f}"
+    return f"{value:.1%}" if unit in PERCENT_UNITS else f"{value:,.2f}"
 
 
 def format_kpis(kpis: pd.DataFrame, title: str) -> str:

@@ -32,7 +32,9 @@ import numpy as np
 import simpy
 
 from flowsim.capacity import Pool
+from flowsim.distributions import Distribution
 from flowsim.patient import Patient
+from flowsim.randomness import Stream, Streams
 from flowsim.scenario import HOURS_PER_DAY, month_hours_to_week
 
 if TYPE_CHECKING:
@@ -48,6 +50,13 @@ AWAITING_REABLEMENT = "awaiting reablement"
 AWAITING_HOME_CARE = "awaiting home care package"
 AWAITING_STEP_DOWN = "awaiting step-down bed"
 AWAITING_CARE_HOME = "awaiting care home"
+OTHER_ARRANGEMENTS = "home with other arrangements after waiting"
+"""The destination of someone who left a waiting list for HART or home care for support the model does not hold."""
+
+
+def _patience(distribution: Distribution | None, streams: Streams, name: str) -> Stream | None:
+    """Draws of how long someone waits before other arrangements are made (days, in hours); None: no limit."""
+    return distribution.stream(streams, name, HOURS_PER_DAY) if distribution else None
 
 
 class Community:
@@ -66,11 +75,13 @@ class Community:
             self.reablement = Pool(env, "hart_hours", month_hours_to_week(hart.hours_per_month), hart.queue)
             self._reablement_hours = hart.hours_per_week.stream(streams, "reablement.hours_per_week")
             self._reablement_days = hart.duration_days.stream(streams, "reablement.duration_days", HOURS_PER_DAY)
+            self._reablement_patience = _patience(hart.alternative_after_days, streams, "reablement.alternative_after_days")
         if scenario.home_care is not None:
             care = scenario.home_care
             self.home_care = Pool(env, "home_care_hours", month_hours_to_week(care.hours_per_month), care.queue)
             self._package_hours = care.hours_per_week.stream(streams, "home_care.hours_per_week")
             self._package_days = care.duration_days.stream(streams, "home_care.duration_days", HOURS_PER_DAY)
+            self._package_patience = _patience(care.alternative_after_days, streams, "home_care.alternative_after_days")
         if scenario.step_down is not None:
             self.step_down = Pool(env, "step_down_beds", scenario.step_down.beds)
             self._step_down_days = scenario.step_down.los_days.stream(streams, "step_down.los_days", HOURS_PER_DAY)
@@ -119,16 +130,22 @@ class Community:
         return ("home", 0.0)
 
     def _secure_home_support(self, patient: Patient, place: str) -> Process:
+        """Wait in `place` for HART or a home care package; ("alternative", 0) if other arrangements came first."""
         assert self.reablement is not None and self.home_care is not None
         hart = self.system.scenario.reablement
         assert hart is not None
         if self.system.chance("reablement.direct_to_home_care", hart.direct_to_home_care_share):
-            hours = self._package_hours.next()
-            yield from self.system.wait(patient, place, AWAITING_HOME_CARE, self.home_care.request(hours))
-            return ("home_care", hours)
-        hours = self._reablement_hours.next()
-        yield from self.system.wait(patient, place, AWAITING_REABLEMENT, self.reablement.request(hours))
-        return ("reablement", hours)
+            service, pool, reason, hours, patience = (
+                "home_care", self.home_care, AWAITING_HOME_CARE, self._package_hours.next(), self._package_patience
+            )  # fmt: skip
+        else:
+            service, pool, reason, hours, patience = (
+                "reablement", self.reablement, AWAITING_REABLEMENT, self._reablement_hours.next(), self._reablement_patience
+            )  # fmt: skip
+        limit = patience.next() if patience else None
+        if (yield from self.system.wait_or_give_up(patient, place, reason, pool, hours, limit)):
+            return (service, hours)
+        return ("alternative", 0.0)
 
     def _secure_care_home(self, patient: Patient, place: str) -> Process:
         if self._care_home_wait is not None:
@@ -153,6 +170,8 @@ class Community:
         elif service == "care_home":
             patient.care_home_start = self.system.env.now
             self._leave(patient, "care_home", "care home")
+        elif service == "alternative":
+            self._leave(patient, "home", OTHER_ARRANGEMENTS)
         else:
             self._leave(patient, "home", "home")
 
@@ -169,9 +188,13 @@ class Community:
         patient.reablement_end = env.now
         if system.chance("reablement.package_after", hart.package_share_after):
             package = self._package_hours.next()
-            yield from system.wait(patient, "reablement", AWAITING_HOME_CARE, self.home_care.request(package))
+            limit = self._package_patience.next() if self._package_patience else None
+            started = yield from system.wait_or_give_up(patient, "reablement", AWAITING_HOME_CARE, self.home_care, package, limit)
             self.reablement.release(held)
-            yield from self._home_care_package(patient, package)
+            if started:
+                yield from self._home_care_package(patient, package)
+            else:
+                self._leave(patient, "home", OTHER_ARRANGEMENTS)
             return
         self.reablement.release(held)
         self._leave(patient, "home", "home after reablement")

@@ -21,8 +21,8 @@ weekends (`day_of_week_capacity`, e.g. Saturday 60%, Sunday 40%). A patient
 whose service is ready waits for the next slot, under the reason
 'awaiting discharge slot'.
 
-After leaving, a share of patients come back within `readmission_days` as a
-new episode through the same door.
+After leaving, a share of patients are readmitted within `readmission_days`:
+a new episode through the same door, admitted to a bed again.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ patient waiting for an EAU place or a bed keeps their cubicle meanwhile, so
 a full hospital shows up as ED crowding and then as delayed handovers.
 
 The EAU assesses patients and admits some (about 60% in the reference
-county); the rest go home. Before anyone is admitted, a share of would-be
+county); the rest go home. A readmission is an emergency admission by
+definition: it is admitted from the ED or the EAU, whatever the usual mix. Before anyone is admitted, a share of would-be
 admissions is offered admission avoidance (an ambulatory unit, hospital at
 home or a virtual ward) if one of its places is free; otherwise they are
 admitted as usual.
@@ -125,7 +126,7 @@ class FrontDoor:
             patient.handover = env.now - patient.arrival
         yield env.timeout(self._treatment[patient.group].next())
         shares = (group.ed_outcome.home, group.ed_outcome.eau, group.ed_outcome.ward)
-        outcome = ED_OUTCOMES[system.choice(f"ed_outcome.{patient.group}", shares)]
+        outcome = "ward" if patient.readmission else ED_OUTCOMES[system.choice(f"ed_outcome.{patient.group}", shares)]
         if outcome == "home":
             self._leave_ed(patient)
             system.move(patient, "home")
@@ -149,7 +150,7 @@ class FrontDoor:
         group = system.scenario.groups[patient.group]
         patient.eau_start = env.now
         yield env.timeout(self._assessment[patient.group].next())
-        if system.chance(f"eau_admit.{patient.group}", group.eau_admit_share):
+        if patient.readmission or system.chance(f"eau_admit.{patient.group}", group.eau_admit_share):
             patient.decision_to_admit = env.now
             return (yield from self._avoid_or_admit(patient, self.eau))
         self.leave_front_door(patient, self.eau)

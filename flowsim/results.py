@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from flowsim.community import AWAITING_CARE_HOME, AWAITING_HOME_CARE, AWAITING_REABLEMENT, AWAITING_STEP_DOWN
+from flowsim.community import (
+    AWAITING_CARE_HOME,
+    AWAITING_HOME_CARE,
+    AWAITING_REABLEMENT,
+    AWAITING_STEP_DOWN,
+    OTHER_ARRANGEMENTS,
+)
 from flowsim.discharge import AWAITING_ASSESSMENT, AWAITING_DISCHARGE_SLOT, PATIENT_CHOICE
 from flowsim.patient import Patient
 from flowsim.scenario import HOURS_PER_DAY, WEEKS_PER_MONTH, Scenario
@@ -335,8 +341,8 @@ def compute_kpis(
 
     results_days = census[~census.warmup]
     occupancy = results_days.occupancy
-    kpi("occupancy_mean", occupancy.mean(), "share", "acute beds occupied / base beds, at the daily census")
-    kpi("occupancy_p90", _percentile(occupancy, 90), "share", "90th percentile of daily census occupancy")
+    kpi("occupancy_mean", occupancy.mean(), "ratio", "acute beds occupied / base beds, at the daily census (over 100% with escalation beds)")
+    kpi("occupancy_p90", _percentile(occupancy, 90), "ratio", "90th percentile of daily census occupancy")
     kpi("days_over_92", _share(occupancy > 0.92), "share", "days with census occupancy above 92%")
     kpi("days_over_95", _share(occupancy > 0.95), "share", "days with census occupancy above 95%")
     beds_occupied = pool_means["short_stay_beds_in_use"] + pool_means["general_beds_in_use"]
@@ -393,6 +399,8 @@ def compute_kpis(
         kpi(f"pathway_{pathway}_share", _share(left_acute.pathway == pathway), "share", f"acute discharges on pathway {pathway}")
     readmitted = ((patients.readmission) & (patients.arrival >= 0)).sum()
     kpi("readmission_rate", readmitted / max(len(left_acute), 1), "share", "readmissions over acute discharges")
+    gave_up = (patients.destination == OTHER_ARRANGEMENTS) & (patients.left >= 0) & (patients.left < end)
+    kpi("other_arrangements_per_week", gave_up.sum() * 7.0 / days, "patients/week", "people who left the HART or home care waiting list for other arrangements")
     care_home = ((patients.care_home_start >= 0) & (patients.care_home_start < end)).sum()
     kpi("care_home_admissions_per_year", care_home * 365.0 / days, "patients/year", "new care home placements")
     older = scenario.population.aged_65_plus

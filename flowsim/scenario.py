@@ -186,7 +186,7 @@ class Group(Model):
         default=0.0, description="share of medically fit patients whose discharge waits on patient or family choice"
     )
     readmission_share: Probability = Field(
-        default=0.0, description="share of patients leaving an acute bed who return within `readmission_days`"
+        default=0.0, description="share of patients leaving an acute bed readmitted as an emergency within `readmission_days`"
     )
 
     @model_validator(mode="after")
@@ -306,6 +306,11 @@ class Reablement(Model):
     direct_to_home_care_share: Probability = Field(
         default=0.0, description="share of pathway 1 who go straight to a home care package, without reablement"
     )
+    alternative_after_days: Distribution | None = Field(
+        default=None,
+        description="how long someone waits for HART before other arrangements are made for them "
+        "(hospital at home, family, a home care package bought privately); none: they wait as long as it takes",
+    )
     queue: Literal["fifo", "first_fit"] = Field(
         default="fifo",
         description="fifo: strictly in order, a large episode holds up smaller ones behind it; "
@@ -320,6 +325,11 @@ class HomeCare(Model):
     hours_per_week: Distribution = Field(description="care hours a week one package needs")
     duration_days: Distribution = Field(description="how long a package lasts (days)")
     queue: Literal["fifo", "first_fit"] = Field(default="fifo", description="as for reablement")
+    alternative_after_days: Distribution | None = Field(
+        default=None,
+        description="how long someone waits for a package before other arrangements are made for them "
+        "(an interim care home bed, family care, self-funded care); none: they wait as long as it takes",
+    )
 
 
 class Onward(Model):

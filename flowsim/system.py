@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from flowsim.capacity import Pool
 from flowsim.clock import Clock
 from flowsim.community import Community
 from flowsim.discharge import Discharge
@@ -158,6 +159,24 @@ class System:
         if self.env.now > start:
             self._record_delay(patient, place, reason, start)
         return value
+
+    def wait_or_give_up(
+        self, patient: Patient, place: str, reason: str, pool: Pool, units: float, patience: float | None
+    ) -> Process:
+        """Ask `pool` for `units` and wait for them, at most `patience` hours (None: as long as it takes).
+
+        Returns True if the units were granted, False if the patient gave up and
+        made other arrangements (their request is withdrawn).
+        """
+        granted = pool.request(units)
+        if granted is None or patience is None:
+            yield from self.wait(patient, place, reason, granted)
+            return True
+        yield from self.wait(patient, place, reason, granted | self.env.timeout(patience))
+        if granted.triggered:
+            return True
+        pool.cancel(granted)
+        return False
 
     def _record_delay(self, patient: Patient, place: str, reason: str, start: float) -> None:
         self.delays.append((patient.patient_id, patient.episode, place, reason, start, self.env.now))

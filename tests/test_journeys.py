@@ -1,7 +1,11 @@
 """Pathway logic with fixed durations: each patient's journey is exactly this."""
 
+from pathlib import Path
+
 import flowsim
 from flowsim.patient import Patient
+
+ROOT = Path(__file__).parents[1]
 
 
 def _system() -> flowsim.System:
@@ -57,3 +61,15 @@ def test_second_patient_waits_in_an_acute_bed_for_the_one_step_down_bed() -> Non
     assert result.delays.values.tolist() == [[2, 1, "acute", "awaiting step-down bed", 75, 314]]
     assert first.destination == second.destination == "home from step-down"
     assert result.kpi("delayed_bed_days") == (314 - 75) / 24
+
+
+def test_every_readmission_is_admitted_to_a_bed_again() -> None:
+    scenario = flowsim.load_scenario(
+        ROOT / "scenarios/examples/small_county.yaml", {"days": 150, "warmup_days": 0}
+    )
+    patients = flowsim.simulate(scenario, seed=4).patients
+    returned = patients[patients.readmission & (patients.arrival < (scenario.days - 20) * 24)]
+    assert len(returned) > 50
+    assert returned.decision_to_admit.notna().all(), "a readmission is an emergency admission"
+    first_time = patients[~patients.readmission & (patients.route != "initial")]
+    assert first_time.decision_to_admit.isna().any(), "others may go home from the ED or EAU"

@@ -3,7 +3,9 @@
 People come in by three doors. Walk-ins and ambulance patients arrive at the
 Emergency Department (ED); GP referrals go straight to the Emergency
 Assessment Unit (EAU). Each door is a non-stationary Poisson stream whose
-rate follows the hour of the week and the month of the year.
+rate follows the hour of the week and the month of the year; each patient
+group may have a season of its own (older people's admissions peak in
+winter), which shifts both the door's rate and its mix of groups by month.
 
 An ambulance crew hands its patient over when the ED has a cubicle free; the
 handover time is how long the crew waited. In the ED a patient is assessed
@@ -81,16 +83,19 @@ class FrontDoor:
     def _arrivals(self, route: str, stream: ArrivalStream) -> Process:
         """A non-stationary Poisson stream by thinning against its maximum rate."""
         system, env, clock = self.system, self.system.env, self.system.clock
-        scale = stream.daily / HOURS_PER_DAY * system.scenario.demand_multiplier
+        scenario = system.scenario
+        groups = tuple(stream.groups)
+        # Each month, the groups' seasonal multipliers scale the door's rate and reshape its mix.
+        weights = [[share * scenario.groups[g].month_of_year[m] for g, share in stream.groups.items()] for m in range(12)]
+        seasonal = [stream.month_of_year[m] * sum(weights[m]) for m in range(12)]
+        mix = [tuple(w / sum(row) for w in row) if sum(row) else tuple(row) for row in weights]
+        scale = stream.daily / HOURS_PER_DAY * scenario.demand_multiplier
         hour_of_week = stream.hour_of_week()
-        month = stream.month_of_year
-        horizon = system.scenario.horizon_hours
-        rates = [scale * hour_of_week[clock.hour_of_week(h)] * month[clock.month(h)] for h in range(math.ceil(horizon))]
+        horizon = scenario.horizon_hours
+        rates = [scale * hour_of_week[clock.hour_of_week(h)] * seasonal[clock.month(h)] for h in range(math.ceil(horizon))]
         max_rate = max(rates)
         gaps = system.streams.exponential(f"arrivals.{route}.gap")
         accept = system.streams.uniform(f"arrivals.{route}.accept")
-        groups = tuple(stream.groups)
-        shares = tuple(stream.groups.values())
         t = 0.0
         while True:
             t += gaps.next() / max_rate
@@ -98,7 +103,7 @@ class FrontDoor:
                 return
             if accept.next() * max_rate < rates[int(t)]:
                 yield env.timeout(t - env.now)
-                group = groups[system.choice(f"arrivals.{route}.group", shares)]
+                group = groups[system.choice(f"arrivals.{route}.group", mix[clock.month(t)])]
                 self._next_id += 1
                 self.arrive(Patient(self._next_id, 1, group, route, env.now))
 

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -76,6 +77,18 @@ def _check_sums_to_one(shares: dict[Any, float], what: str) -> None:
         raise ValueError(f"{what} must sum to 1, but sum to {total:g}")
 
 
+def _twelve_months(multipliers: tuple[float, ...]) -> tuple[float, ...]:
+    if len(multipliers) != 12:
+        raise ValueError(f"needs exactly 12 values, January first, got {len(multipliers)}")
+    if sum(multipliers) <= 0:
+        raise ValueError("needs at least one value above 0")
+    return multipliers
+
+
+MonthProfile = Annotated[tuple[NonNegativeFloat, ...], AfterValidator(_twelve_months)]
+"""Twelve multipliers, January first."""
+
+
 def _normalised(weights: tuple[float, ...]) -> tuple[float, ...]:
     mean = sum(weights) / len(weights)
     return tuple(w / mean for w in weights)
@@ -97,15 +110,15 @@ class ArrivalStream(Model):
     day_of_week: tuple[NonNegativeFloat, ...] = Field(
         default=(1.0,) * 7, description="7 relative weights, Monday first"
     )
-    month_of_year: tuple[NonNegativeFloat, ...] = Field(
+    month_of_year: MonthProfile = Field(
         default=(1.0,) * 12, description="12 multipliers of `daily`, January first (1 = as `daily`)"
     )
     groups: dict[str, Probability] = Field(description="share of this stream's patients in each group; sums to 1")
 
-    @field_validator("hour_of_day", "day_of_week", "month_of_year")
+    @field_validator("hour_of_day", "day_of_week")
     @classmethod
     def _length(cls, weights: tuple[float, ...], info: Any) -> tuple[float, ...]:
-        expected = {"hour_of_day": 24, "day_of_week": 7, "month_of_year": 12}[info.field_name]
+        expected = {"hour_of_day": 24, "day_of_week": 7}[info.field_name]
         if len(weights) != expected:
             raise ValueError(f"needs exactly {expected} values, got {len(weights)}")
         if sum(weights) <= 0:
@@ -169,6 +182,11 @@ class PathwayMix(Model):
 class Group(Model):
     """A group of patients (an age band, a frailty level) and everything it needs."""
 
+    month_of_year: MonthProfile = Field(
+        default=(1.0,) * 12,
+        description="this group's demand each month relative to the rest of the year, January first: "
+        "multiplies its share of every door (older people's admissions peak in winter)",
+    )
     ed_treatment_hours: Distribution = Field(description="ED assessment and treatment time (hours)")
     ed_outcome: EDOutcome
     eau_assessment_hours: Distribution = Field(description="time in the EAU until the admit-or-home decision (hours)")

@@ -11,6 +11,8 @@ from flowsim import ScenarioError, load_scenario, simulate
 from flowsim.cli import main
 from tests.queueing import MMC, TWO_STAGE
 
+ROOT = Path(__file__).parents[1]
+
 def _variant(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "variant.yaml"
     path.write_text(f"extends: {MMC}\n{body}")
@@ -95,3 +97,22 @@ def test_mixture_shares_must_sum_to_one() -> None:
     ]}  # fmt: skip
     with pytest.raises(ScenarioError, match=r"groups\.all\.general_los_days: component shares must sum to 1"):
         load_scenario(TWO_STAGE, {"groups": {"all": {"general_los_days": bad}}})
+
+
+def test_a_group_with_a_winter_season_arrives_more_in_winter_and_others_do_not() -> None:
+    winter = [1.5, 1.5, 1, 1, 1, 1, 0.5, 0.5, 1, 1, 1, 1.5]
+    flat = {"month_of_year": [1.0] * 12}
+    scenario = load_scenario(
+        ROOT / "scenarios/examples/small_county.yaml",
+        {
+            "start_date": "2017-01-01", "days": 365, "warmup_days": 0,
+            "arrivals": {"ed_walk_in": flat, "ed_ambulance": flat, "gp_referral": flat},
+            "groups": {"older": {"month_of_year": winter}},
+        },
+    )  # fmt: skip
+    patients = simulate(scenario, seed=2).patients
+    fresh = patients[~patients.readmission & (patients.route != "initial")]
+    month = (pd.to_datetime("2017-01-01") + pd.to_timedelta(fresh.arrival, unit="h")).dt.month
+    counts = fresh.groupby([fresh.group, month]).size()  # January and July both have 31 days
+    assert counts["older", 1] / counts["older", 7] == pytest.approx(1.5 / 0.5, rel=0.12)
+    assert counts["adult", 1] / counts["adult", 7] == pytest.approx(1.0, rel=0.08)

@@ -4,6 +4,7 @@
     flowsim compare BASE.yaml OPTION.yaml [OPTION2.yaml ...]
     flowsim sweep BASE.yaml GRID.yaml
     flowsim warmup SCENARIO.yaml
+    flowsim validate scenarios/oxfordshire_2017.yaml
 
 A scenario that cannot be run is reported with its file, field and what is
 allowed, exit status 2, before anything is simulated or written.
@@ -39,6 +40,7 @@ from flowsim.reference import write_reference
 from flowsim.results import HEADLINE_KPIS, write_atomically
 from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
 from flowsim.system import simulate
+from flowsim.validation import check_measures, validation_table
 
 EXIT_BAD_INPUT = 2
 PERCENT_UNITS = ("share", "ratio")
@@ -125,6 +127,29 @@ def format_comparison(comparison: pd.DataFrame, base: str) -> str:
     return "\n\n".join(blocks)
 
 
+def format_validation(table: pd.DataFrame, title: str) -> str:
+    """Published figures against the model: mean, 95% interval, tolerance and verdict (✓ within, ✗ not)."""
+    lines = [title, "-" * len(title), f"{'':2}{'published figure':<58} {'published':>11} {'model (95% interval)':>36} {'±':>9}"]
+    for _, row in table.iterrows():
+        unit = row["unit"]
+        interval = f"{_value(row['mean'], unit)} ({_value(row['lower'], unit)} to {_value(row['upper'], unit)})"
+        mark = "✓" if row["within"] else "✗"
+        lines.append(
+            f"{mark} {row['figure'][:58]:<58} {_value(row['published'], unit):>11} {interval:>36} {_value(row['tolerance'], unit):>9}"
+        )
+    lines.append("✓: the model's mean is within the tolerance of the published figure. Sources, tolerances and notes: validation.csv")
+    return "\n".join(lines)
+
+
+def _write_validation(scenario: Scenario, experiment: Experiment, label: str, out: Path) -> pd.DataFrame | None:
+    """validation.csv for a scenario that lists published figures; None if it lists none."""
+    if not scenario.validation:
+        return None
+    table = validation_table(scenario, experiment, label)
+    _write_csv(table, out / "validation.csv", index=False)
+    return table
+
+
 def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda tmp: table.to_csv(tmp, index=index))
@@ -139,6 +164,7 @@ def _report(experiment: Experiment, out: Path) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, _overrides(args))
+    check_measures(scenario, args.scenario)
     out = _folder(args, f"{scenario.name}-seed{args.seed}")
     if args.replications == 1 and args.precision is None:
         with _day_bar(scenario, args.quiet) as tick:
@@ -167,6 +193,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     summary = experiment.summary(scenario.name)
     _write_csv(summary, out / "summary.csv")
+    _write_validation(scenario, experiment, scenario.name, out)
     n = len(experiment.values[scenario.name])
     print(format_summary(summary, f"{scenario.name}: {n} replications, seed {args.seed}, {scenario.days} days"))
     print(note)
@@ -178,12 +205,14 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     scenarios = _load_labelled([args.base, *args.options], _overrides(args))
     base = next(iter(scenarios))
+    check_measures(scenarios[base], args.base)
     out = _folder(args, f"compare-{base}")
     experiment = run_experiment(scenarios, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
     comparison = experiment.comparison(base)
     summaries = pd.concat({label: experiment.summary(label) for label in scenarios}, names=["scenario"])
     _write_csv(comparison, out / "comparison.csv", index=False)
     _write_csv(summaries, out / "summaries.csv")
+    _write_validation(scenarios[base], experiment, base, out)
     comparison_figure(comparison, [k for k in HEADLINE_KPIS if k in set(comparison["kpi"])], out / "comparison.png")
     shown = comparison if args.all_kpis else comparison[comparison["kpi"].isin(HEADLINE_KPIS)]
     print(format_comparison(shown, base))
@@ -256,6 +285,23 @@ def _warmup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, _overrides(args))
+    if not scenario.validation:
+        raise ScenarioError(f"{args.scenario}: validation: the scenario lists no published figures to check")
+    check_measures(scenario, args.scenario)
+    out = _folder(args, f"{scenario.name}-validation-seed{args.seed}")
+    experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
+    _write_csv(experiment.summary(scenario.name), out / "summary.csv")
+    table = _write_validation(scenario, experiment, scenario.name, out)
+    assert table is not None
+    title = f"{scenario.name} against published figures: {args.replications} replications, seed {args.seed}, {scenario.days} days"
+    print(format_validation(table, title))
+    _report(experiment, out)
+    print(f"{int(table.within.sum())} of {len(table)} figures within tolerance. Wrote validation.csv and summary.csv to {out}")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     write_reference(Path(args.out))
     print(f"Wrote {args.out}")
@@ -304,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
     warmup.add_argument("scenario", help="scenario YAML file")
     _common(warmup, replications=5)
     warmup.set_defaults(handler=_warmup, days=365)
+
+    validate = commands.add_parser("validate", help="replications of a scenario against the published figures it lists")
+    validate.add_argument("scenario", help="scenario YAML file with a `validation:` list")
+    _common(validate, replications=10)
+    validate.set_defaults(handler=_validate)
 
     schema = commands.add_parser("schema", help="write the scenario file reference (Markdown)")
     schema.add_argument("--out", default="docs/scenarios.md")

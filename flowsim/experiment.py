@@ -184,8 +184,10 @@ class Runner:
 class Experiment:
     """Replications of labelled scenarios with the same seed: values, summaries, comparisons.
 
-    `values[label]` holds every replication's KPIs (a row each); `bands(label)` and
-    `monthly[label]` summarise the daily series.
+    `values[label]` holds every replication's KPIs (a row each); `bands(label)` summarises
+    the daily series day by day, and `monthly[label]` holds each replication's sum of every
+    daily measure over each calendar month, with the number of `days` summed (so a mean over
+    any months, or a ratio of two measures, is exact).
     """
 
     scenarios: dict[str, Scenario]
@@ -216,7 +218,8 @@ class Experiment:
     def _absorb(self, label: str, replication: int, outcome: Outcome) -> None:
         self._kpis.setdefault(label, {})[replication] = outcome.kpis["value"]
         self._daily.setdefault(label, RunningBands()).add(outcome.daily)
-        months = outcome.daily.groupby(pd.to_datetime(outcome.daily.index).to_period("M")).mean()
+        daily = outcome.daily.assign(days=1.0)
+        months = daily.groupby(pd.to_datetime(daily.index).to_period("M")).sum(min_count=1)
         self._months.setdefault(label, []).append(months.assign(replication=replication))
 
     def collect(self) -> None:

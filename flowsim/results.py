@@ -213,6 +213,8 @@ class RunResult:
         return table.assign(
             four_hour_performance_7d=week.ed_within_4h / week.ed_attendances.replace(0, np.nan),
             trolley_waits_over_12h_7d=week.trolley_waits_over_12h,
+            opel_3_or_4=(table.opel >= 3).astype(float),
+            opel_4=(table.opel >= 4).astype(float),
         )
 
     def write(self, folder: Path) -> list[Path]:

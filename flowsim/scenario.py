@@ -436,6 +436,30 @@ class Population(Model):
     )
 
 
+class Target(Model):
+    """A published figure the scenario should reproduce, and how close counts as reproducing it.
+
+    `measure` is a KPI of the results period, or a daily measure of the census and flows
+    (`occupancy`, `dtoc`, `opel_3_or_4`, ...) averaged over `months`; `a / b` is the ratio of
+    two daily measures' totals (e.g. `handovers_over_15_min / ambulance_arrivals`).
+    """
+
+    figure: str = Field(description="what was published, in words")
+    source: str = Field(description="where it was published: a quote and its document")
+    published: float = Field(description="the published value, in the measure's unit (shares as 0-1)")
+    unit: str = Field(description="the unit of `published` and `measure`, as shown in the table")
+    measure: str = Field(description="the KPI or daily measure it is compared with (see above)")
+    months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(
+        default=(), description="daily measures only: the calendar months it covers (none: the whole results period)"
+    )
+    per_100k: Literal["adults", "aged_65_plus"] | None = Field(
+        default=None, description="divide by this `population` over 100,000, as rates are published"
+    )
+    tolerance: NonNegativeFloat = Field(description="the largest difference, in the unit, that counts as reproducing it")
+    tolerance_reason: str = Field(description="why that tolerance")
+    note: str = Field(default="", description="what the comparison means, or why it cannot match")
+
+
 class Costs(Model):
     """Unit costs (GBP) of capacity, paid for whether it is used or not (block contracts).
 
@@ -479,6 +503,9 @@ class Scenario(Model):
     initial_state: InitialState = Field(
         default=InitialState(), description="today's census to start from (default: start empty and warm up)"
     )
+    validation: tuple[Target, ...] = Field(
+        default=(), description="published figures to check the scenario against (`flowsim validate`)"
+    )
     costs: Costs = Field(default_factory=lambda: Costs(), description="unit costs, to price the capacity an option provides")
 
     @model_validator(mode="after")
@@ -509,6 +536,9 @@ class Scenario(Model):
             raise ValueError("step_down.onward.home_with_support > 0 needs reablement and home_care")
         self._check_capacity_changes()
         self._check_initial_state()
+        for index, target in enumerate(self.validation):
+            if target.per_100k and getattr(self.population, target.per_100k) is None:
+                raise ValueError(f"validation.{index}.per_100k {target.per_100k} needs population.{target.per_100k}")
         return self
 
     def _check_initial_state(self) -> None:

@@ -68,6 +68,9 @@ def test_monthly_means_and_daily_flows_agree_with_the_kpis() -> None:
     assert daily.admissions.sum() / scenario.days == pytest.approx(result.kpi("admissions_per_day"))
     assert daily.ed_attendances.sum() / scenario.days == pytest.approx(result.kpi("ed_attendances_per_day"))
     assert daily.occupancy.mean() == pytest.approx(result.kpi("occupancy_mean"))
+    first = monthly.loc[0]
+    assert first["days"].sum() == scenario.days
+    assert (first.occupancy.sum() / first["days"].sum()) == pytest.approx(experiment.values["two"].loc[0, "occupancy_mean"])
 
 
 def test_stored_replications_are_reused_and_only_missing_ones_run(tmp_path: Path) -> None:

@@ -1,0 +1,112 @@
+"""Validation: how close a scenario comes to the figures published for the system it represents.
+
+A baseline is only useful to a board if it looks like the system they run.
+A scenario file lists the published figures it should reproduce
+(`validation:`), each with its source, the model measure it is compared
+with and a tolerance with the reason for it. `flowsim validate` runs
+replications and, for every figure, gives the model's mean with its 95%
+interval and whether the mean is within the tolerance. A figure the model
+cannot match says why in its note, rather than being hidden by tuning.
+
+A measure is either a KPI of the results period or a daily measure of the
+census and flows, taken over chosen calendar months from each replication's
+monthly totals (so "occupancy in April-June" or "the share of November-
+December days at OPEL 3 or 4" are exact), optionally as a ratio of two
+daily measures and per 100,000 of a population.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from flowsim.experiment import Experiment
+from flowsim.scenario import Scenario, ScenarioError
+from flowsim.statistics import t_interval
+from flowsim.system import simulate
+
+TABLE_COLUMNS = [
+    "figure", "source", "published", "unit", "mean", "lower", "upper",
+    "tolerance", "within", "tolerance_reason", "note",
+]  # fmt: skip
+
+
+def check_measures(scenario: Scenario, file: str) -> None:
+    """Stop with a clear error if a target names a measure the model does not produce.
+
+    The names depend on which services the scenario has, so they are read off a
+    two-day run of it (a fraction of a second) before anything else runs.
+    """
+    if not scenario.validation:
+        return
+    result = simulate(scenario.model_copy(update={"days": 2, "warmup_days": 0}))
+    kpis, daily = set(result.kpis.index), set(result.daily().columns)
+    problems = []
+    for index, target in enumerate(scenario.validation):
+        where = f"{file}: validation.{index}.measure"
+        names = _parts(target.measure)
+        if len(names) == 1 and names[0] in kpis:
+            if target.months:
+                problems.append(f"{where}: {names[0]} is a KPI of the whole results period; months apply to daily measures")
+            continue
+        unknown = [name for name in names if name not in daily]
+        if unknown or len(names) > 2:
+            problems.append(
+                f"{where}: {target.measure!r} is neither a KPI nor a daily measure or a ratio `a / b` of two; "
+                f"KPIs: {', '.join(sorted(kpis))}; daily measures: {', '.join(sorted(daily))}"
+            )
+    if problems:
+        raise ScenarioError("\n".join(problems))
+
+
+def target_values(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame:
+    """Each target's model value in each replication: a row per replication, a column per target."""
+    kpis, monthly = experiment.values[label], experiment.monthly[label]
+    columns = {}
+    for index, target in enumerate(scenario.validation):
+        names = _parts(target.measure)
+        if len(names) == 1 and names[0] in kpis.columns:
+            values = kpis[names[0]]
+        else:
+            chosen = monthly
+            if target.months:
+                months = monthly.index.get_level_values("month").month
+                chosen = monthly[months.isin(target.months)]
+            totals = chosen.groupby(level="replication").sum(min_count=1)
+            values = totals[names[0]] / totals[names[1] if len(names) == 2 else "days"]
+        if target.per_100k:
+            values = values / getattr(scenario.population, target.per_100k) * 100_000
+        columns[index] = values
+    return pd.DataFrame(columns)
+
+
+def validation_table(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame:
+    """Published figure, model mean and 95% interval, tolerance and verdict: one row per target."""
+    values = target_values(scenario, experiment, label)
+    rows = []
+    for index, target in enumerate(scenario.validation):
+        interval = t_interval(values[index])
+        mean = interval["mean"]
+        rows.append(
+            {
+                "figure": target.figure,
+                "source": target.source,
+                "published": target.published,
+                "unit": target.unit,
+                "mean": mean,
+                "lower": interval["lower"],
+                "upper": interval["upper"],
+                "tolerance": target.tolerance,
+                "within": bool(not math.isnan(mean) and abs(mean - target.published) <= target.tolerance),
+                "tolerance_reason": target.tolerance_reason,
+                "note": target.note,
+            }
+        )
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def _parts(measure: str) -> list[str]:
+    """'a / b' -> ['a', 'b']; 'a' -> ['a']."""
+    return [part.strip() for part in measure.split("/")]
+

@@ -1,0 +1,72 @@
+"""Validation targets: published figures compared with KPIs and daily measures over chosen months."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flowsim import load_scenario, simulate
+from flowsim.cli import main
+from flowsim.experiment import Runner, run_experiment
+from flowsim.validation import validation_table
+from tests.queueing import TWO_STAGE
+
+TARGETS = [
+    {"figure": "delayed patients a day", "source": "test", "published": 1.0, "unit": "patients",
+     "measure": "dtoc_patients_mean", "tolerance": 100.0, "tolerance_reason": "wide"},
+    {"figure": "occupancy, April-June", "source": "test", "published": 0.0, "unit": "ratio",
+     "measure": "acute_occupied", "months": [4, 5, 6], "tolerance": 0.0, "tolerance_reason": "none"},
+    {"figure": "delayed per 100,000 adults, share of discharges by day", "source": "test", "published": 0.0,
+     "unit": "ratio", "measure": "dtoc / acute_discharges", "per_100k": "adults", "tolerance": 1e6, "tolerance_reason": "x"},
+]  # fmt: skip
+
+
+def _scenario(targets: list[dict] = TARGETS, **more: object):
+    return load_scenario(
+        TWO_STAGE, {"days": 200, "warmup_days": 20, "population": {"adults": 50_000}, "validation": targets, **more}
+    )
+
+
+def test_each_target_is_the_mean_of_its_measure_per_replication_with_a_verdict() -> None:
+    scenario = _scenario()
+    experiment = run_experiment({"two": scenario}, 3, seed=2, runner=Runner(workers=1, progress=False))
+    table = validation_table(scenario, experiment, "two")
+    assert table.figure.tolist() == [t["figure"] for t in TARGETS]
+    daily = [simulate(scenario, seed=2, replication=r).daily() for r in range(3)]
+    months = [pd.to_datetime(d.index).month for d in daily]
+    spring = [d.acute_occupied[m.isin([4, 5, 6])].mean() for d, m in zip(daily, months)]
+    ratio = [d.dtoc.sum() / d.acute_discharges.sum() / 50_000 * 100_000 for d in daily]
+    kpi = experiment.values["two"]["dtoc_patients_mean"]
+    for row, expected in zip(table.itertuples(), (kpi, spring, ratio)):
+        assert row.mean == pytest.approx(sum(expected) / 3)
+        assert row.lower < row.mean < row.upper
+    assert table.within.tolist() == [True, False, True]
+
+
+def test_validate_writes_the_table_and_a_bad_measure_stops_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(f"extends: {TWO_STAGE}\npopulation: {{adults: 50000}}\nvalidation: {TARGETS!r}\n".replace("'", '"'))
+    out = tmp_path / "out"
+    assert main(["validate", str(good), "--days", "60", "--replications", "3", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert "delayed patients a day" in capsys.readouterr().out
+    assert len(pd.read_csv(out / "validation.csv")) == 3
+    for measure, months, message in (
+        ("no_such_kpi", [], "neither a KPI nor a daily measure"),
+        ("occupancy_mean", [1], "months apply to daily measures"),
+    ):
+        bad = tmp_path / "bad.yaml"
+        target = {**TARGETS[0], "measure": measure, "months": months}
+        bad.write_text(f"extends: {TWO_STAGE}\nvalidation: [{target!r}]\n".replace("'", '"'))
+        assert main(["validate", str(bad), "--out", str(tmp_path / "never")]) == 2
+        error = capsys.readouterr().err
+        assert f"{bad}: validation.0.measure" in error and message in error
+        assert not (tmp_path / "never").exists()
+
+
+def test_a_rate_per_100k_needs_that_population() -> None:
+    with pytest.raises(Exception, match="validation.2.per_100k adults needs population.adults"):
+        load_scenario(TWO_STAGE, {"validation": TARGETS})

@@ -51,7 +51,7 @@ AWAITING_HOME_CARE = "awaiting home care package"
 AWAITING_STEP_DOWN = "awaiting step-down bed"
 AWAITING_CARE_HOME = "awaiting care home"
 OTHER_ARRANGEMENTS = "home with other arrangements after waiting"
-"""The destination of someone who left a waiting list for HART or home care for support the model does not hold."""
+"""The destination of someone who left a waiting list (HART, home care, step-down) for support the model does not hold."""
 
 
 def _patience(distribution: Distribution | None, streams: Streams, name: str) -> Stream | None:
@@ -85,6 +85,9 @@ class Community:
         if scenario.step_down is not None:
             self.step_down = Pool(env, "step_down_beds", scenario.step_down.beds)
             self._step_down_days = scenario.step_down.los_days.stream(streams, "step_down.los_days", HOURS_PER_DAY)
+            self._step_down_patience = _patience(
+                scenario.step_down.alternative_after_days, streams, "step_down.alternative_after_days"
+            )
         care_home = scenario.care_home
         self._care_home_wait = (
             care_home.wait_days.stream(streams, "care_home.wait_days", HOURS_PER_DAY) if care_home.wait_days else None
@@ -121,7 +124,9 @@ class Community:
             return (yield from self._secure_home_support(patient, place))
         if pathway == 2:
             assert self.step_down is not None
-            yield from self.system.wait(patient, place, AWAITING_STEP_DOWN, self.step_down.request())
+            limit = self._step_down_patience.next() if self._step_down_patience else None
+            if not (yield from self.system.wait_or_give_up(patient, place, AWAITING_STEP_DOWN, self.step_down, 1.0, limit)):
+                return ("alternative", 0.0)
             self.step_down_reserved += 1
             return ("step_down", 1.0)
         if pathway == 3:

@@ -17,9 +17,12 @@ they need more support (`deconditioning_per_day`, off unless set).
 
 Discharges happen only inside discharge hours and, if the hospital's
 discharge capacity is limited, only as many a day as it can make, less at
-weekends (`day_of_week_capacity`, e.g. Saturday 60%, Sunday 40%). A patient
-whose service is ready waits for the next slot, under the reason
-'awaiting discharge slot'.
+weekends (`day_of_week_capacity`). Discharges to a service (pathways 1-3)
+can have a capacity of their own, `supported_discharges_per_weekday` with
+`supported_day_of_week_capacity`: care providers that accept fewer people at
+weekends (the 'seven-day services' target is Saturday 60%, Sunday 40% of a
+weekday). A patient whose service is ready waits for the next slot, under the
+reason 'awaiting discharge slot'.
 
 After leaving, a share of patients are readmitted within `readmission_days`:
 a new episode through the same door, admitted to a bed again.
@@ -48,14 +51,13 @@ AWAITING_DISCHARGE_SLOT = "awaiting discharge slot"
 
 
 class DischargeSlots:
-    """The hospital's capacity to discharge: open hours and a number a day by weekday."""
+    """A capacity to discharge: open hours and a number a day, a weekday's times each day's share."""
 
-    def __init__(self, system: System) -> None:
+    def __init__(self, system: System, per_weekday: int | None, day_share: tuple[float, ...]) -> None:
         self.system = system
-        rules = system.scenario.discharge
-        self.opens, self.closes = rules.hours
-        self.per_weekday = rules.discharges_per_weekday
-        self.day_share = rules.day_of_week_capacity
+        self.opens, self.closes = system.scenario.discharge.hours
+        self.per_weekday = per_weekday
+        self.day_share = day_share
         self.always_open = (self.opens, self.closes) == (0, 24) and self.per_weekday is None
         self.is_open = False
         self.slots_left = math.inf
@@ -100,7 +102,12 @@ class Discharge:
         self.system = system
         rules = system.scenario.discharge
         streams = system.streams
-        self.slots = DischargeSlots(system)
+        self.slots = DischargeSlots(system, rules.discharges_per_weekday, rules.day_of_week_capacity)
+        self.supported_slots = (
+            DischargeSlots(system, rules.supported_discharges_per_weekday, rules.supported_day_of_week_capacity)
+            if rules.supported_discharges_per_weekday is not None
+            else self.slots
+        )
         self._assessment = (
             rules.assessment_days.stream(streams, "discharge.assessment_days", HOURS_PER_DAY)
             if rules.assessment_days
@@ -112,10 +119,10 @@ class Discharge:
         self._readmission_time = streams.uniform("readmission.time")
 
     def set_capacity(self, capacity: str, value: float) -> bool:
-        if capacity == "discharges_per_weekday":
-            self.slots.per_weekday = int(value)
-            return True
-        return False
+        slots = {"discharges_per_weekday": self.slots, "supported_discharges_per_weekday": self.supported_slots}.get(capacity)
+        if slots is not None:
+            slots.per_weekday = int(value)
+        return slots is not None
 
     def leave_hospital(self, patient: Patient, pathway: int | None = None) -> Process:
         """From medically fit to out of the acute bed, then on to the pathway's service.
@@ -133,7 +140,8 @@ class Discharge:
         if self._choice is not None and system.chance(f"choice.{patient.group}", group.choice_share):
             yield from system.delay(patient, "acute", PATIENT_CHOICE, self._choice.next())
         grant = yield from system.community.secure(patient, pathway, "acute")
-        yield from system.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, self.slots.request())
+        slots = self.slots if grant[0] in ("home", "alternative") else self.supported_slots
+        yield from system.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slots.request())
         system.wards.discharge(patient)
         if system.chance(f"readmission.{patient.group}", group.readmission_share):
             system.env.process(self._readmit(patient))

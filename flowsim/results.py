@@ -402,7 +402,7 @@ def compute_kpis(
     readmitted = ((patients.readmission) & (patients.arrival >= 0)).sum()
     kpi("readmission_rate", readmitted / max(len(left_acute), 1), "share", "readmissions over acute discharges")
     gave_up = (patients.destination == OTHER_ARRANGEMENTS) & (patients.left >= 0) & (patients.left < end)
-    kpi("other_arrangements_per_week", gave_up.sum() * 7.0 / days, "patients/week", "people who left the HART or home care waiting list for other arrangements")
+    kpi("other_arrangements_per_week", gave_up.sum() * 7.0 / days, "patients/week", "people who left a waiting list (HART, home care, step-down) for other arrangements")
     care_home = ((patients.care_home_start >= 0) & (patients.care_home_start < end)).sum()
     kpi("care_home_admissions_per_year", care_home * 365.0 / days, "patients/year", "new care home placements")
     older = scenario.population.aged_65_plus

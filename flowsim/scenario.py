@@ -62,6 +62,7 @@ CAPACITIES = (
     "step_down_beds",
     "care_home_vacancies_per_week",
     "discharges_per_weekday",
+    "supported_discharges_per_weekday",
 )
 
 
@@ -280,6 +281,15 @@ class Discharge(Model):
         default=(1.0,) * 7,
         description="capacity each day as a share of a weekday's, Monday first (e.g. Saturday 0.6, Sunday 0.4)",
     )
+    supported_discharges_per_weekday: PositiveInt | None = Field(
+        default=None,
+        description="discharges to a service (pathways 1-3) the services can take on a weekday "
+        "(none: they share `discharges_per_weekday`)",
+    )
+    supported_day_of_week_capacity: tuple[Probability, ...] = Field(
+        default=(1.0,) * 7,
+        description="the services' capacity each day as a share of a weekday's, Monday first",
+    )
     assessment_days: Distribution | None = Field(
         default=None, description="assessment or referral delay before a pathway can start (days)"
     )
@@ -298,10 +308,14 @@ class Discharge(Model):
     def _consistent(self) -> Discharge:
         if self.hours[0] >= self.hours[1]:
             raise ValueError(f"discharge hours must start before they end, got {list(self.hours)}")
-        if len(self.day_of_week_capacity) != 7:
-            raise ValueError("day_of_week_capacity needs exactly 7 values, Monday first")
-        if self.discharges_per_weekday is None and any(c < 1 for c in self.day_of_week_capacity):
-            raise ValueError("day_of_week_capacity below 1 needs discharges_per_weekday to be set")
+        for per_weekday, shares in (
+            ("discharges_per_weekday", "day_of_week_capacity"),
+            ("supported_discharges_per_weekday", "supported_day_of_week_capacity"),
+        ):
+            if len(getattr(self, shares)) != 7:
+                raise ValueError(f"{shares} needs exactly 7 values, Monday first")
+            if getattr(self, per_weekday) is None and any(c < 1 for c in getattr(self, shares)):
+                raise ValueError(f"{shares} below 1 needs {per_weekday} to be set")
         return self
 
 
@@ -369,6 +383,11 @@ class StepDown(Model):
     beds: NonNegativeInt = Field(description="step-down beds")
     los_days: Distribution = Field(description="rehabilitation stay before the patient is ready to move on (days)")
     onward: Onward = Field(default=Onward(home=1.0))
+    alternative_after_days: Distribution | None = Field(
+        default=None,
+        description="how long someone waits in an acute bed for a step-down bed before other arrangements are made "
+        "(home with interim support, a bed bought outside the modelled pool); none: they wait as long as it takes",
+    )
 
 
 class CareHome(Model):
@@ -582,6 +601,10 @@ class Scenario(Model):
             "avoidance_places": ("admission_avoidance.stay_days", self.admission_avoidance.stay_days),
             "care_home_vacancies_per_week": ("care_home.vacancies_per_week", self.care_home.vacancies_per_week),
             "discharges_per_weekday": ("discharge.discharges_per_weekday", self.discharge.discharges_per_weekday),
+            "supported_discharges_per_weekday": (
+                "discharge.supported_discharges_per_weekday",
+                self.discharge.supported_discharges_per_weekday,
+            ),
         }
         for index, change in enumerate(self.capacity_changes):
             where = f"capacity_changes.{index}"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 import flowsim
+from flowsim.community import OTHER_ARRANGEMENTS
 from flowsim.results import DELAY_REASONS, reason_column
 from flowsim.scenario import month_hours_to_week
 from tests.test_invariants import ROOT
@@ -89,3 +90,15 @@ def test_cutting_beds_on_a_date_closes_them_as_patients_leave() -> None:
     assert (after.general_occupied.iloc[14:] <= 20).all()
     assert before.general_occupied.max() > 20  # the cut had something to close
     assert after.waiting_for_bed.mean() > before.waiting_for_bed.mean()
+
+
+def test_services_closed_at_weekends_hold_back_supported_discharges_only() -> None:
+    closed = {"supported_discharges_per_weekday": 30, "supported_day_of_week_capacity": [1, 1, 1, 1, 1, 0, 0]}
+    scenario = flowsim.load_scenario(SMALL_COUNTY, {"days": 120, "discharge": closed})
+    patients = flowsim.simulate(scenario, seed=SEED).patients
+    left = patients[(patients.acute_discharge >= 0) & (patients.destination != OTHER_ARRANGEMENTS)]
+    weekday = (scenario.start_date.weekday() + (left.acute_discharge // 24).astype(int)) % 7
+    supported = left.pathway > 0
+    assert supported.sum() > 100 and (~supported).sum() > 100
+    assert not (supported & (weekday >= 5)).any(), "a service closed at weekends took someone on a Saturday or Sunday"
+    assert ((~supported) & (weekday >= 5)).sum() > 0.1 * (~supported).sum(), "discharges home go on at weekends"

@@ -134,12 +134,13 @@ class Community:
             return ("care_home", 0.0)
         return ("home", 0.0)
 
-    def _secure_home_support(self, patient: Patient, place: str) -> Process:
-        """Wait in `place` for HART or a home care package; ("alternative", 0) if other arrangements came first."""
+    def _secure_home_support(self, patient: Patient, place: str, package: bool = False) -> Process:
+        """Wait in `place` for HART or a home care package (a package if `package`, else by the
+        pathway 1 mix); ("alternative", 0) if other arrangements came first."""
         assert self.reablement is not None and self.home_care is not None
         hart = self.system.scenario.reablement
         assert hart is not None
-        if self.system.chance("reablement.direct_to_home_care", hart.direct_to_home_care_share):
+        if package or self.system.chance("reablement.direct_to_home_care", hart.direct_to_home_care_share):
             service, pool, reason, hours, patience = (
                 "home_care", self.home_care, AWAITING_HOME_CARE, self._package_hours.next(), self._package_patience
             )  # fmt: skip
@@ -237,12 +238,11 @@ class Community:
         system.move(patient, "step_down")
         patient.step_down_start = env.now - elapsed
         yield env.timeout(self._step_down_days.next() if remaining is None else remaining)
-        onward = system.scenario.step_down.onward
-        choice = system.choice("step_down.onward", (onward.home, onward.home_with_support, onward.care_home))
+        choice = system.choice("step_down.onward", system.scenario.step_down.onward.shares())
         grant: Grant = ("home", 0.0)
-        if choice == 1:
-            grant = yield from self._secure_home_support(patient, "step_down")
-        elif choice == 2:
+        if choice in (1, 2):
+            grant = yield from self._secure_home_support(patient, "step_down", package=choice == 2)
+        elif choice == 3:
             yield from self._secure_care_home(patient, "step_down")
             grant = ("care_home", 0.0)
         patient.step_down_end = env.now

@@ -368,13 +368,19 @@ class Onward(Model):
     """Where people go from a step-down bed; shares sum to 1."""
 
     home: Probability
-    home_with_support: Probability = Field(default=0.0, description="home with a pathway 1 service")
+    home_with_support: Probability = Field(
+        default=0.0, description="home with a pathway 1 service (HART, or a package, by the pathway 1 mix)"
+    )
+    home_care: Probability = Field(default=0.0, description="home with a long-term home care package, no more reablement")
     care_home: Probability = 0.0
 
     @model_validator(mode="after")
     def _sum(self) -> Onward:
-        _check_sums_to_one(self.model_dump(), "onward shares (home, home_with_support, care_home)")
+        _check_sums_to_one(self.model_dump(), "onward shares (home, home_with_support, home_care, care_home)")
         return self
+
+    def shares(self) -> tuple[float, float, float, float]:
+        return (self.home, self.home_with_support, self.home_care, self.care_home)
 
 
 class StepDown(Model):
@@ -549,10 +555,11 @@ class Scenario(Model):
                 raise ValueError(f"groups.{name}.choice_share > 0 needs discharge.choice_days")
             if group.short_stay_share > 0 and self.wards.short_stay_beds == 0:
                 raise ValueError(f"groups.{name}.short_stay_share > 0 needs wards.short_stay_beds > 0")
-        if self.step_down is not None and self.step_down.onward.home_with_support > 0 and (
+        onward = self.step_down.onward if self.step_down is not None else None
+        if onward is not None and onward.home_with_support + onward.home_care > 0 and (
             self.reablement is None or self.home_care is None
         ):
-            raise ValueError("step_down.onward.home_with_support > 0 needs reablement and home_care")
+            raise ValueError("step_down.onward.home_with_support or home_care > 0 needs reablement and home_care")
         self._check_capacity_changes()
         self._check_initial_state()
         for index, target in enumerate(self.validation):

@@ -8,7 +8,7 @@ from flowsim.patient import Patient
 ROOT = Path(__file__).parents[1]
 
 
-def _system() -> flowsim.System:
+def _system(**more: object) -> flowsim.System:
     fixed = lambda v: {"type": "fixed", "value": v}  # noqa: E731
     scenario = flowsim.scenario_from_dict(
         {
@@ -31,6 +31,7 @@ def _system() -> flowsim.System:
             "wards": {"general_beds": 5},
             "step_down": {"beds": 1, "los_days": fixed(10)},
         }
+        | more
     )
     return flowsim.System(scenario)
 
@@ -73,3 +74,28 @@ def test_every_readmission_is_admitted_to_a_bed_again() -> None:
     assert returned.decision_to_admit.notna().all(), "a readmission is an emergency admission"
     first_time = patients[~patients.readmission & (patients.route != "initial")]
     assert first_time.decision_to_admit.isna().any(), "others may go home from the ED or EAU"
+
+
+def test_from_step_down_straight_to_a_package_waits_in_the_bed_for_one_without_reablement() -> None:
+    fixed = lambda v: {"type": "fixed", "value": v}  # noqa: E731
+    system = _system(
+        step_down={"beds": 1, "los_days": fixed(10), "onward": {"home": 0, "home_care": 1}},
+        reablement={"hours_per_month": 100, "hours_per_week": fixed(5), "duration_days": fixed(7)},
+        home_care={"hours_per_month": 52 / 12 * 10, "hours_per_week": fixed(10), "duration_days": fixed(5)},
+    )
+
+    def arrive(at: float, patient_id: int):
+        yield system.env.timeout(at)
+        system.front_door.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
+
+    system.env.process(arrive(0, 1))
+    system.env.process(arrive(0.5, 2))
+    result = system.run()
+    first, second = system.patients
+    # 1: bed 2-74, step-down 74-314, package 314-434. 2: waits for the step-down bed until 314,
+    # rehab to 554, then for the one package (10 of 10 hours) until the first's ends at 434: at once.
+    assert (first.step_down_end, first.home_care_start, first.home_care_end) == (314, 314, 434)
+    assert (second.step_down_start, second.step_down_end, second.home_care_start) == (314, 554, 554)
+    assert first.reablement_start != first.reablement_start, "no reablement on this route"
+    assert first.destination == second.destination == "home care package ended"
+    assert result.delays.reason.tolist() == ["awaiting step-down bed"]

@@ -464,16 +464,18 @@ class Population(Model):
 class Target(Model):
     """A published figure the scenario should reproduce, and how close counts as reproducing it.
 
-    `measure` is a KPI of the results period, or a daily measure of the census and flows
-    (`occupancy`, `dtoc`, `opel_3_or_4`, ...) averaged over `months`; `a / b` is the ratio of
-    two daily measures' totals (e.g. `handovers_over_15_min / ambulance_arrivals`).
+    `measure` is a KPI of the results period, or daily measures of the census and flows
+    (`occupancy`, `dtoc`, `opel_3_or_4`, ...) averaged over `months`, several added with `+`
+    (`dtoc_awaiting_reablement + dtoc_awaiting_step_down_bed`); with `per`, the total is divided
+    by another daily measure's over the same days (`handovers_over_15_min` per `ambulance_arrivals`).
     """
 
     figure: str = Field(description="what was published, in words")
     source: str = Field(description="where it was published: a quote and its document")
     published: float = Field(description="the published value, in the measure's unit (shares as 0-1)")
     unit: str = Field(description="the unit of `published` and `measure`, as shown in the table")
-    measure: str = Field(description="the KPI or daily measure it is compared with (see above)")
+    measure: str = Field(description="the KPI, or daily measures joined by +, it is compared with (see above)")
+    per: str | None = Field(default=None, description="daily measures only: divide by this daily measure's total")
     months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(
         default=(), description="daily measures only: the calendar months it covers (none: the whole results period)"
     )

@@ -8,11 +8,11 @@ replications and, for every figure, gives the model's mean with its 95%
 interval and whether the mean is within the tolerance. A figure the model
 cannot match says why in its note, rather than being hidden by tuning.
 
-A measure is either a KPI of the results period or a daily measure of the
-census and flows, taken over chosen calendar months from each replication's
-monthly totals (so "occupancy in April-June" or "the share of November-
-December days at OPEL 3 or 4" are exact), optionally as a ratio of two
-daily measures and per 100,000 of a population.
+A measure is either a KPI of the results period or daily measures of the
+census and flows (added with `+`), taken over chosen calendar months from
+each replication's monthly totals (so "occupancy in April-June" or "the share
+of November-December days at OPEL 3 or 4" are exact), optionally per another
+daily measure and per 100,000 of a population.
 """
 
 from __future__ import annotations
@@ -44,18 +44,19 @@ def check_measures(scenario: Scenario, file: str) -> None:
     kpis, daily = set(result.kpis.index), set(result.daily().columns)
     problems = []
     for index, target in enumerate(scenario.validation):
-        where = f"{file}: validation.{index}.measure"
-        names = _parts(target.measure)
-        if len(names) == 1 and names[0] in kpis:
-            if target.months:
-                problems.append(f"{where}: {names[0]} is a KPI of the whole results period; months apply to daily measures")
+        where = f"{file}: validation.{index}"
+        names = _terms(target.measure)
+        if names[0] in kpis and len(names) == 1:
+            if target.months or target.per:
+                problems.append(f"{where}.measure: {names[0]} is a KPI of the whole results period; months and per apply to daily measures")
             continue
-        unknown = [name for name in names if name not in daily]
-        if unknown or len(names) > 2:
-            problems.append(
-                f"{where}: {target.measure!r} is neither a KPI nor a daily measure or a ratio `a / b` of two; "
-                f"KPIs: {', '.join(sorted(kpis))}; daily measures: {', '.join(sorted(daily))}"
-            )
+        for field, terms in (("measure", names), ("per", [target.per] if target.per else [])):
+            unknown = [name for name in terms if name not in daily]
+            if unknown:
+                problems.append(
+                    f"{where}.{field}: {', '.join(unknown)} is neither a KPI nor a daily measure; "
+                    f"KPIs: {', '.join(sorted(kpis))}; daily measures: {', '.join(sorted(daily))}"
+                )
     if problems:
         raise ScenarioError("\n".join(problems))
 
@@ -65,7 +66,7 @@ def target_values(scenario: Scenario, experiment: Experiment, label: str) -> pd.
     kpis, monthly = experiment.values[label], experiment.monthly[label]
     columns = {}
     for index, target in enumerate(scenario.validation):
-        names = _parts(target.measure)
+        names = _terms(target.measure)
         if len(names) == 1 and names[0] in kpis.columns:
             values = kpis[names[0]]
         else:
@@ -74,7 +75,7 @@ def target_values(scenario: Scenario, experiment: Experiment, label: str) -> pd.
                 months = monthly.index.get_level_values("month").month
                 chosen = monthly[months.isin(target.months)]
             totals = chosen.groupby(level="replication").sum(min_count=1)
-            values = totals[names[0]] / totals[names[1] if len(names) == 2 else "days"]
+            values = totals[names].sum(axis=1) / totals[target.per or "days"]
         if target.per_100k:
             values = values / getattr(scenario.population, target.per_100k) * 100_000
         columns[index] = values
@@ -106,7 +107,7 @@ def validation_table(scenario: Scenario, experiment: Experiment, label: str) -> 
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
-def _parts(measure: str) -> list[str]:
-    """'a / b' -> ['a', 'b']; 'a' -> ['a']."""
-    return [part.strip() for part in measure.split("/")]
+def _terms(measure: str) -> list[str]:
+    """'a + b' -> ['a', 'b']; 'a' -> ['a']."""
+    return [part.strip() for part in measure.split("+")]
 

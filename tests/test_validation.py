@@ -18,8 +18,9 @@ TARGETS = [
      "measure": "dtoc_patients_mean", "tolerance": 100.0, "tolerance_reason": "wide"},
     {"figure": "occupancy, April-June", "source": "test", "published": 0.0, "unit": "ratio",
      "measure": "acute_occupied", "months": [4, 5, 6], "tolerance": 0.0, "tolerance_reason": "none"},
-    {"figure": "delayed per 100,000 adults, share of discharges by day", "source": "test", "published": 0.0,
-     "unit": "ratio", "measure": "dtoc / acute_discharges", "per_100k": "adults", "tolerance": 1e6, "tolerance_reason": "x"},
+    {"figure": "delayed and waiting for a bed per discharge, per 100,000 adults", "source": "test", "published": 0.0,
+     "unit": "ratio", "measure": "dtoc + waiting_for_bed", "per": "acute_discharges", "per_100k": "adults",
+     "tolerance": 1e6, "tolerance_reason": "x"},
 ]  # fmt: skip
 
 
@@ -37,7 +38,7 @@ def test_each_target_is_the_mean_of_its_measure_per_replication_with_a_verdict()
     daily = [simulate(scenario, seed=2, replication=r).daily() for r in range(3)]
     months = [pd.to_datetime(d.index).month for d in daily]
     spring = [d.acute_occupied[m.isin([4, 5, 6])].mean() for d, m in zip(daily, months)]
-    ratio = [d.dtoc.sum() / d.acute_discharges.sum() / 50_000 * 100_000 for d in daily]
+    ratio = [(d.dtoc + d.waiting_for_bed).sum() / d.acute_discharges.sum() / 50_000 * 100_000 for d in daily]
     kpi = experiment.values["two"]["dtoc_patients_mean"]
     for row, expected in zip(table.itertuples(), (kpi, spring, ratio)):
         assert row.mean == pytest.approx(sum(expected) / 3)
@@ -55,8 +56,9 @@ def test_validate_writes_the_table_and_a_bad_measure_stops_before_anything_runs(
     assert "delayed patients a day" in capsys.readouterr().out
     assert len(pd.read_csv(out / "validation.csv")) == 3
     for measure, months, message in (
-        ("no_such_kpi", [], "neither a KPI nor a daily measure"),
-        ("occupancy_mean", [1], "months apply to daily measures"),
+        ("no_such_kpi", [], "no_such_kpi is neither a KPI nor a daily measure"),
+        ("dtoc + nothing_here", [], "nothing_here is neither a KPI nor a daily measure"),
+        ("occupancy_mean", [1], "months and per apply to daily measures"),
     ):
         bad = tmp_path / "bad.yaml"
         target = {**TARGETS[0], "measure": measure, "months": months}

@@ -200,6 +200,11 @@ class Group(Model):
         default=None, description="clinical length of stay on the short-stay ward (days)"
     )
     general_los_days: Distribution = Field(description="clinical length of stay in a general acute bed (days)")
+    los_month_of_year: MonthProfile = Field(
+        default=(1.0,) * 12,
+        description="multiplies the clinical length of stay of admissions in each month, January first "
+        "(winter illness keeps older people in longer)",
+    )
     pathway: PathwayMix = Field(default=PathwayMix(p0=1.0))
     choice_share: Probability = Field(
         default=0.0, description="share of medically fit patients whose discharge waits on patient or family choice"

@@ -6,9 +6,9 @@ free they wait where they are, on a trolley in the ED or in the EAU, keeping
 that place; a wait of more than 12 hours from the decision to admit is a
 '12-hour trolley wait'.
 
-Once in a bed the patient stays for their clinical length of stay, after
-which they are medically fit (discharge ready) and the discharge module takes
-over. A patient is *stranded* once their stay reaches 7 days and
+Once in a bed the patient stays for their clinical length of stay (longer in
+winter if the group's `los_month_of_year` says so), after which they are
+medically fit (discharge ready) and the discharge module takes over. A patient is *stranded* once their stay reaches 7 days and
 *super-stranded* at 21 days.
 
 Every day the hospital declares an Operational Pressure Escalation Level
@@ -96,9 +96,11 @@ class Wards:
         system.move(patient, "acute")
 
     def treat(self, patient: Patient) -> Process:
-        """The clinical length of stay, after which the patient is medically fit."""
-        yield self.system.env.timeout(self._los[patient.group, patient.ward].next())
-        patient.medically_fit = self.system.env.now
+        """The clinical length of stay, longer or shorter by the month of admission; then medically fit."""
+        system = self.system
+        season = system.scenario.groups[patient.group].los_month_of_year[system.clock.month(system.env.now)]
+        yield system.env.timeout(self._los[patient.group, patient.ward].next() * season)
+        patient.medically_fit = system.env.now
 
     def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
         """A patient of today's census, `elapsed` hours into their stay: the rest of it is drawn given that."""

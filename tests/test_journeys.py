@@ -99,3 +99,22 @@ def test_from_step_down_straight_to_a_package_waits_in_the_bed_for_one_without_r
     assert first.reablement_start != first.reablement_start, "no reablement on this route"
     assert first.destination == second.destination == "home care package ended"
     assert result.delays.reason.tolist() == ["awaiting step-down bed"]
+
+
+def test_a_winter_admission_stays_longer_by_its_months_multiplier() -> None:
+    system = _system(start_date="2017-01-30", groups={"older": {
+        "ed_treatment_hours": {"type": "fixed", "value": 2}, "ed_outcome": {"home": 0, "eau": 0, "ward": 1},
+        "eau_assessment_hours": {"type": "fixed", "value": 0}, "eau_admit_share": 1,
+        "general_los_days": {"type": "fixed", "value": 3}, "los_month_of_year": [1.5] + [1.0] * 11,
+    }})  # fmt: skip
+
+    def arrive(at: float, patient_id: int):
+        yield system.env.timeout(at)
+        system.front_door.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
+
+    system.env.process(arrive(0, 1))  # admitted 30 January 02:00: 3 days x 1.5
+    system.env.process(arrive(72, 2))  # admitted 2 February 02:00: 3 days
+    system.run()
+    january, february = system.patients
+    assert january.medically_fit - january.bed_start == 108
+    assert february.medically_fit - february.bed_start == 72

@@ -129,15 +129,18 @@ def format_comparison(comparison: pd.DataFrame, base: str) -> str:
 
 def format_validation(table: pd.DataFrame, title: str) -> str:
     """Published figures against the model: mean, 95% interval, tolerance and verdict (✓ within, ✗ not)."""
-    lines = [title, "-" * len(title), f"{'':2}{'published figure':<58} {'published':>11} {'model (95% interval)':>36} {'±':>9}"]
+    lines = [title, "-" * len(title), f"{'':2}{'published figure':<58} {'published':>11} {'model (95% interval)':>36} {'±':>9}  role"]
     for _, row in table.iterrows():
         unit = row["unit"]
         interval = f"{_value(row['mean'], unit)} ({_value(row['lower'], unit)} to {_value(row['upper'], unit)})"
         mark = "✓" if row["within"] else "✗"
         lines.append(
-            f"{mark} {row['figure'][:58]:<58} {_value(row['published'], unit):>11} {interval:>36} {_value(row['tolerance'], unit):>9}"
+            f"{mark} {row['figure'][:58]:<58} {_value(row['published'], unit):>11} {interval:>36} {_value(row['tolerance'], unit):>9}  {row['role']}"
         )
-    lines.append("✓: the model's mean is within the tolerance of the published figure. Sources, tolerances and notes: validation.csv")
+    lines.append(
+        "✓: the model's mean is within the tolerance of the published figure. fitted: a parameter was tuned to it; "
+        "check: not tuned to; context: another basis, not expected to match. Sources, reasons and notes: validation.csv"
+    )
     return "\n".join(lines)
 
 

@@ -319,7 +319,7 @@ def run_until_precise(
 
 
 
-WARMUP_MEASURES = ("acute_occupied", "medically_fit", "step_down_occupied", "hart_hours_in_use")
+WARMUP_MEASURES = ("acute_occupied", "medically_fit", "dtoc", "step_down_occupied", "hart_hours_in_use", "home_care_hours_in_use")
 
 
 @dataclass

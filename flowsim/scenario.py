@@ -489,6 +489,11 @@ class Target(Model):
     )
     tolerance: NonNegativeFloat = Field(description="the largest difference, in the unit, that counts as reproducing it")
     tolerance_reason: str = Field(description="why that tolerance")
+    role: Literal["fitted", "check", "context"] = Field(
+        default="check",
+        description="fitted: a parameter was tuned to it, so agreement is by construction; check: not tuned to, "
+        "so agreement is evidence; context: published on another basis, shown for comparison, not expected to match",
+    )
     note: str = Field(default="", description="what the comparison means, or why it cannot match")
 
 

@@ -22,13 +22,13 @@ import math
 import pandas as pd
 
 from flowsim.experiment import Experiment
-from flowsim.scenario import Scenario, ScenarioError
+from flowsim.scenario import Scenario, ScenarioError, Target
 from flowsim.statistics import t_interval
 from flowsim.system import simulate
 
 TABLE_COLUMNS = [
     "figure", "source", "published", "unit", "mean", "lower", "upper",
-    "tolerance", "within", "tolerance_reason", "note",
+    "tolerance", "within", "role", "tolerance_reason", "note",
 ]  # fmt: skip
 
 
@@ -46,16 +46,19 @@ def check_measures(scenario: Scenario, file: str) -> None:
     for index, target in enumerate(scenario.validation):
         where = f"{file}: validation.{index}"
         names = _terms(target.measure)
-        if names[0] in kpis and len(names) == 1:
-            if target.months or target.per:
-                problems.append(f"{where}.measure: {names[0]} is a KPI of the whole results period; months and per apply to daily measures")
+        if _is_kpi(target):
+            if names[0] not in kpis:
+                problems.append(
+                    f"{where}.measure: {names[0]} is not a KPI (a single name with no months or per is read "
+                    f"as a KPI of the whole results period); KPIs: {', '.join(sorted(kpis))}"
+                )
             continue
         for field, terms in (("measure", names), ("per", [target.per] if target.per else [])):
             unknown = [name for name in terms if name not in daily]
             if unknown:
                 problems.append(
-                    f"{where}.{field}: {', '.join(unknown)} is neither a KPI nor a daily measure; "
-                    f"KPIs: {', '.join(sorted(kpis))}; daily measures: {', '.join(sorted(daily))}"
+                    f"{where}.{field}: {', '.join(unknown)} is not a daily measure (with months, per or +, "
+                    f"measures are daily ones); daily measures: {', '.join(sorted(daily))}"
                 )
     if problems:
         raise ScenarioError("\n".join(problems))
@@ -67,7 +70,7 @@ def target_values(scenario: Scenario, experiment: Experiment, label: str) -> pd.
     columns = {}
     for index, target in enumerate(scenario.validation):
         names = _terms(target.measure)
-        if len(names) == 1 and names[0] in kpis.columns:
+        if _is_kpi(target):
             values = kpis[names[0]]
         else:
             chosen = monthly
@@ -100,11 +103,18 @@ def validation_table(scenario: Scenario, experiment: Experiment, label: str) -> 
                 "upper": interval["upper"],
                 "tolerance": target.tolerance,
                 "within": bool(not math.isnan(mean) and abs(mean - target.published) <= target.tolerance),
+                "role": target.role,
                 "tolerance_reason": target.tolerance_reason,
                 "note": target.note,
             }
         )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def _is_kpi(target: Target) -> bool:
+    """A single name with no months and no `per` is a KPI of the whole results period; anything
+    else is read from the daily measures (some names, such as handovers_over_15_min, are both)."""
+    return "+" not in target.measure and not target.months and target.per is None
 
 
 def _terms(measure: str) -> list[str]:

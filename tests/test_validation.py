@@ -56,9 +56,9 @@ def test_validate_writes_the_table_and_a_bad_measure_stops_before_anything_runs(
     assert "delayed patients a day" in capsys.readouterr().out
     assert len(pd.read_csv(out / "validation.csv")) == 3
     for measure, months, message in (
-        ("no_such_kpi", [], "no_such_kpi is neither a KPI nor a daily measure"),
-        ("dtoc + nothing_here", [], "nothing_here is neither a KPI nor a daily measure"),
-        ("occupancy_mean", [1], "months and per apply to daily measures"),
+        ("no_such_kpi", [], "no_such_kpi is not a KPI"),
+        ("dtoc + nothing_here", [], "nothing_here is not a daily measure"),
+        ("occupancy_mean", [1], "occupancy_mean is not a daily measure"),
     ):
         bad = tmp_path / "bad.yaml"
         target = {**TARGETS[0], "measure": measure, "months": months}

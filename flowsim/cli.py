@@ -5,6 +5,7 @@
     flowsim sweep BASE.yaml GRID.yaml
     flowsim warmup SCENARIO.yaml
     flowsim validate scenarios/oxfordshire_2017.yaml
+    flowsim discharges scenarios/oxfordshire_2017.yaml --target 0.92
 
 A scenario that cannot be run is reported with its file, field and what is
 allowed, exit status 2, before anything is simulated or written.
@@ -35,6 +36,7 @@ from flowsim.experiment import (
     run_experiment,
     run_until_precise,
 )
+from flowsim.planning import capacity_for_target, required_discharges
 from flowsim.plots import comparison_figure, heatmap_figure, warmup_figure
 from flowsim.reference import write_reference
 from flowsim.results import HEADLINE_KPIS, write_atomically
@@ -305,6 +307,31 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _discharges(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, _overrides(args))
+    out = _folder(args, f"{scenario.name}-discharges-seed{args.seed}")
+    store = ReplicationStore(out / "replications")
+    experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, _runner(args))
+    needed = required_discharges(scenario, experiment, scenario.name)
+    _write_csv(needed, out / "discharges.csv")
+    plan = capacity_for_target(
+        scenario, args.target, args.replications, args.seed, args.limit, args.steps, _runner(args), store
+    )
+    _write_csv(plan.trials, out / "capacity_plan.csv", index=False)
+    print(f"{scenario.name}: discharges a day by day of the week ({args.replications} replications, seed {args.seed})")
+    print(needed.round(1).to_string())
+    print("swing: beds between the week's lowest and highest midnight under each pattern\n")
+    print(f"Post-hospital capacity (HART hours, home care hours, step-down beds, one factor) for mean occupancy <= {args.target:.0%}:")
+    print(plan.trials.round(3).to_string(index=False))
+    if plan.uplift is None:
+        print(f"Not reached by {args.limit:.2f} times today's capacity: the rest is clinical stay and other delays.")
+    else:
+        print(f"Needed: {plan.uplift:.3f} times today's post-hospital capacity.")
+    _report(experiment, out)
+    print(f"Wrote discharges.csv and capacity_plan.csv to {out}")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     write_reference(Path(args.out))
     print(f"Wrote {args.out}")
@@ -358,6 +385,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario", help="scenario YAML file with a `validation:` list")
     _common(validate, replications=10)
     validate.set_defaults(handler=_validate)
+
+    discharges = commands.add_parser(
+        "discharges", help="discharges a day needed to keep pace, and post-hospital capacity for a target occupancy"
+    )
+    discharges.add_argument("scenario", help="scenario YAML file")
+    _common(discharges, replications=10)
+    discharges.add_argument("--target", type=float, default=0.92, help="mean acute occupancy to reach (default 0.92)")
+    discharges.add_argument("--limit", type=float, default=2.0, help="largest capacity factor to try (default 2)")
+    discharges.add_argument("--steps", type=int, default=5, help="halvings of [1, limit] (default 5)")
+    discharges.set_defaults(handler=_discharges)
 
     schema = commands.add_parser("schema", help="write the scenario file reference (Markdown)")
     schema.add_argument("--out", default="docs/scenarios.md")

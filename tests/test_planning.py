@@ -1,0 +1,48 @@
+"""Required discharges and the post-hospital capacity that holds occupancy at a target."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from flowsim import load_scenario
+from flowsim.experiment import Runner, run_experiment
+from flowsim.planning import SEVEN_DAY_TARGET, _keep_pace, _swing, capacity_for_target, required_discharges, scale_post_hospital
+from tests.queueing import TWO_STAGE
+
+SERIAL = Runner(workers=1, progress=False)
+
+
+def test_keeping_pace_with_a_weekend_dip_means_more_on_weekdays_and_a_swing_through_the_week() -> None:
+    admissions = pd.Series([10.0] * 7)
+    needed = _keep_pace(admissions, SEVEN_DAY_TARGET)
+    assert needed.sum() == pytest.approx(70)
+    assert needed[0] == pytest.approx(70 / 6) and needed[5] == pytest.approx(0.6 * 70 / 6)
+    # Weekdays discharge 1.67 more than they admit (5 days: -8.3 beds), Saturday 3 fewer, Sunday 5.3 fewer.
+    assert _swing(admissions, needed) == pytest.approx(70 / 6 * 5 - 50)
+    assert _swing(admissions, admissions) == 0
+
+
+def test_required_discharges_balance_the_weeks_admissions() -> None:
+    scenario = load_scenario(TWO_STAGE, {"days": 140, "warmup_days": 30})
+    experiment = run_experiment({"two": scenario}, 2, seed=3, runner=SERIAL)
+    table = required_discharges(scenario, experiment, "two")
+    week = table.drop(index="swing")
+    assert list(week.index) == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    assert week.needed_scenario_pattern.sum() == pytest.approx(week.admissions.sum())
+    assert week.discharges_now.sum() == pytest.approx(week.admissions.sum(), rel=0.05)
+
+
+def test_the_uplift_found_meets_the_target_and_a_smaller_one_does_not() -> None:
+    # 60 acute beds: 12 in treatment (3 a day x 4 days) plus those waiting for one of 20 step-down beds.
+    scenario = load_scenario(TWO_STAGE, {"days": 300, "warmup_days": 30, "wards": {"general_beds": 60}})
+    assert scale_post_hospital(scenario, 1.5).step_down.beds == 30
+    plan = capacity_for_target(scenario, target=0.21, replications=3, seed=1, limit=2.0, steps=3, runner=SERIAL)
+    assert plan.uplift is not None and 1.0 < plan.uplift <= 2.0
+    trials = plan.trials.set_index("uplift")
+    assert trials.loc[plan.uplift, "mean"] <= 0.21
+    below = trials[trials.index < plan.uplift]
+    assert (below["mean"] > 0.21).all() and not below.empty
+    assert trials["mean"].is_monotonic_decreasing, "more capacity must not mean fuller beds"
+    out_of_reach = capacity_for_target(scenario, target=0.15, replications=2, seed=1, limit=1.5, steps=1, runner=SERIAL)
+    assert out_of_reach.uplift is None

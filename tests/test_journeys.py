@@ -36,6 +36,17 @@ def _system(**more: object) -> flowsim.System:
     return flowsim.System(scenario)
 
 
+def _walk_in(system: flowsim.System, *hours: float) -> None:
+    """Patients 1, 2, ... of the group "older" walk into the ED at these hours."""
+
+    def arrive(at: float, patient_id: int):
+        yield system.env.timeout(at)
+        system.front_door.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
+
+    for patient_id, at in enumerate(hours, start=1):
+        system.env.process(arrive(at, patient_id))
+
+
 def _journey(p: Patient) -> list[tuple[str, float]]:
     steps = ("arrival", "ed_start", "decision_to_admit", "bed_start", "medically_fit", "acute_discharge",
              "step_down_start", "step_down_end", "left")
@@ -45,12 +56,7 @@ def _journey(p: Patient) -> list[tuple[str, float]]:
 def test_second_patient_waits_in_an_acute_bed_for_the_one_step_down_bed() -> None:
     system = _system()
 
-    def arrive(at: float, patient_id: int):
-        yield system.env.timeout(at)
-        system.front_door.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
-
-    system.env.process(arrive(0, 1))
-    system.env.process(arrive(1, 2))
+    _walk_in(system, 0, 1)
     result = system.run()
     first, second = system.patients
     assert _journey(first) == [("arrival", 0), ("ed_start", 0), ("decision_to_admit", 2), ("bed_start", 2),
@@ -84,12 +90,7 @@ def test_from_step_down_straight_to_a_package_waits_in_the_bed_for_one_without_r
         home_care={"hours_per_month": 52 / 12 * 10, "hours_per_week": fixed(10), "duration_days": fixed(5)},
     )
 
-    def arrive(at: float, patient_id: int):
-        yield system.env.timeout(at)
-        system.front_door.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
-
-    system.env.process(arrive(0, 1))
-    system.env.process(arrive(0.5, 2))
+    _walk_in(system, 0, 0.5)
     result = system.run()
     first, second = system.patients
     # 1: bed 2-74, step-down 74-314, package 314-434. 2: waits for the step-down bed until 314,
@@ -108,12 +109,7 @@ def test_a_winter_admission_stays_longer_by_its_months_multiplier() -> None:
         "general_los_days": {"type": "fixed", "value": 3}, "los_month_of_year": [1.5] + [1.0] * 11,
     }})  # fmt: skip
 
-    def arrive(at: float, patient_id: int):
-        yield system.env.timeout(at)
-        system.front_door.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
-
-    system.env.process(arrive(0, 1))  # admitted 30 January 02:00: 3 days x 1.5
-    system.env.process(arrive(72, 2))  # admitted 2 February 02:00: 3 days
+    _walk_in(system, 0, 72)  # admitted 30 January 02:00 (3 days x 1.5) and 2 February 02:00 (3 days)
     system.run()
     january, february = system.patients
     assert january.medically_fit - january.bed_start == 108

@@ -324,6 +324,7 @@ def compute_kpis(
     kpi("gp_referrals_per_day", (arrived.route == "gp_referral").sum() / days, "patients/day", "GP referrals to the EAU")
     time_in_ed = ed.ed_end.fillna(end) - ed.arrival
     kpi("four_hour_performance", _share(time_in_ed <= 4.0), "share", "ED attendances leaving the ED within 4 hours")
+    kpi("four_hour_breaches_per_day", (time_in_ed > 4.0).sum() / days, "patients/day", "ED attendances in the ED over 4 hours")
     ambulance = ed[ed.route == "ed_ambulance"]
     handover = ambulance.handover.fillna(end - ambulance.arrival)
     kpi("handovers_over_15_min", _share(handover > 0.25), "share", "ambulance handovers taking over 15 minutes")

@@ -332,6 +332,7 @@ def compute_kpis(
     kpi("admissions_per_day", ((patients.bed_start >= 0) & (patients.bed_start < end)).sum() / days, "patients/day", "patients taking an acute bed")
     avoided = (patients.avoidance_start >= 0) & (patients.avoidance_start < end)
     kpi("admissions_avoided_per_day", avoided.sum() / days, "patients/day", "would-be admissions diverted to admission avoidance")
+    kpi("avoidance_places_mean", pool_means["avoidance_places_capacity"], "places", "admission avoidance places open")
 
     results_days = census[~census.warmup]
     occupancy = results_days.occupancy

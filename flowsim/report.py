@@ -80,6 +80,8 @@ def number(value: float, unit: str = "") -> str:
         return "—"
     if math.isinf(value):
         return "unbounded"
+    if value == 0:
+        return "0"
     if unit == "share":
         return f"{value:.1%}"
     if unit.startswith("GBP"):
@@ -236,26 +238,49 @@ def _baseline_answer(results: ExperimentResults) -> str:
 
 # Sections ------------------------------------------------------------------------
 
+def readable_appraisal(ranking: pd.DataFrame) -> pd.DataFrame:
+    """The ranking of `ExperimentResults.appraisal` as a planner reads it: each figure and its interval as text."""
+    rows = []
+    for rank, row in ranking.iterrows():
+        priced = not math.isnan(row["extra_cost"])
+        if not priced or not row["saving_distinguishable"]:
+            cost, cost_interval = "—", ""
+        elif row["extra_cost"] <= 0:
+            cost, cost_interval = "nothing: capacity costs less", ""
+        else:
+            cost, cost_interval = number(row["cost_per_bed_day_saved"], "GBP"), interval(row["cost_lower"], row["cost_upper"], "GBP")
+        rows.append(
+            {
+                "rank": rank,
+                "option": row["option"],
+                "delayed bed days saved a year": number(row["saved"]),
+                "saved: 95% interval": interval(row["saved_lower"], row["saved_upper"]),
+                "saving distinguishable from none": "yes" if row["saving_distinguishable"] else "no",
+                "acute occupancy change": change(row["occupancy_change"], "share"),
+                "occupancy: 95% interval": interval(row["occupancy_change_lower"], row["occupancy_change_upper"], "share", signed=True),
+                "extra capacity cost a year": change(row["extra_cost"], "GBP"),
+                "cost per delayed bed day saved": cost,
+                "cost: 95% interval": cost_interval,
+                "note": row["cost_note"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("rank")
+
+
 def options_section(results: ExperimentResults) -> str:
     ranking = results.appraisal()
     rows = []
-    for rank, row in ranking.iterrows():
+    for (rank, row), (_, text) in zip(ranking.iterrows(), readable_appraisal(ranking).iterrows()):
         faint = "" if row["saving_distinguishable"] else ' class="not-distinguishable"'
-        if math.isnan(row["extra_cost"]) or not row["saving_distinguishable"]:
-            cost = "—"
-        elif row["extra_cost"] <= 0:
-            cost = "nothing: capacity costs less"
-        else:
-            cost = number(row["cost_per_bed_day_saved"], "GBP")
         rows.append(
             [
                 str(rank),
                 f"<strong>{_escape(row['option'])}</strong><br><span class='note'>{_escape(row['description'])}</span>",
-                f"<span{faint}>{number(row['saved'])}</span><span class='interval'>{interval(row['saved_lower'], row['saved_upper'])}</span>",
-                f"{change(row['occupancy_change'], 'share')}<span class='interval'>{interval(row['occupancy_change_lower'], row['occupancy_change_upper'], 'share', signed=True)}</span>",
-                change(row["extra_cost"], "GBP"),
-                f"{cost}<span class='interval'>{interval(row['cost_lower'], row['cost_upper'], 'GBP') if cost.startswith('£') else ''}</span>",
-                _escape(row["cost_note"]),
+                f"<span{faint}>{text['delayed bed days saved a year']}</span><span class='interval'>{text['saved: 95% interval']}</span>",
+                f"{text['acute occupancy change']}<span class='interval'>{text['occupancy: 95% interval']}</span>",
+                text["extra capacity cost a year"],
+                f"{_escape(text['cost per delayed bed day saved'])}<span class='interval'>{text['cost: 95% interval']}</span>",
+                _escape(text["note"]),
             ]
         )
     table = _table(

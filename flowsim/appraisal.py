@@ -289,7 +289,14 @@ class ExperimentResults:
             return missing | {"cost_note": f"{', '.join(unpriced)} changed but not priced"}
         extra = mine[COST_KPI] - base[COST_KPI]
         ratio = ratio_interval(extra, base[SAVED_KPI] - mine[SAVED_KPI])
-        note = "" if distinguishable else "saving not distinguishable from zero: cost per bed day not bounded"
+        saving = float((base[SAVED_KPI] - mine[SAVED_KPI]).mean())
+        note = (
+            "saving not distinguishable from zero: cost per bed day not bounded"
+            if not distinguishable
+            else "more delayed bed days, not fewer"
+            if saving < 0
+            else ""
+        )
         return {
             "extra_cost": float(extra.mean()),
             "cost_per_bed_day_saved": ratio["ratio"],

@@ -136,9 +136,9 @@ def _write_results(experiment: Experiment, files: list[str], args: argparse.Name
     """The files a report is made from, the through-the-year plots and, with --report, the report."""
     results = ExperimentResults.from_experiment(experiment, dict(zip(experiment.scenarios, files)), args.command_line)
     written = results.write(out)
-    written += [save_figure(figure, out / f"{name}.png") for name, figure in year_figures(results.bands).items()]
+    written += [save_figure(figure, out / f"{name}.png") for name, figure in year_figures(results.bands)]
     if args.report:
-        written.insert(0, write_report(results, out / "report.html"))
+        written.insert(0, write_report(results, out / "report.html", progress=not args.quiet))
     return written
 
 
@@ -211,7 +211,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     folder = Path(args.results)
-    path = write_report(ExperimentResults.read(folder), Path(args.out) if args.out else folder / "report.html")
+    path = write_report(ExperimentResults.read(folder), Path(args.out) if args.out else folder / "report.html", progress=True)
     _done([path], path.parent)
     return 0
 

@@ -23,7 +23,7 @@ servers and in CI.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import matplotlib
@@ -272,14 +272,12 @@ YEAR_FIGURES: dict[str, tuple[str, Callable[[pd.DataFrame], Figure]]] = {
 """The through-the-year figures by file name, each with the measures (any of) it needs."""
 
 
-def year_figures(bands: pd.DataFrame) -> dict[str, Figure]:
-    """Every through-the-year figure whose measures the scenarios have, by name."""
+def year_figures(bands: pd.DataFrame) -> Iterator[tuple[str, Figure]]:
+    """(name, figure) of every through-the-year figure whose measures the scenarios have, drawn one at a time."""
     measures = set(bands["measure"])
-    return {
-        name: draw(bands)
-        for name, (needs, draw) in YEAR_FIGURES.items()
-        if any(measure in measures for measure in needs.split("|"))
-    }
+    for name, (needs, draw) in YEAR_FIGURES.items():
+        if any(measure in measures for measure in needs.split("|")):
+            yield name, draw(bands)
 
 
 # Comparisons, sweeps and warm-up ---------------------------------------------------

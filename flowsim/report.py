@@ -24,10 +24,12 @@ import base64
 import html
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
+from tqdm import tqdm
 
 import flowsim
 from flowsim.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, ExperimentResults
@@ -55,9 +57,10 @@ h3 { font-size: 1.1em; margin-top: 1.4em; }
 .meta { color: #555; font-size: 0.9em; }
 .answer { background: #f3f3f3; border-left: 6px solid #333; padding: 0.8em 1.2em; font-size: 1.05em; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.88em; }
-th, td { border: 1px solid #bbb; padding: 0.3em 0.55em; vertical-align: top; }
+th, td { border: 1px solid #bbb; padding: 0.3em 0.55em; vertical-align: top; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; }
 th { background: #e6e6e6; text-align: left; }
-td.number { text-align: right; white-space: nowrap; }
+td.number { text-align: right; overflow-wrap: normal; }
 td .interval { display: block; color: #444; font-size: 0.88em; }
 td .change { display: block; font-size: 0.88em; }
 .not-distinguishable { color: #666; font-style: italic; }
@@ -85,7 +88,8 @@ def number(value: float, unit: str = "") -> str:
     if unit == "share":
         return f"{value:.1%}"
     if unit.startswith("GBP"):
-        return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
+        pounds = round(value)
+        return f"-£{-pounds:,}" if pounds < 0 else f"£{pounds:,}"
     size = abs(value)
     return f"{value:,.0f}" if size >= 100 else f"{value:,.1f}" if size >= 10 else f"{value:,.2f}"
 
@@ -96,7 +100,8 @@ def change(value: float, unit: str = "") -> str:
         return "—"
     if unit == "share":
         return f"{value * 100:+.1f} points"
-    return ("+" if value > 0 else "") + number(value, unit)
+    text = number(value, unit)
+    return text if text.startswith(("-", "£0")) or text == "0" else "+" + text
 
 
 def interval(lower: float, upper: float, unit: str = "", signed: bool = False) -> str:
@@ -146,7 +151,7 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]], numeric: Iterab
         "<tr>" + "".join(f'<td class="number">{c}</td>' if i in right else f"<td>{c}</td>" for i, c in enumerate(row)) + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _section(anchor: str, title: str, body: str) -> str:
@@ -243,7 +248,7 @@ def readable_appraisal(ranking: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for rank, row in ranking.iterrows():
         priced = not math.isnan(row["extra_cost"])
-        if not priced or not row["saving_distinguishable"]:
+        if not priced or not row["saving_distinguishable"] or row["saved"] <= 0:
             cost, cost_interval = "—", ""
         elif row["extra_cost"] <= 0:
             cost, cost_interval = "nothing: capacity costs less", ""
@@ -356,14 +361,16 @@ def kpi_section(results: ExperimentResults) -> str:
     return _section("kpis", "Key figures with 95% intervals", body)
 
 
-def plots_section(results: ExperimentResults) -> str:
-    figures = {}
+def _figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
     if results.options:
-        kpis = [k for k in (SAVED_KPI, *REPORT_KPIS[1:-1]) if k in set(results.values["kpi"])]
-        figures["comparison"] = comparison_figure(results.comparison(), kpis, results.base)
-    figures.update(year_figures(results.bands))
+        kpis = [k for k in REPORT_KPIS[:-1] if k in set(results.values["kpi"])]
+        yield "comparison", comparison_figure(results.comparison(), kpis, results.base)
+    yield from year_figures(results.bands)
+
+
+def plots_section(results: ExperimentResults, progress: bool = False) -> str:
     parts = []
-    for name, figure in figures.items():
+    for name, figure in tqdm(_figures(results), desc="drawing the report's plots", unit="plot", leave=False, disable=not progress):
         data = base64.b64encode(png_bytes(figure)).decode("ascii")
         caption = FIGURE_CAPTIONS.get(name, name)
         parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{_escape(caption)}"><figcaption>{_escape(caption)}</figcaption></figure>')
@@ -471,14 +478,14 @@ def _assumptions() -> str:
 
 # The page ------------------------------------------------------------------------
 
-def render(results: ExperimentResults) -> str:
-    """The whole report as one HTML page."""
+def render(results: ExperimentResults, progress: bool = False) -> str:
+    """The whole report as one HTML page (with a progress bar while the plots are drawn)."""
     about = results.about
     title = f"{results.base}: options appraisal" if results.options else f"{results.base}: results"
     sections = [_section("answer", "The answer", f"<p class='answer'>{answer(results)}</p>")]
     if results.options:
         sections.append(options_section(results))
-    sections += [scenarios_section(results), kpi_section(results), plots_section(results)]
+    sections += [scenarios_section(results), kpi_section(results), plots_section(results, progress)]
     if results.validation is not None:
         sections.append(validation_section(results.validation))
     sections.append(model_section(results))
@@ -493,9 +500,9 @@ def render(results: ExperimentResults) -> str:
     )
 
 
-def write_report(results: ExperimentResults, path: Path) -> Path:
+def write_report(results: ExperimentResults, path: Path, progress: bool = False) -> Path:
     """Write the report atomically to `path`."""
-    page = render(results)
+    page = render(results, progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path

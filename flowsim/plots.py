@@ -341,7 +341,9 @@ def heatmap_figure(table: pd.DataFrame, kpi: str, unit: str = "", target: float 
             title += f"\ntarget {label}: {'no contour on a one-row grid' if crosses else 'not crossed on this grid'}"
     axis.set_title(title, fontsize=10)
     colour_bar = figure.colorbar(image, ax=axis)
-    colour_bar.set_label(unit or kpi)
+    colour_bar.set_label(kpi.replace("_", " ") + ("" if percent or not unit else f" ({unit})"))
+    if percent:
+        colour_bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     return figure
 
 

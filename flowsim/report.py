@@ -57,7 +57,7 @@ h3 { font-size: 1.1em; margin-top: 1.4em; }
 .meta { color: #555; font-size: 0.9em; }
 .answer { background: #f3f3f3; border-left: 6px solid #333; padding: 0.8em 1.2em; font-size: 1.05em; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.88em; }
-th, td { border: 1px solid #bbb; padding: 0.3em 0.55em; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid #bbb; padding: 0.3em 0.55em; vertical-align: top; overflow-wrap: break-word; }
 .scroll { overflow-x: auto; }
 th { background: #e6e6e6; text-align: left; }
 td.number { text-align: right; overflow-wrap: normal; }
@@ -143,6 +143,11 @@ def _escape(text: object) -> str:
     return html.escape(str(text))
 
 
+def _name(label: str) -> str:
+    """A scenario's name, allowed to break after its underscores in a narrow column."""
+    return _escape(label).replace("_", "_<wbr>")
+
+
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]], numeric: Iterable[int] = ()) -> str:
     """An HTML table; cells are HTML already; columns in `numeric` are right-aligned."""
     right = set(numeric)
@@ -190,9 +195,11 @@ def answer(results: ExperimentResults) -> str:
     )
     if not best["saving_distinguishable"]:
         text += " But its interval includes zero: the data cannot tell this saving from none."
+    occupancy = base.loc[OCCUPANCY_KPI, "mean"]
     text += (
-        f" Acute occupancy goes from {number(base.loc[OCCUPANCY_KPI, 'mean'], 'share')} by "
-        f"{change(best['occupancy_change'], 'share')} ({interval(best['occupancy_change_lower'], best['occupancy_change_upper'], 'share', signed=True)})."
+        f" Acute occupancy goes from {number(occupancy, 'share')} to {number(occupancy + best['occupancy_change'], 'share')} "
+        f"({change(best['occupancy_change'], 'share')}, 95% interval "
+        f"{interval(best['occupancy_change_lower'], best['occupancy_change_upper'], 'share', signed=True)})."
     )
     text += " " + _cost_sentence(best)
     if len(ranking) > 1:
@@ -280,7 +287,7 @@ def options_section(results: ExperimentResults) -> str:
         rows.append(
             [
                 str(rank),
-                f"<strong>{_escape(row['option'])}</strong><br><span class='note'>{_escape(row['description'])}</span>",
+                f"<strong>{_name(row['option'])}</strong><br><span class='note'>{_escape(row['description'])}</span>",
                 f"<span{faint}>{text['delayed bed days saved a year']}</span><span class='interval'>{text['saved: 95% interval']}</span>",
                 f"{text['acute occupancy change']}<span class='interval'>{text['occupancy: 95% interval']}</span>",
                 text["extra capacity cost a year"],
@@ -319,7 +326,7 @@ def scenarios_section(results: ExperimentResults) -> str:
         parts.append(f"<p>{_escape(scenario['description'])}</p>")
         if scenario["changes"]:
             rows = [[f"<code>{_escape(f)}</code>", _escape(b), _escape(o)] for f, b, o in scenario["changes"]]
-            parts.append(_table(["what it changes", results.base, label], rows))
+            parts.append(_table(["what it changes", _name(results.base), _name(label)], rows))
         elif role == "option":
             parts.append("<p class='note'>It sets nothing differently from the base.</p>")
         if scenario["notes"]:
@@ -349,7 +356,7 @@ def kpi_section(results: ExperimentResults) -> str:
         return out
 
     shown = [k for k in REPORT_KPIS if k in info.index and k in summaries[results.base].index]
-    header = ["key figure", *(_escape(label) for label in results.labels)]
+    header = ["key figure", *(_name(label) for label in results.labels)]
     numeric = range(1, len(results.labels) + 1)
     body = _table(header, rows(shown), numeric)
     body += (

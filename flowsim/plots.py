@@ -245,13 +245,14 @@ def front_door_figure(bands: pd.DataFrame) -> Figure:
 def community_figure(bands: pd.DataFrame) -> Figure:
     """HART, home care and step-down beds: capacity in use against capacity open, and their waiting lists."""
     present = [s for s in SERVICES if s[3] in set(bands["measure"])]
-    figure, axes = _panels(len(present), 2, "Community capacity: in use against capacity (thin stepped line), and waiting lists", bands, height=2.8)
+    figure, axes = _panels(len(present), 2, "Community capacity: in use against capacity (thin stepped line, same style), and waiting lists", bands, height=2.8)
     for row, (_, title, unit, in_use, capacity, waiting) in zip(axes, present):
         used, queue = row
         _draw(used, bands, in_use)
         for i, scenario in enumerate(_scenarios(bands)):
             rows = _measure(bands, scenario, capacity)
-            used.plot(rows["date"], rows["mean"], color=_style(i)["color"], drawstyle="steps-post", linewidth=0.8)
+            style = _style(i)
+            used.plot(rows["date"], rows["mean"], color=style["color"], linestyle=style["linestyle"], drawstyle="steps-post", linewidth=0.8)
         used.set_title(f"{title}: in use and capacity", fontsize=9, loc="left")
         used.set_ylabel(unit)
         _draw(queue, bands, waiting)

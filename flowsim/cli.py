@@ -1,7 +1,8 @@
 """The `flowsim` command: run, compare and sweep scenarios from the shell.
 
-    flowsim run scenarios/oxfordshire_2017.yaml --replications 20
-    flowsim compare BASE.yaml OPTION.yaml [OPTION2.yaml ...]
+    flowsim run scenarios/oxfordshire_2017.yaml --replications 20 [--report]
+    flowsim compare BASE.yaml OPTION.yaml [OPTION2.yaml ...] [--report]
+    flowsim report RESULTS_DIR
     flowsim sweep BASE.yaml GRID.yaml
     flowsim warmup SCENARIO.yaml
     flowsim validate scenarios/oxfordshire_2017.yaml
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +29,7 @@ import yaml
 from pydantic import Field, ValidationError
 from tqdm import tqdm
 
+from flowsim.appraisal import ExperimentResults
 from flowsim.experiment import (
     Experiment,
     ReplicationStore,
@@ -37,17 +40,15 @@ from flowsim.experiment import (
     run_until_precise,
 )
 from flowsim.planning import capacity_for_target, required_discharges
-from flowsim.plots import comparison_figure, heatmap_figure, warmup_figure
+from flowsim.plots import comparison_figure, heatmap_figure, save_figure, warmup_figure, year_figures
 from flowsim.reference import write_reference
-from flowsim.results import HEADLINE_KPIS, write_atomically
+from flowsim.report import write_report
+from flowsim.results import HEADLINE_KPIS, PERCENT_UNITS, write_atomically
 from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
 from flowsim.system import simulate
 from flowsim.validation import check_measures, validation_table
 
 EXIT_BAD_INPUT = 2
-PERCENT_UNITS = ("share", "ratio")
-"""Units printed as percentages: a share is part of a whole (0-100%); a ratio, such as occupancy
-over base beds, can pass 100%."""
 
 
 # Loading -------------------------------------------------------------------------
@@ -146,13 +147,9 @@ def format_validation(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines)
 
 
-def _write_validation(scenario: Scenario, experiment: Experiment, label: str, out: Path) -> pd.DataFrame | None:
-    """validation.csv for a scenario that lists published figures; None if it lists none."""
-    if not scenario.validation:
-        return None
-    table = validation_table(scenario, experiment, label)
-    _write_csv(table, out / "validation.csv", index=False)
-    return table
+def _validation(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame | None:
+    """The scenario's published figures against the model (None if it lists none)."""
+    return validation_table(scenario, experiment, label) if scenario.validation else None
 
 
 def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
@@ -161,8 +158,25 @@ def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
     return path
 
 
-def _report(experiment: Experiment, out: Path) -> None:
-    print(f"\n{experiment.ran} replications run, {experiment.reused} reused from {out / 'replications'}")
+def _write_results(
+    experiment: Experiment, files: list[str], args: argparse.Namespace, out: Path, validation: pd.DataFrame | None = None
+) -> list[Path]:
+    """The files a report is made from (validation.csv too, when the base lists published figures),
+    the through-the-year plots and, with --report, the report."""
+    results = ExperimentResults.from_experiment(
+        experiment, dict(zip(experiment.scenarios, files)), args.command_line, validation
+    )
+    written = results.write(out)
+    written += [save_figure(figure, out / f"{name}.png") for name, figure in year_figures(results.bands)]
+    if args.report:
+        written.insert(0, write_report(results, out / "report.html", progress=not args.quiet))
+    return written
+
+
+def _done(written: list[Path], out: Path, experiment: Experiment | None = None) -> None:
+    """The one line that ends every command: what was written where (and what was run)."""
+    runs = f" ({experiment.ran} replications run, {experiment.reused} reused)" if experiment else ""
+    print(f"\nWrote {', '.join(p.name for p in written)} to {out}{runs}")
 
 
 # Commands ------------------------------------------------------------------------
@@ -172,11 +186,13 @@ def _run(args: argparse.Namespace) -> int:
     check_measures(scenario, args.scenario)
     out = _folder(args, f"{scenario.name}-seed{args.seed}")
     if args.replications == 1 and args.precision is None:
+        if args.report:
+            raise ScenarioError("--report needs intervals: add --replications N (N of 2 or more) or --precision")
         with _day_bar(scenario, args.quiet) as tick:
             result = simulate(scenario, seed=args.seed, progress=tick)
         written = result.write(out)
         print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
-        print(f"\nWrote {', '.join(p.name for p in written)} to {out}")
+        _done(written, out)
         return 0
     store = ReplicationStore(out / "replications")
     if args.precision is None:
@@ -197,13 +213,15 @@ def _run(args: argparse.Namespace) -> int:
             else f"\nnot within {args.precision:.1%} after {args.max_replications} replications; raise --max-replications"
         )
     summary = experiment.summary(scenario.name)
-    _write_csv(summary, out / "summary.csv")
-    _write_validation(scenario, experiment, scenario.name, out)
+    validation = _validation(scenario, experiment, scenario.name)
+    written = [
+        _write_csv(summary, out / "summary.csv"),
+        *_write_results(experiment, [args.scenario], args, out, validation),
+    ]
     n = len(experiment.values[scenario.name])
     print(format_summary(summary, f"{scenario.name}: {n} replications, seed {args.seed}, {scenario.days} days"))
     print(note)
-    _report(experiment, out)
-    print(f"Wrote summary.csv to {out}")
+    _done(written, out, experiment)
     return 0
 
 
@@ -215,14 +233,24 @@ def _compare(args: argparse.Namespace) -> int:
     experiment = run_experiment(scenarios, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
     comparison = experiment.comparison(base)
     summaries = pd.concat({label: experiment.summary(label) for label in scenarios}, names=["scenario"])
-    _write_csv(comparison, out / "comparison.csv", index=False)
-    _write_csv(summaries, out / "summaries.csv")
-    _write_validation(scenarios[base], experiment, base, out)
-    comparison_figure(comparison, [k for k in HEADLINE_KPIS if k in set(comparison["kpi"])], out / "comparison.png")
-    shown = comparison if args.all_kpis else comparison[comparison["kpi"].isin(HEADLINE_KPIS)]
+    kpis = [k for k in ("dtoc_bed_days_per_year", *HEADLINE_KPIS) if k in set(comparison["kpi"])]
+    validation = _validation(scenarios[base], experiment, base)
+    written = [
+        _write_csv(comparison, out / "comparison.csv", index=False),
+        _write_csv(summaries, out / "summaries.csv"),
+        save_figure(comparison_figure(comparison, kpis, base), out / "comparison.png"),
+        *_write_results(experiment, [args.base, *args.options], args, out, validation),
+    ]
+    shown = comparison if args.all_kpis else comparison[comparison["kpi"].isin(kpis)]
     print(format_comparison(shown, base))
-    _report(experiment, out)
-    print(f"Wrote comparison.csv, summaries.csv and comparison.png to {out}")
+    _done(written, out, experiment)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    folder = Path(args.results)
+    path = write_report(ExperimentResults.read(folder), Path(args.out) if args.out else folder / "report.html", progress=True)
+    _done([path], path.parent)
     return 0
 
 
@@ -231,6 +259,7 @@ class Grid(Model):
 
     parameters: dict[str, list[Any]] = Field(min_length=1, max_length=2)
     heatmap: str = Field(default="delayed_bed_days_per_day", description="the KPI drawn as a heat-map")
+    target: float | None = Field(default=None, description="the heat-map KPI's target, drawn as a contour (e.g. 0.92)")
 
 
 def _load_grid(path: str) -> Grid:
@@ -259,17 +288,17 @@ def _sweep(args: argparse.Namespace) -> int:
         summary = experiment.summary(label).reset_index()
         rows.append(summary.assign(**dict(zip(names, point))))
     table = pd.concat(rows, ignore_index=True)[[*names, "kpi", "unit", "mean", "lower", "upper", "half_width", "n"]]
-    _write_csv(table, out / "sweep.csv", index=False)
+    written = [_write_csv(table, out / "sweep.csv", index=False)]
     chosen = table[table["kpi"] == grid.heatmap]
     if chosen.empty:
         raise ScenarioError(f"{args.grid}: heatmap: no KPI called {grid.heatmap}")
     square = chosen.pivot_table(index=names[0], columns=names[1], values="mean") if len(names) == 2 else (
         chosen.set_index(names[0])[["mean"]].rename(columns={"mean": grid.heatmap})
     )
-    heatmap_figure(square, grid.heatmap, out / "sweep.png")
+    figure = heatmap_figure(square, grid.heatmap, str(chosen["unit"].iloc[0]), grid.target)
+    written.append(save_figure(figure, out / "sweep.png"))
     print(f"{grid.heatmap} (mean of {args.replications} replications)\n{square.to_string()}")
-    _report(experiment, out)
-    print(f"Wrote sweep.csv and sweep.png to {out}")
+    _done(written, out, experiment)
     return 0
 
 
@@ -278,15 +307,18 @@ def _warmup(args: argparse.Namespace) -> int:
     out = _folder(args, f"{scenario.name}-warmup")
     analysis = analyse_warmup(scenario, args.replications, args.days, args.seed, runner=_runner(args))
     table = pd.concat({m: t.mean(axis=1) for m, t in analysis.series.items()}, axis=1)
-    _write_csv(table, out / "warmup.csv")
-    warmup_figure(analysis.series, analysis.averages, analysis.recommended_days, out / "warmup.png")
+    written = [
+        _write_csv(table, out / "warmup.csv"),
+        save_figure(warmup_figure(analysis.series, analysis.averages, analysis.recommended_days), out / "warmup.png"),
+    ]
     print(f"MSER-5 truncation point of each daily measure ({args.replications} replications from empty):")
     for measure, days in analysis.truncation.items():
         print(f"  {measure:<24} {days:>5} days")
     print(
         f"Recommended warm-up: {analysis.recommended_days} days (the longest, in whole weeks); "
-        f"the scenario has {scenario.warmup_days}.\nWrote warmup.csv and warmup.png (Welch's plot) to {out}"
+        f"the scenario has {scenario.warmup_days}."
     )
+    _done(written, out)
     return 0
 
 
@@ -297,13 +329,15 @@ def _validate(args: argparse.Namespace) -> int:
     check_measures(scenario, args.scenario)
     out = _folder(args, f"{scenario.name}-validation-seed{args.seed}")
     experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
-    _write_csv(experiment.summary(scenario.name), out / "summary.csv")
-    table = _write_validation(scenario, experiment, scenario.name, out)
-    assert table is not None
+    table = validation_table(scenario, experiment, scenario.name)
+    written = [
+        _write_csv(experiment.summary(scenario.name), out / "summary.csv"),
+        *_write_results(experiment, [args.scenario], args, out, table),
+    ]
     title = f"{scenario.name} against published figures: {args.replications} replications, seed {args.seed}, {scenario.days} days"
     print(format_validation(table, title))
-    _report(experiment, out)
-    print(f"{int(table.within.sum())} of {len(table)} figures within tolerance. Wrote validation.csv and summary.csv to {out}")
+    print(f"\n{int(table.within.sum())} of {len(table)} figures within tolerance.")
+    _done(written, out, experiment)
     return 0
 
 
@@ -313,11 +347,10 @@ def _discharges(args: argparse.Namespace) -> int:
     store = ReplicationStore(out / "replications")
     experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, _runner(args))
     needed = required_discharges(scenario, experiment, scenario.name)
-    _write_csv(needed, out / "discharges.csv")
     plan = capacity_for_target(
         scenario, args.target, args.replications, args.seed, args.limit, args.steps, _runner(args), store
     )
-    _write_csv(plan.trials, out / "capacity_plan.csv", index=False)
+    written = [_write_csv(needed, out / "discharges.csv"), _write_csv(plan.trials, out / "capacity_plan.csv", index=False)]
     print(f"{scenario.name}: discharges a day by day of the week ({args.replications} replications, seed {args.seed})")
     print(needed.round(1).to_string())
     print("swing: beds between the week's lowest and highest midnight under each pattern\n")
@@ -327,14 +360,14 @@ def _discharges(args: argparse.Namespace) -> int:
         print(f"Not reached by {args.limit:.2f} times today's capacity: the rest is clinical stay and other delays.")
     else:
         print(f"Needed: {plan.uplift:.3f} times today's post-hospital capacity.")
-    _report(experiment, out)
-    print(f"Wrote discharges.csv and capacity_plan.csv to {out}")
+    _done(written, out, experiment)
     return 0
 
 
 def _schema(args: argparse.Namespace) -> int:
-    write_reference(Path(args.out))
-    print(f"Wrote {args.out}")
+    path = Path(args.out)
+    write_reference(path)
+    _done([path], path.parent)
     return 0
 
 
@@ -358,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="simulate a scenario: one run's tables, or replications with intervals")
     run.add_argument("scenario", help="scenario YAML file")
     _common(run, replications=1)
+    run.add_argument("--report", action="store_true", help="also write report.html (needs --replications N)")
     run.add_argument("--precision", type=float, help="add replications until the relative half-width is within this")
     run.add_argument("--kpis", default="delayed_bed_days_per_day,occupancy_mean", help="KPIs --precision applies to")
     run.add_argument("--max-replications", type=int, default=200, help="stop --precision here (default 200)")
@@ -368,7 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("options", nargs="+", help="option scenario YAML files")
     _common(compare, replications=20)
     compare.add_argument("--all-kpis", action="store_true", help="print every KPI, not only the headline ones")
+    compare.add_argument("--report", action="store_true", help="also write report.html: the answer, tables, plots, model")
     compare.set_defaults(handler=_compare)
+
+    report = commands.add_parser("report", help="write report.html from the results folder of run or compare")
+    report.add_argument("results", help="results folder (the --out of `flowsim compare` or `flowsim run --replications N`)")
+    report.add_argument("--out", help="the HTML file (default RESULTS/report.html)")
+    report.set_defaults(handler=_report)
 
     sweep = commands.add_parser("sweep", help="a grid of overrides of one scenario")
     sweep.add_argument("base", help="scenario YAML file")
@@ -384,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="replications of a scenario against the published figures it lists")
     validate.add_argument("scenario", help="scenario YAML file with a `validation:` list")
     _common(validate, replications=10)
+    validate.add_argument("--report", action="store_true", help="also write report.html (the table, KPIs and plots)")
     validate.set_defaults(handler=_validate)
 
     discharges = commands.add_parser(
@@ -404,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.command_line = shlex.join(["flowsim", *(sys.argv[1:] if argv is None else argv)])
     try:
         return args.handler(args)
     except ScenarioError as error:

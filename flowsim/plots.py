@@ -1,83 +1,363 @@
-"""Figures for experiments: warm-up analysis, option comparisons and sweep heat-maps.
+"""Figures for planners: the year as the system lived it, options against the base, sweeps and warm-up.
 
-Every figure is written to a file (PNG), atomically, with a headless backend,
-so plots work on servers and in CI.
+Every figure is drawn from the tidy tables an experiment leaves behind, not
+from a live simulation, so the same figure can be redrawn from the CSV files
+of a finished run (`flowsim report`):
+
+- the daily bands (`bands.csv`: scenario, date, measure, mean, lower, upper,
+  n): each day's mean across replications and its 95% interval, drawn as a
+  line and a shaded band;
+- the comparison table (`comparison.csv`): each option's paired difference
+  from the base, drawn as a forest plot;
+- a sweep's KPI over a grid, drawn as a heat-map with the target contour.
+
+The figures are meant to be pasted into a board paper and printed in black
+and white: each scenario has its own line style and marker as well as its
+own colour, stacked areas have hatching, every axis says its unit, and the
+title says what the shading is. Functions return a matplotlib `Figure`;
+`save_figure` writes one to a file atomically and `png_bytes` gives it for
+embedding in the HTML report. The backend is headless, so plots work on
+servers and in CI.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from flowsim.results import write_atomically  # noqa: E402
+from flowsim.results import DELAY_REASONS, PERCENT_UNITS, reason_column, write_atomically  # noqa: E402
+
+OCCUPANCY_LINES = (0.92, 0.95)
+"""Acute occupancy guidance (92%) and the level above which flow fails in practice (95%)."""
+
+FOUR_HOUR_STANDARD = 0.95
+
+STYLES = (
+    {"color": "black", "linestyle": "-", "marker": "o"},
+    {"color": "#0072B2", "linestyle": "--", "marker": "s"},
+    {"color": "#D55E00", "linestyle": ":", "marker": "^"},
+    {"color": "#009E73", "linestyle": "-.", "marker": "D"},
+    {"color": "#CC79A7", "linestyle": (0, (5, 1, 1, 1)), "marker": "v"},
+    {"color": "#56B4E9", "linestyle": (0, (1, 3)), "marker": "P"},
+    {"color": "#E69F00", "linestyle": (0, (8, 2)), "marker": "X"},
+    {"color": "0.45", "linestyle": (0, (3, 1, 1, 1, 1, 1)), "marker": "*"},
+)
+"""One style per scenario, told apart in greyscale print by line style and marker as well as colour."""
+
+LAYERS = (("0.92", ""), ("0.75", "///"), ("0.55", ".."), ("0.85", "\\\\\\"), ("0.35", "xx"), ("0.65", "--"), ("0.98", "++"))
+"""Fill and hatching of each delay reason in the stacked plot, legible without colour."""
+
+SERVICES = (
+    ("hart", "HART reablement", "care hours a week", "hart_hours_in_use", "hart_hours_capacity", "hart_waiting"),
+    ("home_care", "Home care", "care hours a week", "home_care_hours_in_use", "home_care_hours_capacity", "home_care_waiting"),
+    ("step_down", "Step-down beds", "beds", "step_down_occupied", "step_down_beds", "step_down_waiting"),
+)
+"""Community services: name, title, unit of capacity, and the daily measures in use, open and waiting."""
 
 
-def _save(figure: plt.Figure, path: Path) -> Path:
+# Saving --------------------------------------------------------------------------
+
+def save_figure(figure: Figure, path: Path) -> Path:
+    """Write `figure` to `path` (format from the suffix) atomically and close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.tight_layout()
     write_atomically(path, lambda tmp: figure.savefig(tmp, format=path.suffix.lstrip("."), dpi=110))
     plt.close(figure)
     return path
 
 
-def warmup_figure(series: dict[str, pd.DataFrame], averages: dict[str, pd.Series], cut: int, path: Path) -> Path:
-    """Welch's plot: each measure's daily value per replication, their mean's moving average, and the cut."""
-    figure, axes = plt.subplots(len(series), 1, figsize=(9, 2.6 * len(series)), sharex=True, squeeze=False)
-    for axis, (measure, table) in zip(axes[:, 0], series.items()):
-        axis.plot(table.index, table.to_numpy(), color="0.8", linewidth=0.6)
-        axis.plot(table.index, table.mean(axis=1), color="0.4", linewidth=0.8, label="mean of replications")
-        axis.plot(averages[measure].index, averages[measure], color="C0", linewidth=1.6, label="moving average")
-        axis.axvline(cut, color="C3", linestyle="--", label=f"warm-up {cut} days")
-        axis.set_ylabel(measure.replace("_", " "))
-    axes[0, 0].legend(loc="lower right", fontsize=8)
-    axes[-1, 0].set_xlabel("day from an empty system")
-    return _save(figure, path)
+def png_bytes(figure: Figure) -> bytes:
+    """The figure as PNG bytes (for embedding in a report), and close it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=96)
+    plt.close(figure)
+    return buffer.getvalue()
 
 
-def comparison_figure(comparison: pd.DataFrame, kpis: list[str], path: Path) -> Path:
-    """Forest plot: each option's change from the base as a share of the base, with its 95% interval."""
+# Through the year ----------------------------------------------------------------
+
+def _style(index: int) -> dict[str, object]:
+    return STYLES[index % len(STYLES)]
+
+
+def _scenarios(bands: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(bands["scenario"]))
+
+
+def _measure(bands: pd.DataFrame, scenario: str, measure: str, every: int = 1) -> pd.DataFrame:
+    """One scenario's daily mean and interval of one measure, by date (every `every`th day from the last)."""
+    rows = bands[(bands["scenario"] == scenario) & (bands["measure"] == measure)]
+    rows = rows.assign(date=pd.to_datetime(rows["date"])).sort_values("date")
+    return rows.iloc[::-1].iloc[::every].iloc[::-1] if every > 1 else rows
+
+
+def _replications(bands: pd.DataFrame) -> int:
+    return int(bands["n"].max()) if len(bands) else 0
+
+
+def _band_note(bands: pd.DataFrame) -> str:
+    return f"lines: mean of {_replications(bands)} replications; shaded: 95% interval"
+
+
+def _draw(axis: Axes, bands: pd.DataFrame, measure: str, every: int = 1, scale: float = 1.0) -> None:
+    """Each scenario's daily mean of `measure` as a line in its style, with its 95% band shaded."""
+    for i, scenario in enumerate(_scenarios(bands)):
+        rows = _measure(bands, scenario, measure, every)
+        if rows.empty:
+            continue
+        style = _style(i)
+        axis.plot(
+            rows["date"],
+            rows["mean"] * scale,
+            color=style["color"],
+            linestyle=style["linestyle"],
+            marker=style["marker"],
+            markevery=max(1, len(rows) // 10),
+            markersize=4,
+            linewidth=1.4,
+            label=scenario,
+        )
+        lower = rows["lower"].clip(lower=0)  # every measure is a count or a share: the mean cannot be negative
+        axis.fill_between(rows["date"], lower * scale, rows["upper"] * scale, color=style["color"], alpha=0.15, linewidth=0)
+
+
+def _dates(axis: Axes, from_zero: bool = True) -> None:
+    """Dates on the x axis, a light grid, and (for counts) the y axis from zero."""
+    if from_zero:
+        axis.set_ylim(bottom=0)
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=13)
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axis.grid(True, color="0.9", linewidth=0.6)
+
+
+def _scenario_legend(figure: Figure, bands: pd.DataFrame) -> None:
+    """One legend of scenario line styles for the whole figure, below the panels."""
+    handles = [
+        Line2D([], [], color=s["color"], linestyle=s["linestyle"], marker=s["marker"], markersize=4, label=scenario)
+        for scenario, s in ((name, _style(i)) for i, name in enumerate(_scenarios(bands)))
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 3), fontsize=8, frameon=False)
+
+
+def _panels(rows: int, columns: int, title: str, bands: pd.DataFrame, height: float = 3.4) -> tuple[Figure, np.ndarray]:
+    """A figure of panels sharing the date axis, titled, with the scenarios' legend below."""
+    top = 0.8 + 0.25 * -(-len(_scenarios(bands)) // 3)
+    figure, axes = plt.subplots(rows, columns, figsize=(11, height * rows + top), squeeze=False, sharex=True, layout="constrained")
+    figure.suptitle(f"{title}\n{_band_note(bands)}", fontsize=11)
+    _scenario_legend(figure, bands)
+    return figure, axes
+
+
+def occupancy_figure(bands: pd.DataFrame) -> Figure:
+    """Acute bed occupancy at the midnight census through the year, with the 92% and 95% lines."""
+    figure, axes = _panels(1, 1, "Acute bed occupancy (occupied / base beds, midnight census)", bands, height=4.2)
+    axis = axes[0, 0]
+    _draw(axis, bands, "occupancy")
+    for level, style in zip(OCCUPANCY_LINES, ("--", ":")):
+        axis.axhline(level, color="0.2", linestyle=style, linewidth=1)
+        axis.annotate(f"{level:.0%}", (1.0, level), xycoords=("axes fraction", "data"), xytext=(3, -3), textcoords="offset points", fontsize=8)
+    axis.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axis.set_ylabel("occupancy (% of base beds)")
+    _dates(axis, from_zero=False)
+    return figure
+
+
+def delays_figure(bands: pd.DataFrame) -> Figure:
+    """Medically fit patients waiting in acute beds, stacked by the reason they wait, one panel per scenario.
+
+    Each layer is the mean across replications; the dashed lines are the 95%
+    interval of the total (intervals of single layers cannot be stacked)."""
+    scenarios = _scenarios(bands)
+    figure, axes = plt.subplots(
+        len(scenarios), 1, figsize=(11, 3.0 * len(scenarios) + 1.6), squeeze=False, sharex=True, sharey=True, layout="constrained"
+    )
+    figure.suptitle(
+        "Medically fit patients waiting in acute beds, by reason (census)\n"
+        f"layers: mean of {_replications(bands)} replications; dashed: 95% interval of the total",
+        fontsize=11,
+    )
+    for axis, scenario in zip(axes[:, 0], scenarios):
+        base = None
+        for reason, (shade, hatch) in zip(DELAY_REASONS, LAYERS):
+            rows = _measure(bands, scenario, reason_column(reason))
+            if rows.empty:
+                continue
+            values = rows["mean"].to_numpy()
+            bottom = np.zeros_like(values) if base is None else base
+            axis.fill_between(rows["date"], bottom, bottom + values, facecolor=shade, hatch=hatch, edgecolor="0.3", linewidth=0.3, label=reason)
+            base = bottom + values
+        total = _measure(bands, scenario, "medically_fit")
+        axis.plot(total["date"], total["lower"].clip(lower=0), color="black", linestyle="--", linewidth=0.8)
+        axis.plot(total["date"], total["upper"], color="black", linestyle="--", linewidth=0.8, label="95% interval of the total")
+        axis.set_title(scenario, fontsize=9, loc="left")
+        axis.set_ylabel("patients")
+        _dates(axis)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
+    return figure
+
+
+def stranded_figure(bands: pd.DataFrame) -> Figure:
+    """Stranded (acute stay 7+ days) and super-stranded (21+ days) patients through the year."""
+    figure, axes = _panels(2, 1, "Stranded and super-stranded patients in acute beds (census)", bands, height=3.0)
+    for axis, measure, label in (
+        (axes[0, 0], "stranded", "stranded: in an acute bed 7+ days (patients)"),
+        (axes[1, 0], "super_stranded", "super-stranded: 21+ days (patients)"),
+    ):
+        _draw(axis, bands, measure)
+        axis.set_ylabel(label.split(":")[0] + " (patients)")
+        axis.set_title(label, fontsize=9, loc="left")
+        _dates(axis)
+    return figure
+
+
+def front_door_figure(bands: pd.DataFrame) -> Figure:
+    """Weekly 4-hour performance (with the 95% standard) and 12-hour trolley waits a week."""
+    figure, axes = _panels(2, 1, "The front door, week by week (each point: the 7 days to that date)", bands, height=3.0)
+    top, bottom = axes[0, 0], axes[1, 0]
+    _draw(top, bands, "four_hour_performance_7d", every=7)
+    top.axhline(FOUR_HOUR_STANDARD, color="0.2", linestyle="--", linewidth=1)
+    top.annotate("95% standard", (1.0, FOUR_HOUR_STANDARD), xycoords=("axes fraction", "data"), xytext=(-70, 3), textcoords="offset points", fontsize=8)
+    top.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    top.set_ylabel("ED within 4 hours (%)")
+    top.set_title("4-hour performance: share of ED attendances leaving within 4 hours", fontsize=9, loc="left")
+    _draw(bottom, bands, "trolley_waits_over_12h_7d", every=7)
+    bottom.set_ylabel("trolley waits a week")
+    bottom.set_title("12-hour trolley waits: over 12 hours from decision to admit to a bed (patients a week)", fontsize=9, loc="left")
+    _dates(top, from_zero=False)
+    _dates(bottom)
+    return figure
+
+
+def community_figure(bands: pd.DataFrame) -> Figure:
+    """HART, home care and step-down beds: capacity in use against capacity open, and their waiting lists."""
+    present = [s for s in SERVICES if s[3] in set(bands["measure"])]
+    figure, axes = _panels(len(present), 2, "Community capacity: in use against capacity (thin stepped line, same style), and waiting lists", bands, height=2.8)
+    for row, (_, title, unit, in_use, capacity, waiting) in zip(axes, present):
+        used, queue = row
+        _draw(used, bands, in_use)
+        for i, scenario in enumerate(_scenarios(bands)):
+            rows = _measure(bands, scenario, capacity)
+            style = _style(i)
+            used.plot(rows["date"], rows["mean"], color=style["color"], linestyle=style["linestyle"], drawstyle="steps-post", linewidth=0.8)
+        used.set_title(f"{title}: in use and capacity", fontsize=9, loc="left")
+        used.set_ylabel(unit)
+        _draw(queue, bands, waiting)
+        queue.set_title(f"{title}: people waiting", fontsize=9, loc="left")
+        queue.set_ylabel("people")
+        for axis in row:
+            _dates(axis)
+    return figure
+
+
+YEAR_FIGURES: dict[str, tuple[str, Callable[[pd.DataFrame], Figure]]] = {
+    "occupancy": ("occupancy", occupancy_figure),
+    "delays": ("medically_fit", delays_figure),
+    "stranded": ("stranded", stranded_figure),
+    "front_door": ("four_hour_performance_7d", front_door_figure),
+    "community": ("hart_hours_in_use|home_care_hours_in_use|step_down_occupied", community_figure),
+}
+"""The through-the-year figures by file name, each with the measures (any of) it needs."""
+
+
+def year_figures(bands: pd.DataFrame) -> Iterator[tuple[str, Figure]]:
+    """(name, figure) of every through-the-year figure whose measures the scenarios have, drawn one at a time."""
+    measures = set(bands["measure"])
+    for name, (needs, draw) in YEAR_FIGURES.items():
+        if any(measure in measures for measure in needs.split("|")):
+            yield name, draw(bands)
+
+
+# Comparisons, sweeps and warm-up ---------------------------------------------------
+
+def comparison_figure(comparison: pd.DataFrame, kpis: list[str], base: str = "the base") -> Figure:
+    """Forest plot: each option's change from the base as a share of the base mean, with its 95% paired interval."""
     rows = comparison[comparison["kpi"].isin(kpis)].copy()
-    base = rows["base_mean"].replace(0, np.nan).abs()
+    kpis = [k for k in kpis if rows.loc[rows["kpi"] == k, "difference"].notna().any()]
+    scale = rows["base_mean"].replace(0, np.nan).abs()
     for column in ("difference", "lower", "upper"):
-        rows[column] = rows[column] / base * 100
+        rows[column] = rows[column] / scale * 100
     options = list(dict.fromkeys(rows["option"]))
-    figure, axis = plt.subplots(figsize=(9, 0.45 * len(kpis) * max(len(options), 1) + 1.5))
+    figure, axis = plt.subplots(figsize=(10, 0.42 * len(kpis) * max(len(options), 1) + 2.2), layout="constrained")
     height = 0.8 / max(len(options), 1)
     for i, option in enumerate(options):
         mine = rows[rows["option"] == option].set_index("kpi").reindex(kpis)
-        y = np.arange(len(kpis)) + i * height
+        style = _style(i + 1)
         axis.errorbar(
             mine["difference"],
-            y,
+            np.arange(len(kpis)) + i * height,
             xerr=[mine["difference"] - mine["lower"], mine["upper"] - mine["difference"]],
-            fmt="o",
+            fmt=str(style["marker"]),
+            color=style["color"],
             capsize=3,
             label=option,
         )
     axis.axvline(0, color="0.3", linewidth=0.8)
     axis.set_yticks(np.arange(len(kpis)) + height * (len(options) - 1) / 2, [k.replace("_", " ") for k in kpis])
     axis.invert_yaxis()
-    axis.set_xlabel("change from base (% of base mean), 95% paired interval")
-    axis.legend(fontsize=8)
-    return _save(figure, path)
+    axis.grid(True, axis="x", color="0.9")
+    axis.set_xlabel("change from base (% of the base mean); bars: 95% interval, paired by replication")
+    axis.set_title(f"Each option against {base}: an interval crossing 0 cannot be told from no change", fontsize=10)
+    axis.legend(fontsize=8, loc="best")
+    return figure
 
 
-def heatmap_figure(table: pd.DataFrame, kpi: str, path: Path) -> Path:
-    """A KPI's mean over a two-parameter grid (rows: first parameter, columns: second)."""
-    figure, axis = plt.subplots(figsize=(1.2 * table.shape[1] + 3, 0.7 * table.shape[0] + 2))
-    image = axis.imshow(table.to_numpy(dtype=float), cmap="viridis_r", aspect="auto")
-    for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
-        axis.text(j, i, f"{value:,.3g}", ha="center", va="center", color="white", fontsize=8)
+def heatmap_figure(table: pd.DataFrame, kpi: str, unit: str = "", target: float | None = None) -> Figure:
+    """A KPI's mean over a one- or two-parameter grid (rows: first parameter, columns: second),
+    with the contour where it crosses `target` (for example 0.92 occupancy) when the grid is 2x2 or more."""
+    values = table.to_numpy(dtype=float)
+    figure, axis = plt.subplots(figsize=(1.2 * table.shape[1] + 3.5, 0.7 * table.shape[0] + 2.2), layout="constrained")
+    image = axis.imshow(values, cmap="viridis_r", aspect="auto")
+    percent = unit in PERCENT_UNITS
+    for (i, j), value in np.ndenumerate(values):
+        red, green, blue, _ = image.cmap(image.norm(value))
+        ink = "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white"
+        axis.text(j, i, f"{value:.1%}" if percent else f"{value:,.3g}", ha="center", va="center", color=ink, fontsize=8)
     axis.set_xticks(range(table.shape[1]), [str(c) for c in table.columns])
     axis.set_yticks(range(table.shape[0]), [str(r) for r in table.index])
     axis.set_xlabel(str(table.columns.name))
     axis.set_ylabel(str(table.index.name))
-    axis.set_title(kpi.replace("_", " ") + " (mean of replications)")
-    figure.colorbar(image, ax=axis)
-    return _save(figure, path)
+    title = f"{kpi.replace('_', ' ')} ({unit}, mean of replications)" if unit else f"{kpi.replace('_', ' ')} (mean of replications)"
+    if target is not None:
+        label = f"{target:.0%}" if percent else f"{target:,g}"
+        crosses = np.nanmin(values) <= target <= np.nanmax(values)
+        if crosses and min(values.shape) >= 2:
+            lines = axis.contour(values, levels=[target], colors="black", linestyles="--", linewidths=2)
+            axis.clabel(lines, fmt={target: f"target {label}"}, fontsize=8)
+            title += f"\ndashed: where it crosses the target {label}"
+        else:
+            title += f"\ntarget {label}: {'no contour on a one-row grid' if crosses else 'not crossed on this grid'}"
+    axis.set_title(title, fontsize=10)
+    colour_bar = figure.colorbar(image, ax=axis)
+    colour_bar.set_label(kpi.replace("_", " ") + ("" if percent or not unit else f" ({unit})"))
+    if percent:
+        colour_bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    return figure
+
+
+def warmup_figure(series: dict[str, pd.DataFrame], averages: dict[str, pd.Series], cut: int) -> Figure:
+    """Welch's plot: each measure's daily value per replication, their mean's moving average, and the cut."""
+    figure, axes = plt.subplots(len(series), 1, figsize=(9, 2.6 * len(series) + 0.6), sharex=True, squeeze=False, layout="constrained")
+    figure.suptitle("Warm-up from an empty system (Welch's method)", fontsize=11)
+    for axis, (measure, table) in zip(axes[:, 0], series.items()):
+        axis.plot(table.index, table.to_numpy(), color="0.85", linewidth=0.6)
+        axis.plot(table.index, table.mean(axis=1), color="0.5", linewidth=0.8, label="mean of replications")
+        axis.plot(averages[measure].index, averages[measure], color="black", linewidth=1.6, label="moving average")
+        axis.axvline(cut, color="black", linestyle="--", label=f"warm-up {cut} days")
+        axis.set_ylabel(measure.replace("_", " "))
+    axes[0, 0].legend(loc="lower right", fontsize=8)
+    axes[-1, 0].set_xlabel("day from an empty system")
+    return figure

@@ -60,6 +60,10 @@ TIME_COLUMNS = tuple(
 )
 
 
+PERCENT_UNITS = ("share", "ratio")
+"""Units shown as percentages: a share is part of a whole (0-100%); a ratio, such as occupancy
+over base beds, can pass 100%."""
+
 HEADLINE_KPIS = (
     "occupancy_mean",
     "days_over_92",
@@ -341,6 +345,7 @@ def compute_kpis(
     kpi("admissions_per_day", ((patients.bed_start >= 0) & (patients.bed_start < end)).sum() / days, "patients/day", "patients taking an acute bed")
     avoided = (patients.avoidance_start >= 0) & (patients.avoidance_start < end)
     kpi("admissions_avoided_per_day", avoided.sum() / days, "patients/day", "would-be admissions diverted to admission avoidance")
+    kpi("avoidance_places_mean", pool_means["avoidance_places_capacity"], "places", "admission avoidance places open")
 
     results_days = census[~census.warmup]
     occupancy = results_days.occupancy

@@ -158,3 +158,30 @@ def mser5(series: pd.Series) -> int:
         if statistic < best:
             best, best_d = statistic, d
     return best_d * 5
+
+
+def ratio_interval(numerator: pd.Series, denominator: pd.Series, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """The ratio of two means paired by replication (e.g. extra cost over bed days saved), with
+    Fieller's interval.
+
+    The interval is bounded only when the denominator's mean is distinguishable
+    from zero; otherwise `lower` and `upper` are -inf and inf: the data allow
+    any ratio. With a numerator that does not vary it is the numerator over
+    the ends of the denominator's t interval.
+    """
+    both = pd.DataFrame({"a": numerator, "b": denominator}).dropna().astype(float)
+    n = len(both)
+    a, b = float(both["a"].mean()) if n else math.nan, float(both["b"].mean()) if n else math.nan
+    ratio = a / b if n and b != 0 else math.nan
+    if n < 2:
+        return {"ratio": ratio, "lower": math.nan, "upper": math.nan, "n": n}
+    covariance = both.cov().to_numpy() / n
+    t2 = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) ** 2
+    quadratic = b * b - t2 * covariance[1, 1]
+    linear = a * b - t2 * covariance[0, 1]
+    constant = a * a - t2 * covariance[0, 0]
+    discriminant = linear * linear - quadratic * constant
+    if quadratic <= 0 or discriminant < 0:
+        return {"ratio": ratio, "lower": -math.inf, "upper": math.inf, "n": n}
+    root = math.sqrt(discriminant)
+    return {"ratio": ratio, "lower": (linear - root) / quadratic, "upper": (linear + root) / quadratic, "n": n}

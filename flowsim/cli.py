@@ -346,7 +346,7 @@ def _discharges(args: argparse.Namespace) -> int:
     out = _folder(args, f"{scenario.name}-discharges-seed{args.seed}")
     store = ReplicationStore(out / "replications")
     experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, _runner(args))
-    needed = required_discharges(scenario, experiment, scenario.name)
+    needed = required_discharges(experiment, scenario.name)
     plan = capacity_for_target(
         scenario, args.target, args.replications, args.seed, args.limit, args.steps, _runner(args), store
     )

@@ -9,9 +9,10 @@ How they spread over the week is a choice: if services take fewer people at
 weekends, weekdays must make up for it, and occupancy rises through the
 weekend and falls back in the week. `required_discharges` gives, for each day
 of the week, the admissions the scenario brings, the discharges it makes now,
-and the discharges needed to keep pace with a given weekday/weekend pattern
-(the scenario's own, and the 60% / 40% seven-day target), with the rise in
-midnight occupancy each pattern causes between its lowest and highest day.
+and the discharges that keep pace with them if every day discharges alike and
+if weekends run at the 60% / 40% seven-day target, with the rise in midnight
+occupancy each pattern causes between the week's lowest and highest day: the
+beds of headroom the weekend costs.
 
 Capacity. Keeping pace sets the flow, not the level: the level is set by how
 long people stay, and in a county like the reference one much of that is
@@ -38,14 +39,15 @@ SEVEN_DAY_TARGET = (1.0, 1.0, 1.0, 1.0, 1.0, 0.6, 0.4)
 """S001: "60% of weekday capacity on Saturdays and 40% on Sundays"."""
 
 
-def required_discharges(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame:
+def required_discharges(experiment: Experiment, label: str) -> pd.DataFrame:
     """Admissions and discharges by day of the week, and the discharges that keep pace with them.
 
     One row per weekday: mean admissions and discharges now (over every day and
-    replication of the results period), and the discharges needed under the
-    scenario's own weekday/weekend pattern and under the seven-day target; the last
-    row (`swing`) is the rise in midnight occupancy, in beds, from the week's
-    lowest day to its highest under each pattern.
+    replication of the results period), and the discharges that keep pace with
+    those admissions if every day discharges alike, and if weekends discharge at
+    the seven-day target (60% / 40% of a weekday); the last row (`swing`) is the
+    rise in midnight occupancy, in beds, from the week's lowest day to its highest
+    under each of the three.
     """
     bands = experiment.bands(label)
     bands = bands[bands.measure.isin(("admissions", "acute_discharges"))]
@@ -56,7 +58,7 @@ def required_discharges(scenario: Scenario, experiment: Experiment, label: str) 
         {
             "admissions": admissions,
             "discharges_now": means["acute_discharges"],
-            "needed_scenario_pattern": _keep_pace(admissions, _pattern(scenario, experiment, label)),
+            "needed_every_day_alike": _keep_pace(admissions, (1.0,) * 7),
             "needed_seven_day_target": _keep_pace(admissions, SEVEN_DAY_TARGET),
         },
         index=range(7),
@@ -64,15 +66,6 @@ def required_discharges(scenario: Scenario, experiment: Experiment, label: str) 
     table.index = pd.Index(WEEKDAYS, name="day")
     swing = {column: _swing(table["admissions"], table[column]) for column in table.columns[1:]}
     return pd.concat([table, pd.DataFrame(swing, index=["swing"])])
-
-
-def _pattern(scenario: Scenario, experiment: Experiment, label: str) -> tuple[float, ...]:
-    """The scenario's weekday/weekend discharge capacity: the wards' pattern for discharges home
-    and the services' for supported ones, weighted by the share of discharges on pathway 0."""
-    rules = scenario.discharge
-    home = float(experiment.values[label]["pathway_0_share"].mean())
-    supported = rules.supported_day_of_week_capacity if rules.supported_discharges_per_weekday else rules.day_of_week_capacity
-    return tuple(home * w + (1 - home) * s for w, s in zip(rules.day_of_week_capacity, supported))
 
 
 def _keep_pace(admissions: pd.Series, pattern: tuple[float, ...]) -> pd.Series:

@@ -26,10 +26,12 @@ def test_keeping_pace_with_a_weekend_dip_means_more_on_weekdays_and_a_swing_thro
 def test_required_discharges_balance_the_weeks_admissions() -> None:
     scenario = load_scenario(TWO_STAGE, {"days": 140, "warmup_days": 30})
     experiment = run_experiment({"two": scenario}, 2, seed=3, runner=SERIAL)
-    table = required_discharges(scenario, experiment, "two")
+    table = required_discharges(experiment, "two")
     week = table.drop(index="swing")
     assert list(week.index) == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    assert week.needed_scenario_pattern.sum() == pytest.approx(week.admissions.sum())
+    assert week.needed_every_day_alike.sum() == pytest.approx(week.admissions.sum())
+    assert week.needed_seven_day_target.sum() == pytest.approx(week.admissions.sum())
+    assert table.loc["swing", "needed_seven_day_target"] > table.loc["swing", "needed_every_day_alike"]
     assert week.discharges_now.sum() == pytest.approx(week.admissions.sum(), rel=0.05)
 
 

@@ -52,13 +52,14 @@ REPORT_KPIS = (SAVED_KPI, *HEADLINE_KPIS, COST_KPI)
 """The KPIs of the report's table: delayed transfer bed days first, the board's headline figures, the cost."""
 
 PRICED_CAPACITY = {
-    "acute_bed_day": ("acute_beds_open_mean", "acute beds"),
-    "step_down_bed_day": ("step_down_beds_mean", "step-down beds"),
-    "hart_hour": ("hart_hours_capacity_per_month", "HART hours"),
-    "home_care_hour": ("home_care_hours_capacity_per_month", "home care hours"),
-    "avoidance_place_day": ("avoidance_places_mean", "admission avoidance places"),
+    "acute_bed_day": ("acute_beds_open_mean", "acute beds", 365.0),
+    "step_down_bed_day": ("step_down_beds_mean", "step-down beds", 365.0),
+    "hart_hour": ("hart_hours_capacity_per_month", "HART hours", 12.0),
+    "home_care_hour": ("home_care_hours_capacity_per_month", "home care hours", 12.0),
+    "avoidance_place_day": ("avoidance_places_mean", "admission avoidance places", 365.0),
 }
-"""Each unit cost of a scenario's `costs`, with the KPI of the capacity it prices and its name."""
+"""Each unit cost of a scenario's `costs`: the KPI of the capacity it prices, its name, and the units
+of it a year per unit of the KPI (a bed open all year is 365 bed days; hours a month x 12)."""
 
 REQUIRED_FILES = ("experiment.json", "kpi_values.csv", "bands.csv")
 
@@ -291,7 +292,10 @@ class ExperimentResults:
 
     def _cost(self, option: str, base: pd.DataFrame, mine: pd.DataFrame, distinguishable: bool) -> dict[str, Any]:
         """The extra capacity cost a year and the cost per delayed bed day saved, or why they are missing."""
-        missing = {"extra_cost": math.nan, "cost_per_bed_day_saved": math.nan, "cost_lower": math.nan, "cost_upper": math.nan}
+        missing = {
+            "extra_cost": math.nan, "cost_per_bed_day_saved": math.nan, "cost_lower": math.nan, "cost_upper": math.nan,
+            "cost_changes": {},
+        }  # fmt: skip
         if COST_KPI not in base or COST_KPI not in mine:
             return missing | {"cost_note": "no unit costs in the scenario files"}
         unpriced = self.unpriced_changes(option)
@@ -313,14 +317,24 @@ class ExperimentResults:
             "cost_lower": ratio["lower"],
             "cost_upper": ratio["upper"],
             "cost_note": note,
+            "cost_changes": self._cost_changes(option, base, mine),
         }
+
+    def _cost_changes(self, option: str, base: pd.DataFrame, mine: pd.DataFrame) -> dict[str, float]:
+        """The mean change of each priced capacity's cost a year (GBP), the largest first, those that change."""
+        costs = self.scenario(option)["costs"]
+        changes = {}
+        for field, (kpi, name, per_year) in PRICED_CAPACITY.items():
+            if costs.get(field) is not None and kpi in base and kpi in mine:
+                changes[name] = float((mine[kpi] - base[kpi]).mean()) * per_year * costs[field]
+        return dict(sorted(((k, v) for k, v in changes.items() if abs(v) >= 1.0), key=lambda kv: -abs(kv[1])))
 
     def unpriced_changes(self, option: str) -> list[str]:
         """Capacities whose mean open capacity differs between option and base but that have no unit cost."""
         costs = self.scenario(option)["costs"]
         base, mine = self.table(self.base), self.table(option)
         unpriced = []
-        for field, (kpi, name) in PRICED_CAPACITY.items():
+        for field, (kpi, name, _) in PRICED_CAPACITY.items():
             if costs.get(field) is not None or kpi not in base or kpi not in mine:
                 continue
             before, after = base[kpi].mean(), mine[kpi].mean()

@@ -210,14 +210,19 @@ def answer(results: ExperimentResults) -> str:
 def _cost_sentence(row: pd.Series) -> str:
     if math.isnan(row["extra_cost"]):
         return f"Its cost is not given: {_escape(row['cost_note'])}."
-    text = f"It changes the cost of capacity by {change(row['extra_cost'], 'GBP')} a year"
-    if row["saving_distinguishable"] and row["extra_cost"] > 0:
+    parts = "; ".join(f"{_escape(name)} {change(value, 'GBP')}" for name, value in row["cost_changes"].items())
+    items = f" ({parts})" if parts else ""
+    if row["extra_cost"] <= 0:
+        return (
+            f"The capacity it provides costs {number(-row['extra_cost'], 'GBP')} a year less in all{items}: "
+            "what it adds is more than paid for by what it lets close, such as escalation beds."
+        )
+    text = f"The capacity it provides costs {change(row['extra_cost'], 'GBP')} a year more{items}"
+    if row["saving_distinguishable"]:
         text += (
             f": <strong>{number(row['cost_per_bed_day_saved'], 'GBP')} per delayed bed day saved</strong> "
             f"(95% interval {interval(row['cost_lower'], row['cost_upper'], 'GBP')}; the ratio of the mean extra cost to the mean saving)"
         )
-    elif row["extra_cost"] <= 0:
-        text += ", so the saving costs nothing extra in capacity"
     return text + "."
 
 

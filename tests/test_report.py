@@ -149,6 +149,8 @@ def test_the_ranking_matches_the_paired_comparison_and_a_missing_price_is_not_ze
     assert best["option"] == "small_county_more_hart"
     assert (best["saved"], best["saved_lower"], best["saved_upper"]) == pytest.approx((-dtoc["difference"], -dtoc["upper"], -dtoc["lower"]))
     assert not np.isnan(best["extra_cost"]) and best["cost_note"] in ("", "saving not distinguishable from zero: cost per bed day not bounded")
+    assert "HART hours" in best["cost_changes"], "the HART hours it adds are priced"
+    assert sum(best["cost_changes"].values()) == pytest.approx(best["extra_cost"], abs=2.0 * len(best["cost_changes"]) + 1)
     unpriced = ExperimentResults(json.loads(json.dumps(results.about)), results.values, results.bands)
     unpriced.scenario("small_county_more_hart")["costs"]["hart_hour"] = None
     row = unpriced.appraisal().loc[1]

@@ -451,14 +451,18 @@ def compute_kpis(
     return table
 
 
+WEEKS_PER_YEAR = 12 * WEEKS_PER_MONTH
+"""52: care hours a week make hours a year as hours a month (x 52/12) make them (x 12)."""
+
+
 def capacity_cost_per_year(scenario: Scenario, pool_means: dict[str, float]) -> float | None:
     """Unit costs times the mean capacity open over the results period, a year's worth; None if unpriced."""
     costs = scenario.costs
     per_day = {
         "acute_bed_day": pool_means["short_stay_beds_capacity"] + pool_means["general_beds_capacity"],
         "step_down_bed_day": pool_means.get("step_down_beds_capacity", 0.0),
-        "hart_hour": pool_means.get("hart_hours_capacity", 0.0) / 7.0,
-        "home_care_hour": pool_means.get("home_care_hours_capacity", 0.0) / 7.0,
+        "hart_hour": pool_means.get("hart_hours_capacity", 0.0) * WEEKS_PER_YEAR / 365.0,
+        "home_care_hour": pool_means.get("home_care_hours_capacity", 0.0) * WEEKS_PER_YEAR / 365.0,
         "avoidance_place_day": pool_means["avoidance_places_capacity"],
     }
     priced = [(getattr(costs, name), units) for name, units in per_day.items() if getattr(costs, name) is not None]

@@ -79,12 +79,9 @@ class FrontDoor:
 
     def _arrivals(self, route: str, stream: ArrivalStream) -> Process:
         """A non-stationary Poisson stream by thinning against its maximum rate."""
-        system, env, clock = self.system, self.system.env, self.system.clock
-        scale = stream.daily / HOURS_PER_DAY * system.scenario.demand_multiplier
-        hour_of_week = stream.hour_of_week()
-        month = stream.month_of_year
+        system, env = self.system, self.system.env
         horizon = system.scenario.horizon_hours
-        rates = [scale * hour_of_week[clock.hour_of_week(h)] * month[clock.month(h)] for h in range(math.ceil(horizon))]
+        rates = self._hourly_rates(stream, horizon)
         max_rate = max(rates)
         gaps = system.streams.exponential(f"arrivals.{route}.gap")
         accept = system.streams.uniform(f"arrivals.{route}.accept")
@@ -100,6 +97,24 @@ class FrontDoor:
                 group = groups[system.choice(f"arrivals.{route}.group", shares)]
                 self._next_id += 1
                 self.arrive(Patient(self._next_id, 1, group, route, env.now))
+
+    def _hourly_rates(self, stream: ArrivalStream, horizon: float) -> list[float]:
+        """The stream's rate in each whole hour of the run, patients an hour.
+
+        Built a day at a time (the day's 24 hours of its weekday's profile
+        times its month's multiplier), so the calendar is asked once a day.
+        """
+        clock = self.system.clock
+        scale = stream.daily / HOURS_PER_DAY * self.system.scenario.demand_multiplier
+        hour_of_week = stream.hour_of_week()
+        month = stream.month_of_year
+        rates: list[float] = []
+        for day in range(math.ceil(horizon / HOURS_PER_DAY)):
+            midnight = day * HOURS_PER_DAY
+            first_hour = clock.hour_of_week(midnight)
+            factor = month[clock.month(midnight)]
+            rates.extend([scale * weight * factor for weight in hour_of_week[first_hour : first_hour + 24]])
+        return rates[: math.ceil(horizon)]
 
     def arrive(self, patient: Patient) -> None:
         """Start the journey of a new arrival or a readmission."""

@@ -21,7 +21,7 @@ user gets them. Bare SimPy and ciw are timed on building and running the
 model only. The agreement table checks that the engines run the same
 network: mean acute beds in clinical use against lambda/mu and mean patients
 blocked in acute beds against the pathway's Erlang C queue, as the mean over
-the repeats with its range.
+the repeats (independent seeds) with a 95% interval.
 
 Usage, from the repository root:
     python -m benchmarks.bench_engines [--days D] [--scales 1 20] [--repeats R] [--seed S]
@@ -35,9 +35,12 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
+
 import flowsim
 from benchmarks.references import Network, RunResult, bare_simpy, ciw_model, scheduled_events
 from benchmarks.report import header, median_and_range, repeat_interleaved, table
+from flowsim.statistics import t_interval
 from tests.queueing import MMC, TWO_STAGE
 
 NETWORKS = {"M/M/c": MMC, "two-stage": TWO_STAGE}
@@ -93,8 +96,10 @@ def speed(runs: Sequence[RunResult]) -> float:
     return statistics.median(run.customers / run.wall_seconds for run in runs)
 
 
-def mean_and_range(values: Sequence[float]) -> str:
-    return f"{statistics.mean(values):.3f} ({min(values):.3f}-{max(values):.3f})"
+def mean_and_interval(values: Sequence[float]) -> str:
+    """Mean over the repeats (independent seeds) with its Student t 95% half-width."""
+    interval = t_interval(pd.Series(values))
+    return f"{interval['mean']:.3f} +- {interval['half_width']:.3f}"
 
 
 def main() -> None:
@@ -138,9 +143,9 @@ def main() -> None:
                         name,
                         f"x{scale}",
                         engine,
-                        mean_and_range([run.in_service for run in runs[engine]]),
+                        mean_and_interval([run.in_service for run in runs[engine]]),
                         f"{network.acute_load():.3f}",
-                        mean_and_range([run.blocked for run in runs[engine]]),
+                        mean_and_interval([run.blocked for run in runs[engine]]),
                         f"{network.expected_blocked():.3f}",
                     )
                 )
@@ -159,7 +164,7 @@ def main() -> None:
             goal = "-" if target is None else f">= {target:g}"
             ratios.append((name, f"x{scale}", f"{engine} / {against}", f"{ratio:.2f}", goal, met))
     print(table(("network", "size", "ratio", "value", "target", ""), ratios))
-    print("\nAgreement (time averages after the warm-up, mean (min-max) over the repeats; theory: lambda/mu, Erlang C):")
+    print("\nAgreement (time averages after the warm-up, mean +- 95% half-width over the seeds; theory: lambda/mu, Erlang C):")
     print(table(("network", "size", "engine", "acute beds in use", "lambda/mu", "blocked in acute", "Erlang C"), checks))
 
 

@@ -27,9 +27,8 @@ import statistics
 from typing import Any
 
 import flowsim
-from benchmarks.bench_baseline import BASELINE, one_replication
-from benchmarks.report import header, measure, median_and_range, peak_memory, table
-from flowsim.experiment import Runner, run_experiment
+from benchmarks.bench_baseline import BASELINE, one_replication, replicate
+from benchmarks.report import header, measure, median_and_range, table
 from flowsim.scenario import CAPACITIES
 
 CAPACITY_FIELDS = {
@@ -88,29 +87,34 @@ def main() -> None:
 
     rows, first, peak = [], None, 0.0
     for count in args.replications:
-        with peak_memory() as memory:
-            timed = measure(
-                lambda: run_experiment(
-                    {"baseline": replicated}, count, args.seed, runner=Runner(workers=args.workers, progress=False)
-                )
-            )
-        first = first or (count, timed.wall_seconds)
-        peak = memory.total
+        run = replicate(replicated, count, args.seed, args.workers)
+        first = first or (count, run.wall_seconds)
+        peak = run.memory.total
         rows.append(
             (
                 f"{count:,}",
-                f"{timed.wall_seconds:.1f}",
-                f"{timed.wall_seconds / count:.2f}",
-                f"{timed.wall_seconds / first[1]:.1f}",
+                f"{run.wall_seconds:.1f}",
+                f"{run.wall_seconds / count:.2f}",
+                f"{run.cpu_seconds / run.wall_seconds:.2f}",
+                f"{run.wall_seconds / first[1]:.1f}",
                 f"{count / first[0]:g}",
-                f"{memory.total:.0f}",
-                f"{memory.largest_child:.0f}",
+                f"{run.memory.total:.0f}",
+                f"{run.memory.largest_child:.0f}",
             )
         )
     print(f"Replications on {args.workers} workers (run_experiment):")
     print(
         table(
-            ("replications", "wall s", "s per replication", "wall ratio", "linear", "peak PSS MiB, all", "largest worker MiB"),
+            (
+                "replications",
+                "wall s",
+                "s per replication",
+                "cores busy",
+                "wall ratio",
+                "linear",
+                "peak PSS MiB, all",
+                "largest worker MiB",
+            ),
             rows,
         )
     )

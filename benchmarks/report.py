@@ -84,6 +84,12 @@ def measure(function: Callable[[], T]) -> Measured[T]:
     return Measured(time.perf_counter() - started, time.process_time() - cpu, value)
 
 
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and its ended child processes (user + system)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def median_and_range(values: Sequence[float], digits: int = 2) -> str:
     """'median (min-max)' of repeated measurements."""
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"

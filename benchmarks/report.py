@@ -9,6 +9,7 @@ the figures belong to.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import platform
 import resource
@@ -60,11 +61,13 @@ def repeat_interleaved(runs: dict[str, Callable[[int], T]], repeats: int) -> dic
     """Run every measurement once, then again, `repeats` times over; each is passed the repeat number.
 
     Interleaving spreads a burst of load from other users over every
-    measurement instead of landing on one.
+    measurement instead of landing on one. Garbage is collected before each
+    run, so that no run pays for freeing what the one before it left.
     """
     results: dict[str, list[T]] = {name: [] for name in runs}
     for repeat in range(repeats):
         for name, run in runs.items():
+            gc.collect()
             results[name].append(run(repeat))
     return results
 

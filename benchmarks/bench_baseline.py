@@ -32,6 +32,7 @@ from typing import NamedTuple
 import flowsim
 from benchmarks.references import scheduled_events
 from benchmarks.report import (
+    Measured,
     PeakMemory,
     cpu_seconds,
     header,
@@ -39,6 +40,7 @@ from benchmarks.report import (
     median_and_range,
     own_peak_rss,
     peak_memory,
+    repeat_interleaved,
     table,
 )
 from flowsim.experiment import Runner, run_experiment
@@ -52,6 +54,12 @@ def one_replication(scenario: flowsim.Scenario, seed: int, replication: int) -> 
     system = flowsim.System(scenario, seed, replication)
     result = system.run()
     return scheduled_events(system.env), len(result.patients)
+
+
+def timed_replications(scenario: flowsim.Scenario, seed: int, repeats: int) -> list[Measured[tuple[int, int]]]:
+    """Replications 0..`repeats`-1 one by one in this process, each timed from a clean heap."""
+    runs = {"replication": lambda r: measure(lambda: one_replication(scenario, seed, r))}
+    return repeat_interleaved(runs, repeats)["replication"]
 
 
 class Replicated(NamedTuple):
@@ -100,7 +108,7 @@ def main() -> None:
     memory_before = own_peak_rss()
     # The pool first, while this process is as small as a user's fresh session.
     many = {workers: replicate(scenario, args.replications, args.seed, workers) for workers in (cores, 1)}
-    singles = [measure(lambda: one_replication(scenario, args.seed, r)) for r in range(args.repeats)]
+    singles = timed_replications(scenario, args.seed, args.repeats)
 
     walls = [run.wall_seconds for run in singles]
     events, patients = singles[0].value

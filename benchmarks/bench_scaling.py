@@ -27,8 +27,8 @@ import statistics
 from typing import Any
 
 import flowsim
-from benchmarks.bench_baseline import BASELINE, one_replication, replicate
-from benchmarks.report import header, measure, median_and_range, table
+from benchmarks.bench_baseline import BASELINE, replicate, timed_replications
+from benchmarks.report import header, median_and_range, table
 from flowsim.scenario import CAPACITIES
 
 CAPACITY_FIELDS = {
@@ -124,7 +124,7 @@ def main() -> None:
     rows, first = [], None
     for factor in args.demand:
         scenario = scaled_county(factor)
-        runs = [measure(lambda: one_replication(scenario, args.seed, r)) for r in range(args.repeats)]
+        runs = timed_replications(scenario, args.seed, args.repeats)
         wall = statistics.median(run.wall_seconds for run in runs)
         events, patients = runs[0].value
         first = first or (factor, wall)

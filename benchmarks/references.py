@@ -1,44 +1,129 @@
 """Reference queueing models that flowsim's benchmarks are measured against.
 
-Each function runs one model, with no flowsim code involved, and returns a
-``RunResult`` whose first three fields are (customers_completed, wall_seconds,
-events_or_None):
+A validation scenario (`scenarios/validation/mmc.yaml`, `two_stage.yaml`)
+reduces flowsim to a textbook network: Poisson arrivals to acute beds with
+exponential stays, then, for the two-stage network, a pathway of a few places
+with exponential stays, where a patient whose acute stay is over keeps their
+bed until a place is free (blocking after service, ciw's type I blocking).
+`Network.from_scenario` reads that network's parameters from the scenario
+file, so the models here run exactly what flowsim runs:
 
-* ``bare_simpy_*``: the simplest honest SimPy formulation, i.e. the engine's
-  speed limit for a process-per-patient model.
-* ``ciw_*``: the same model in ciw, an independent queueing-network simulator,
-  so flowsim's outputs (and the bare SimPy ones) can be checked against it.
+* `bare_simpy`: the simplest honest SimPy formulation, one process per
+  patient and a `simpy.Resource` per stage: the engine's speed limit for a
+  process-per-patient model.
+* `ciw_model`: the same network in ciw, an independent queueing-network
+  simulator.
 
-The two-stage models have blocking after service (ciw's type I blocking): a
-patient who finishes acute care keeps their acute bed until a pathway place
-is free. Time averages are taken over the window [warmup, horizon]; wall time
-covers model construction and the run, not the post-processing of results.
+Wall time covers building the model and running it, not the reading of
+results afterwards. Time averages are taken over [warm-up, horizon].
 """
 
 from __future__ import annotations
 
 import math
+import random
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import ciw
-import numpy as np
 import simpy
+
+from flowsim import Scenario
+from flowsim.distributions import Exponential, Fixed
+from flowsim.scenario import HOURS_PER_DAY
+from tests.queueing import erlang_c
+
+
+@dataclass(frozen=True)
+class Network:
+    """Acute beds, then (two-stage only) a pathway with blocking after service; times in hours."""
+
+    arrival_rate: float
+    """Patients an hour."""
+    acute_mean_stay: float
+    acute_beds: int
+    horizon: float
+    warmup: float
+    pathway_mean_stay: float | None = None
+    pathway_places: int | None = None
+    """None for the one-stage M/M/c network."""
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Network:
+        """The network a validation scenario reduces to; ValueError for any other scenario."""
+        _check_reduced(scenario)
+        group = next(iter(scenario.groups.values()))
+        walk_in = scenario.arrivals.ed_walk_in
+        assert walk_in is not None and isinstance(group.general_los_days, Exponential)
+        pathway = scenario.step_down if group.pathway.p2 == 1 else None
+        return cls(
+            arrival_rate=walk_in.daily * scenario.demand_multiplier / HOURS_PER_DAY,
+            acute_mean_stay=group.general_los_days.mean() * HOURS_PER_DAY,
+            acute_beds=scenario.wards.general_beds,
+            horizon=scenario.horizon_hours,
+            warmup=scenario.warmup_hours,
+            pathway_mean_stay=pathway.los_days.mean() * HOURS_PER_DAY if pathway else None,
+            pathway_places=pathway.beds if pathway else None,
+        )
+
+    def acute_load(self) -> float:
+        """Offered load of the acute stage: mean acute beds in clinical use, lambda / mu."""
+        return self.arrival_rate * self.acute_mean_stay
+
+    def expected_blocked(self) -> float:
+        """Mean patients blocked in acute beds: the queue of the pathway's M/M/c (Erlang C).
+
+        The acute stage never fills, so it is an M/M/infinity queue, whose
+        departures are Poisson (Burke's theorem): the pathway is an M/M/c
+        queue whose waiting line stands in acute beds.
+        """
+        if self.pathway_places is None or self.pathway_mean_stay is None:
+            return 0.0
+        load = self.arrival_rate * self.pathway_mean_stay
+        return erlang_c(self.pathway_places, load) * load / (self.pathway_places - load)
+
+
+def _check_reduced(scenario: Scenario) -> None:
+    """Refuse a scenario with anything the textbook network does not have."""
+    (group,) = scenario.groups.values()
+    stream = scenario.arrivals.ed_walk_in
+    problems = {
+        "one constant-rate walk-in door": stream is None
+        or len(scenario.arrivals.streams()) > 1
+        or len({*stream.hour_of_day, *stream.day_of_week, *stream.month_of_year}) > 1,
+        "no ED or EAU time": group.ed_treatment_hours != Fixed(type="fixed", value=0) or group.ed_outcome.ward != 1,
+        "exponential acute stays in general beds only": not isinstance(group.general_los_days, Exponential)
+        or group.short_stay_share > 0,
+        "pathway 0 or 2 for everyone": group.pathway.p0 != 1 and group.pathway.p2 != 1,
+        "exponential step-down stays, then home": scenario.step_down is not None
+        and (not isinstance(scenario.step_down.los_days, Exponential) or scenario.step_down.onward.home != 1),
+        "no readmission, choice, assessment, avoidance or discharge limits": group.readmission_share > 0
+        or group.choice_share > 0
+        or group.avoidance_share > 0
+        or scenario.discharge.assessment_days is not None
+        or scenario.discharge.hours != (0, 24)
+        or scenario.discharge.discharges_per_weekday is not None,
+        "no capacity changes or initial state": bool(scenario.capacity_changes or scenario.initial_state.patients),
+    }
+    broken = [need for need, fails in problems.items() if fails]
+    if broken:
+        raise ValueError(f"{scenario.name} is not a textbook network; it needs {'; '.join(broken)}")
 
 
 class RunResult(NamedTuple):
-    """Outcome of one reference run."""
+    """Outcome of one run of a network, by any engine."""
 
     customers: int
-    """Customers who left the system before the horizon."""
+    """Patients who left the system before the horizon (warm-up included)."""
     wall_seconds: float
     events: int | None
     """SimPy events scheduled; None where the engine does not expose a count."""
-    mean_busy: float
-    """Time-average number of occupied servers at the first node (including blocked)."""
-    mean_blocked: float | None = None
-    """Time-average number of patients blocked at the first node (two-stage models only)."""
+    in_service: float
+    """Time-average acute beds in clinical use (occupied, less those blocked)."""
+    blocked: float
+    """Time-average patients blocked in acute beds, waiting for the pathway (0 for M/M/c)."""
 
 
 class _WindowIntegral:
@@ -67,94 +152,80 @@ class _WindowIntegral:
         return self.total / (self.end - self.start)
 
 
-def _scheduled_events(env: simpy.Environment) -> int:
+def scheduled_events(env: simpy.Environment) -> int:
     """Events scheduled so far; SimPy numbers them with the private ``_eid`` counter."""
     return next(env._eid)
 
 
-def bare_simpy_mmc(
-    arrival_rate: float,
-    service_rate: float,
-    servers: int,
-    horizon: float,
-    seed: int,
-    warmup: float = 0.0,
-) -> RunResult:
-    """M/M/c with one SimPy process per customer and a ``simpy.Resource``."""
-    rng = np.random.default_rng(seed)
-    mean_interarrival, mean_service = 1.0 / arrival_rate, 1.0 / service_rate
+def bare_simpy(network: Network, seed: int) -> RunResult:
+    """One SimPy process per patient and a ``simpy.Resource`` per stage; stdlib random draws."""
+    draw: Callable[[float], float] = random.Random(seed).expovariate
+    acute_rate = 1.0 / network.acute_mean_stay
+    pathway_rate = 1.0 / network.pathway_mean_stay if network.pathway_mean_stay else 0.0
     started = time.perf_counter()
     env = simpy.Environment()
-    beds = simpy.Resource(env, capacity=servers)
-    busy = _WindowIntegral(warmup, horizon)
-    completed = 0
-
-    def customer() -> Generator[simpy.Event, None, None]:
-        nonlocal completed
-        with beds.request() as request:
-            yield request
-            busy.open(env.now)
-            yield env.timeout(rng.exponential(mean_service))
-            busy.close(env.now)
-        completed += 1
-
-    def source() -> Generator[simpy.Event, None, None]:
-        while True:
-            yield env.timeout(rng.exponential(mean_interarrival))
-            env.process(customer())
-
-    env.process(source())
-    env.run(until=horizon)
-    wall = time.perf_counter() - started
-    return RunResult(completed, wall, _scheduled_events(env), busy.mean)
-
-
-def bare_simpy_two_stage_blocking(
-    arrival_rate: float,
-    acute_service_rate: float,
-    acute_servers: int,
-    pathway_service_rate: float,
-    pathway_servers: int,
-    horizon: float,
-    seed: int,
-    warmup: float = 0.0,
-) -> RunResult:
-    """Acute beds then a pathway with no queue: patients hold their bed until a place frees."""
-    rng = np.random.default_rng(seed)
-    mean_interarrival = 1.0 / arrival_rate
-    mean_acute, mean_pathway = 1.0 / acute_service_rate, 1.0 / pathway_service_rate
-    started = time.perf_counter()
-    env = simpy.Environment()
-    acute = simpy.Resource(env, capacity=acute_servers)
-    pathway = simpy.Resource(env, capacity=pathway_servers)
-    occupied = _WindowIntegral(warmup, horizon)
-    blocked = _WindowIntegral(warmup, horizon)
+    acute = simpy.Resource(env, capacity=network.acute_beds)
+    pathway = simpy.Resource(env, capacity=network.pathway_places) if network.pathway_places else None
+    in_service = _WindowIntegral(network.warmup, network.horizon)
+    blocked = _WindowIntegral(network.warmup, network.horizon)
     completed = 0
 
     def patient() -> Generator[simpy.Event, None, None]:
         nonlocal completed
         bed = acute.request()
         yield bed
-        occupied.open(env.now)
-        yield env.timeout(rng.exponential(mean_acute))
-        blocked.open(env.now)
-        with pathway.request() as place:
+        in_service.open(env.now)
+        yield env.timeout(draw(acute_rate))
+        in_service.close(env.now)
+        if pathway is not None:
+            blocked.open(env.now)
+            place = pathway.request()
             yield place
             blocked.close(env.now)
-            acute.release(bed)
-            occupied.close(env.now)
-            yield env.timeout(rng.exponential(mean_pathway))
+        acute.release(bed)
+        if pathway is not None:
+            yield env.timeout(draw(pathway_rate))
+            pathway.release(place)
         completed += 1
 
-    def source() -> Generator[simpy.Event, None, None]:
+    def arrivals() -> Generator[simpy.Event, None, None]:
         while True:
-            yield env.timeout(rng.exponential(mean_interarrival))
+            yield env.timeout(draw(network.arrival_rate))
             env.process(patient())
 
-    env.process(source())
-    env.run(until=horizon)
+    env.process(arrivals())
+    env.run(until=network.horizon)
     wall = time.perf_counter() - started
-    return RunResult(completed, wall, _scheduled_events(env), occupied.mean, blocked.mean)
+    return RunResult(completed, wall, scheduled_events(env), in_service.mean, blocked.mean)
+
+
+def ciw_model(network: Network, seed: int) -> RunResult:
+    """The network in ciw: node 1 the acute beds, node 2 (two-stage) the pathway with no queue.
+
+    Acute beds that can never all be in use (more of them than patients
+    expected in the whole run) are given to ciw as an infinite-server node,
+    as ciw intends: it then finds the next end of service among the patients
+    present instead of scanning every server at every event.
+    """
+    never_full = network.acute_beds > network.arrival_rate * network.horizon
+    acute_servers = math.inf if never_full else network.acute_beds
+    stages = [(network.acute_mean_stay, acute_servers, math.inf)]
+    if network.pathway_places is not None and network.pathway_mean_stay is not None:
+        stages.append((network.pathway_mean_stay, network.pathway_places, 0))
+    nodes = len(stages)
+    model = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=network.arrival_rate)] + [None] * (nodes - 1),
+        service_distributions=[ciw.dists.Exponential(rate=1.0 / mean) for mean, _, _ in stages],
+        number_of_servers=[servers for _, servers, _ in stages],
+        queue_capacities=[queue for _, _, queue in stages],
+        routing=[[1.0 if to == at + 1 else 0.0 for to in range(nodes)] for at in range(nodes)],
+    )
+    started = time.perf_counter()
+    ciw.seed(seed)
+    simulation = ciw.Simulation(model)
+    simulation.simulate_until_max_time(network.horizon)
+    wall = time.perf_counter() - started
+    return _ciw_result(simulation, network, nodes, wall)
 
 
 def _overlap(a: float, b: float, start: float, end: float) -> float:
@@ -162,78 +233,22 @@ def _overlap(a: float, b: float, start: float, end: float) -> float:
     return max(0.0, min(b, end) - max(a, start))
 
 
-def _run_ciw(network: ciw.network.Network, horizon: float, seed: int) -> tuple[ciw.Simulation, float]:
-    started = time.perf_counter()
-    ciw.seed(seed)
-    simulation = ciw.Simulation(network)
-    simulation.simulate_until_max_time(horizon)
-    return simulation, time.perf_counter() - started
+def _ciw_result(simulation: ciw.Simulation, network: Network, last_node: int, wall: float) -> RunResult:
+    """Completions at ``last_node``, and time in service and blocked at node 1, from ciw's records.
 
-
-def _ciw_measures(
-    simulation: ciw.Simulation, last_node: int, horizon: float, warmup: float
-) -> tuple[int, float, float]:
-    """Completions at ``last_node``, and mean occupied and blocked servers at node 1.
-
-    Patients still at node 1 at the horizon are taken from ciw's incomplete records.
+    Patients still at node 1 at the horizon come from ciw's incomplete
+    records, where an unfinished service or block has no end date.
     """
-    completed, occupied, blocked = 0, 0.0, 0.0
+    start, end = network.warmup, network.horizon
+    completed, in_service, blocked = 0, 0.0, 0.0
     for record in simulation.get_all_records(include_incomplete=True):
-        if record.record_type == "service":
-            if record.node == last_node:
-                completed += 1
-            if record.node == 1:
-                occupied += _overlap(record.service_start_date, record.exit_date, warmup, horizon)
-                blocked += _overlap(record.service_end_date, record.exit_date, warmup, horizon)
-        elif record.record_type == "incomplete" and record.node == 1:
-            if record.service_start_date is not None:
-                occupied += _overlap(record.service_start_date, horizon, warmup, horizon)
-            if record.service_end_date is not None:
-                blocked += _overlap(record.service_end_date, horizon, warmup, horizon)
-    window = horizon - warmup
-    return completed, occupied / window, blocked / window
-
-
-def ciw_mmc(
-    arrival_rate: float,
-    service_rate: float,
-    servers: int,
-    horizon: float,
-    seed: int,
-    warmup: float = 0.0,
-) -> RunResult:
-    """M/M/c in ciw."""
-    network = ciw.create_network(
-        arrival_distributions=[ciw.dists.Exponential(rate=arrival_rate)],
-        service_distributions=[ciw.dists.Exponential(rate=service_rate)],
-        number_of_servers=[servers],
-    )
-    simulation, wall = _run_ciw(network, horizon, seed)
-    completed, occupied, _ = _ciw_measures(simulation, 1, horizon, warmup)
-    return RunResult(completed, wall, None, occupied)
-
-
-def ciw_two_stage_blocking(
-    arrival_rate: float,
-    acute_service_rate: float,
-    acute_servers: int,
-    pathway_service_rate: float,
-    pathway_servers: int,
-    horizon: float,
-    seed: int,
-    warmup: float = 0.0,
-) -> RunResult:
-    """Acute beds then a zero-queue pathway in ciw (type I blocking after service)."""
-    network = ciw.create_network(
-        arrival_distributions=[ciw.dists.Exponential(rate=arrival_rate), None],
-        service_distributions=[
-            ciw.dists.Exponential(rate=acute_service_rate),
-            ciw.dists.Exponential(rate=pathway_service_rate),
-        ],
-        number_of_servers=[acute_servers, pathway_servers],
-        queue_capacities=[math.inf, 0],
-        routing=[[0.0, 1.0], [0.0, 0.0]],
-    )
-    simulation, wall = _run_ciw(network, horizon, seed)
-    completed, occupied, blocked = _ciw_measures(simulation, 2, horizon, warmup)
-    return RunResult(completed, wall, None, occupied, blocked)
+        if record.record_type == "service" and record.node == last_node:
+            completed += 1
+        if record.node != 1 or record.service_start_date is None:
+            continue
+        service_end = end if record.service_end_date is None else record.service_end_date
+        exit_date = end if record.exit_date is None else record.exit_date
+        in_service += _overlap(record.service_start_date, service_end, start, end)
+        blocked += _overlap(service_end, exit_date, start, end)
+    window = end - start
+    return RunResult(completed, wall, None, in_service / window, blocked / window)

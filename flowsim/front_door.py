@@ -89,10 +89,8 @@ class FrontDoor:
         weights = [[share * scenario.groups[g].month_of_year[m] for g, share in stream.groups.items()] for m in range(12)]
         seasonal = [stream.month_of_year[m] * sum(weights[m]) for m in range(12)]
         mix = [tuple(w / sum(row) for w in row) if sum(row) else tuple(row) for row in weights]
-        scale = stream.daily / HOURS_PER_DAY * scenario.demand_multiplier
-        hour_of_week = stream.hour_of_week()
         horizon = scenario.horizon_hours
-        rates = [scale * hour_of_week[clock.hour_of_week(h)] * seasonal[clock.month(h)] for h in range(math.ceil(horizon))]
+        rates = self._hourly_rates(stream, seasonal, horizon)
         max_rate = max(rates)
         gaps = system.streams.exponential(f"arrivals.{route}.gap")
         accept = system.streams.uniform(f"arrivals.{route}.accept")
@@ -106,6 +104,23 @@ class FrontDoor:
                 group = groups[system.choice(f"arrivals.{route}.group", mix[clock.month(t)])]
                 self._next_id += 1
                 self.arrive(Patient(self._next_id, 1, group, route, env.now))
+
+    def _hourly_rates(self, stream: ArrivalStream, seasonal: list[float], horizon: float) -> list[float]:
+        """The stream's rate in each whole hour of the run, patients an hour (`seasonal`: each month's multiplier).
+
+        Built a day at a time (the day's 24 hours of its weekday's profile
+        times its month's multiplier), so the calendar is asked once a day.
+        """
+        clock = self.system.clock
+        scale = stream.daily / HOURS_PER_DAY * self.system.scenario.demand_multiplier
+        hour_of_week = stream.hour_of_week()
+        rates: list[float] = []
+        for day in range(math.ceil(horizon / HOURS_PER_DAY)):
+            midnight = day * HOURS_PER_DAY
+            first_hour = clock.hour_of_week(midnight)
+            factor = seasonal[clock.month(midnight)]
+            rates.extend([scale * weight * factor for weight in hour_of_week[first_hour : first_hour + 24]])
+        return rates[: math.ceil(horizon)]
 
     def arrive(self, patient: Patient) -> None:
         """Start the journey of a new arrival or a readmission."""

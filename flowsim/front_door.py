@@ -144,7 +144,9 @@ class FrontDoor:
         patient.ed_start = env.now
         if patient.route == "ed_ambulance":
             patient.handover = env.now - patient.arrival
-        yield env.timeout(self._treatment[patient.group].next())
+        treatment = self._treatment[patient.group].next()
+        if treatment > 0:  # a zero-length step costs no event (textbook scenarios use them)
+            yield env.timeout(treatment)
         shares = (group.ed_outcome.home, group.ed_outcome.eau, group.ed_outcome.ward)
         outcome = "ward" if patient.readmission else ED_OUTCOMES[system.choice(f"ed_outcome.{patient.group}", shares)]
         if outcome == "home":
@@ -169,7 +171,9 @@ class FrontDoor:
         system, env = self.system, self.system.env
         group = system.scenario.groups[patient.group]
         patient.eau_start = env.now
-        yield env.timeout(self._assessment[patient.group].next())
+        assessment = self._assessment[patient.group].next()
+        if assessment > 0:
+            yield env.timeout(assessment)
         if patient.readmission or system.chance(f"eau_admit.{patient.group}", group.eau_admit_share):
             patient.decision_to_admit = env.now
             return (yield from self._avoid_or_admit(patient, self.eau))

@@ -1,7 +1,7 @@
 """The reference county's baseline: one replication on one core, then many on every core.
 
-1. One replication of `scenarios/oxfordshire_2017.yaml` (a 180-day warm-up
-   from empty, then the 365-day results year) in this process, repeated
+1. One replication of `scenarios/oxfordshire_2017.yaml` (the scenario's
+   warm-up from empty, then its 365-day results year) in this process, repeated
    (`--repeats`, replications 0, 1, ...): wall and CPU time per replication
    and pro rata per simulated year, SimPy events, and the peak resident
    memory of this process (getrusage maxrss, so it includes Python and the

@@ -43,6 +43,7 @@ CAPACITY_FIELDS = {
     "step_down_beds": "step_down.beds",
     "care_home_vacancies_per_week": "care_home.vacancies_per_week",
     "discharges_per_weekday": "discharge.discharges_per_weekday",
+    "supported_discharges_per_weekday": "discharge.supported_discharges_per_weekday",
 }
 """Where each capacity a scenario can change on a date is set in the scenario file."""
 

@@ -50,20 +50,22 @@ WEEKS_PER_MONTH = 52.0 / 12.0
 
 ARRIVAL_ROUTES = ("ed_walk_in", "ed_ambulance", "gp_referral")
 PATHWAYS = (0, 1, 2, 3)
-CAPACITIES = (
-    "ed_cubicles",
-    "eau_places",
-    "avoidance_places",
-    "short_stay_beds",
-    "general_beds",
-    "escalation_beds",
-    "hart_hours_per_month",
-    "home_care_hours_per_month",
-    "step_down_beds",
-    "care_home_vacancies_per_week",
-    "discharges_per_weekday",
-    "supported_discharges_per_weekday",
-)
+CAPACITY_FIELDS = {
+    "ed_cubicles": "ed.cubicles",
+    "eau_places": "eau.places",
+    "avoidance_places": "admission_avoidance.places",
+    "short_stay_beds": "wards.short_stay_beds",
+    "general_beds": "wards.general_beds",
+    "escalation_beds": "wards.escalation.beds",
+    "hart_hours_per_month": "reablement.hours_per_month",
+    "home_care_hours_per_month": "home_care.hours_per_month",
+    "step_down_beds": "step_down.beds",
+    "care_home_vacancies_per_week": "care_home.vacancies_per_week",
+    "discharges_per_weekday": "discharge.discharges_per_weekday",
+    "supported_discharges_per_weekday": "discharge.supported_discharges_per_weekday",
+}
+"""Each capacity that `capacity_changes` can change on a date, and the scenario field that sets it."""
+CAPACITIES = tuple(CAPACITY_FIELDS)
 
 
 class Model(BaseModel):

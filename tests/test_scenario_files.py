@@ -9,6 +9,7 @@ import pytest
 
 from flowsim import ScenarioError, load_scenario, simulate
 from flowsim.cli import main
+from flowsim.scenario import CAPACITY_FIELDS
 from tests.queueing import MMC, TWO_STAGE
 
 ROOT = Path(__file__).parents[1]
@@ -116,3 +117,13 @@ def test_a_group_with_a_winter_season_arrives_more_in_winter_and_others_do_not()
     counts = fresh.groupby([fresh.group, month]).size()  # January and July both have 31 days
     assert counts["older", 1] / counts["older", 7] == pytest.approx(1.5 / 0.5, rel=0.12)
     assert counts["adult", 1] / counts["adult", 7] == pytest.approx(1.0, rel=0.08)
+
+
+def test_every_capacity_names_the_field_that_sets_it() -> None:
+    """Tools that scale capacities (bench_scaling) find each one where CAPACITY_FIELDS says."""
+    scenario = load_scenario(Path(__file__).parents[1] / "scenarios" / "examples" / "small_county.yaml")
+    for capacity, path in CAPACITY_FIELDS.items():
+        part = scenario
+        for name in path.split("."):
+            assert name in type(part).model_fields, f"{capacity}: {path} is not a scenario field"
+            part = getattr(part, name)

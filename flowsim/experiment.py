@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from flowsim import __version__
@@ -143,7 +144,9 @@ class Runner:
             futures = {pool.submit(function, w.scenario, w.seed, w.replication): w for w in work}
             try:
                 for future in as_completed(futures):
-                    yield futures[future], future.result()
+                    # Dropping the finished future frees its result once absorbed, so the
+                    # parent does not hold every replication's daily table until the end.
+                    yield futures.pop(future), future.result()
             finally:
                 for future in futures:
                     future.cancel()
@@ -155,16 +158,17 @@ class Runner:
 
         client = self.scheduler if isinstance(self.scheduler, Client) else Client(self.scheduler)
         try:
-            futures = client.map(
-                function,
-                [w.scenario for w in work],
-                [w.seed for w in work],
-                [w.replication for w in work],
-                key=[f"{function.__name__}-{w.scenario.content_hash()}-{w.seed}-{w.replication}" for w in work],
+            keys = [f"{function.__name__}-{w.label}-{w.scenario.content_hash()}-{w.seed}-{w.replication}" for w in work]
+            owner = dict(zip(keys, work))
+            # Only the iterator holds the futures, so each result is released on the
+            # cluster once it has been yielded rather than kept until the last one.
+            completed = dask_completed(
+                client.map(
+                    function, [w.scenario for w in work], [w.seed for w in work], [w.replication for w in work], key=keys
+                )
             )
-            owner = {future.key: w for future, w in zip(futures, work)}
-            for future in dask_completed(futures):
-                yield owner[future.key], future.result()
+            for future in completed:
+                yield owner.pop(future.key), future.result()
         finally:
             if client is not self.scheduler:
                 client.close()
@@ -199,38 +203,45 @@ class Experiment:
     reused: int = 0
     _daily: dict[str, RunningBands] = field(default_factory=dict, repr=False)
     _waiting: dict[str, dict[int, Outcome]] = field(default_factory=dict, repr=False)
-    _kpis: dict[str, dict[int, pd.Series]] = field(default_factory=dict, repr=False)
-    _months: dict[str, list[pd.DataFrame]] = field(default_factory=dict, repr=False)
+    _kpis: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
+    _kpi_names: dict[str, pd.Index] = field(default_factory=dict, repr=False)
+    _months: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
+    _month_axes: dict[str, tuple[pd.Index, pd.Index]] = field(default_factory=dict, repr=False)
 
     def replications(self, label: str) -> int:
         """How many replications of `label` have been absorbed (0, 1, ... without gaps)."""
-        return len(self._kpis.get(label, {}))
+        return len(self._kpis.get(label, []))
 
     def add(self, label: str, replication: int, outcome: Outcome) -> None:
         """Take one finished replication; outcomes are absorbed in replication order."""
-        if self.kpi_info.empty:
-            self.kpi_info = outcome.kpis[["unit", "description"]]
+        info = outcome.kpis[["unit", "description"]]
+        new = info[~info.index.isin(self.kpi_info.index)]
+        if not new.empty:
+            self.kpi_info = new if self.kpi_info.empty else pd.concat([self.kpi_info, new])
         waiting = self._waiting.setdefault(label, {})
         waiting[replication] = outcome
         while self.replications(label) in waiting:
-            self._absorb(label, self.replications(label), waiting.pop(self.replications(label)))
+            self._absorb(label, waiting.pop(self.replications(label)))
 
-    def _absorb(self, label: str, replication: int, outcome: Outcome) -> None:
-        self._kpis.setdefault(label, {})[replication] = outcome.kpis["value"]
+    def _absorb(self, label: str, outcome: Outcome) -> None:
+        # Plain numpy rows against one shared index per scenario: a thousand replications
+        # cost a thousand small arrays, not a thousand pandas objects with their own indexes.
+        names = self._kpi_names.setdefault(label, outcome.kpis.index)
+        self._kpis.setdefault(label, []).append(outcome.kpis["value"].reindex(names).to_numpy(dtype=float))
         self._daily.setdefault(label, RunningBands()).add(outcome.daily)
         daily = outcome.daily.assign(days=1.0)
         months = daily.groupby(pd.to_datetime(daily.index).to_period("M")).sum(min_count=1)
-        self._months.setdefault(label, []).append(months.assign(replication=replication))
+        rows, columns = self._month_axes.setdefault(label, (months.index, months.columns))
+        self._months.setdefault(label, []).append(months.reindex(index=rows, columns=columns).to_numpy(dtype=float))
 
     def collect(self) -> None:
         """Bring `values` and `monthly` up to date with what has been absorbed."""
         for label, kpis in self._kpis.items():
-            values = pd.DataFrame(kpis).T.sort_index()
-            values.index.name = "replication"
-            self.values[label] = values
-            monthly = pd.concat(self._months[label])
-            monthly.index.name = "month"
-            self.monthly[label] = monthly.set_index("replication", append=True).swaplevel().sort_index()
+            replications = pd.RangeIndex(len(kpis), name="replication")
+            self.values[label] = pd.DataFrame(np.vstack(kpis), index=replications, columns=self._kpi_names[label])
+            months, measures = self._month_axes[label]
+            index = pd.MultiIndex.from_product([replications, months.rename("month")])
+            self.monthly[label] = pd.DataFrame(np.vstack(self._months[label]), index=index, columns=measures)
 
     def summary(self, label: str) -> pd.DataFrame:
         """Mean, 95% interval and relative half-width of every KPI of one scenario."""

@@ -15,7 +15,7 @@ import pytest
 
 from flowsim import load_scenario, simulate
 from flowsim.cli import main
-from flowsim.experiment import ReplicationStore, Runner, run_experiment, run_until_precise
+from flowsim.experiment import Replication, ReplicationStore, Runner, run_experiment, run_until_precise
 from flowsim.statistics import RunningBands, mser5, t_interval
 from tests.queueing import MMC, TWO_STAGE
 
@@ -35,6 +35,24 @@ def test_same_kpis_serially_in_a_process_pool_and_on_dask() -> None:
         pd.testing.assert_frame_equal(serial.bands("mmc"), other.bands("mmc"))
         pd.testing.assert_frame_equal(serial.monthly["mmc"], other.monthly["mmc"])
     assert serial.values["mmc"]["admissions_per_day"].nunique() == 4, "replications must differ from each other"
+
+
+def _an_array(scenario: object, seed: int, replication: int) -> np.ndarray:
+    return np.full(1000, float(replication))
+
+
+def test_a_process_pool_lets_go_of_each_result_once_it_has_been_handed_over() -> None:
+    """A thousand replications must not all sit in the parent until the last one finishes."""
+    import weakref
+
+    scenario = load_scenario(MMC, SHORT)
+    work = [Replication("mmc", scenario, 1, r) for r in range(6)]
+    handed_over = []
+    for _, result in Runner(workers=2, progress=False).map(_an_array, work):
+        handed_over.append(weakref.ref(result))
+        del result
+        assert all(ref() is None for ref in handed_over[:-1]), "the pool still holds an earlier result"
+    assert len(handed_over) == 6
 
 
 def test_daily_bands_are_the_mean_and_t_interval_of_each_day_across_replications() -> None:

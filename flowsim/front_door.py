@@ -28,10 +28,12 @@ import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import simpy
 
 from flowsim.capacity import Pool
 from flowsim.patient import Patient
+from flowsim.randomness import BATCH
 from flowsim.scenario import HOURS_PER_DAY, ArrivalStream
 
 if TYPE_CHECKING:
@@ -60,6 +62,10 @@ class FrontDoor:
             name: group.eau_assessment_hours.stream(streams, f"eau_assessment_hours.{name}")
             for name, group in scenario.groups.items()
         }
+        self._ed_outcome = {
+            name: ((group.ed_outcome.home, group.ed_outcome.eau, group.ed_outcome.ward), f"ed_outcome.{name}")
+            for name, group in scenario.groups.items()
+        }
         stay = scenario.admission_avoidance.stay_days
         self._avoidance_stay = stay.stream(streams, "avoidance_stay_days", HOURS_PER_DAY) if stay else None
         self._next_id = 0
@@ -81,7 +87,12 @@ class FrontDoor:
                 self.system.env.process(self._arrivals(route, stream))
 
     def _arrivals(self, route: str, stream: ArrivalStream) -> Process:
-        """A non-stationary Poisson stream by thinning against its maximum rate."""
+        """A non-stationary Poisson stream by thinning against its maximum rate.
+
+        Candidates are drawn and thinned a batch at a time with numpy, each
+        stream consumed in the same order as one at a time (the times are
+        summed left to right), so only the accepted arrivals cost Python work.
+        """
         system, env, clock = self.system, self.system.env, self.system.clock
         scenario = system.scenario
         groups = tuple(stream.groups)
@@ -90,18 +101,21 @@ class FrontDoor:
         seasonal = [stream.month_of_year[m] * sum(weights[m]) for m in range(12)]
         mix = [tuple(w / sum(row) for w in row) if sum(row) else tuple(row) for row in weights]
         horizon = scenario.horizon_hours
-        rates = self._hourly_rates(stream, seasonal, horizon)
-        max_rate = max(rates)
-        gaps = system.streams.exponential(f"arrivals.{route}.gap")
-        accept = system.streams.uniform(f"arrivals.{route}.accept")
+        rates = np.array(self._hourly_rates(stream, seasonal, horizon))
+        max_rate = float(rates.max())
+        last_hour = len(rates) - 1
+        gaps = system.streams.generator(f"arrivals.{route}.gap")
+        accept = system.streams.generator(f"arrivals.{route}.accept")
+        group_stream = f"arrivals.{route}.group"
         t = 0.0
-        while True:
-            t += gaps.next() / max_rate
-            if t >= horizon:
-                return
-            if accept.next() * max_rate < rates[int(t)]:
-                yield env.timeout(t - env.now)
-                group = groups[system.choice(f"arrivals.{route}.group", mix[clock.month(t)])]
+        while t < horizon:
+            times = np.add.accumulate(np.concatenate(([t], gaps.standard_exponential(BATCH) / max_rate)))[1:]
+            t = float(times[-1])
+            hours = np.minimum(times.astype(np.int64), last_hour)
+            accepted = (times < horizon) & (accept.random(BATCH) * max_rate < rates[hours])
+            for at in times[accepted].tolist():
+                yield env.timeout(at - env.now)
+                group = groups[system.choice(group_stream, mix[clock.month(at)])]
                 self._next_id += 1
                 self.arrive(Patient(self._next_id, 1, group, route, env.now))
 
@@ -139,7 +153,6 @@ class FrontDoor:
 
     def _emergency_department(self, patient: Patient) -> Process:
         system, env = self.system, self.system.env
-        group = system.scenario.groups[patient.group]
         yield from self.cubicles.take()
         patient.ed_start = env.now
         if patient.route == "ed_ambulance":
@@ -147,8 +160,8 @@ class FrontDoor:
         treatment = self._treatment[patient.group].next()
         if treatment > 0:  # a zero-length step costs no event (textbook scenarios use them)
             yield env.timeout(treatment)
-        shares = (group.ed_outcome.home, group.ed_outcome.eau, group.ed_outcome.ward)
-        outcome = "ward" if patient.readmission else ED_OUTCOMES[system.choice(f"ed_outcome.{patient.group}", shares)]
+        shares, stream = self._ed_outcome[patient.group]
+        outcome = "ward" if patient.readmission else ED_OUTCOMES[system.choice(stream, shares)]
         if outcome == "home":
             self._leave_ed(patient)
             system.move(patient, "home")

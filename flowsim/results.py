@@ -99,6 +99,10 @@ def dtoc_column(reason: str) -> str:
     return "dtoc_" + slug(reason)
 
 
+REASON_COLUMNS = {reason: reason_column(reason) for reason in DELAY_REASONS}
+DTOC_COLUMNS = {reason: dtoc_column(reason) for reason in DTOC_REASONS}
+
+
 class Census:
     """Takes the daily bed state, and declares OPEL from it."""
 
@@ -150,8 +154,8 @@ class Census:
             "super_stranded": wards.stranded(21),
             "medically_fit": sum(delayed.values()),
         }
-        for reason in DELAY_REASONS:
-            row[reason_column(reason)] = delayed.get(reason, 0)
+        for reason, column in REASON_COLUMNS.items():
+            row[column] = delayed.get(reason, 0)
         for name, pool in (("hart", community.reablement), ("home_care", community.home_care)):
             if pool is not None:
                 row[f"{name}_hours_in_use"] = pool.in_use
@@ -167,8 +171,8 @@ class Census:
             p.waiting_for for place in ("acute", "step_down") for p in system.present[place] if p.waiting_for in DTOC_REASONS
         )
         row["dtoc"] = sum(dtoc.values())
-        for reason in DTOC_REASONS:
-            row[dtoc_column(reason)] = dtoc.get(reason, 0)
+        for reason, column in DTOC_COLUMNS.items():
+            row[column] = dtoc.get(reason, 0)
         row["care_home_waiting"] = sum(
             1 for place in ("acute", "step_down") for p in system.present[place] if p.waiting_for == AWAITING_CARE_HOME
         )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import math
-from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -59,7 +58,7 @@ class System:
         self.patients: list[Patient] = []
         self.delays: list[Delay] = []
         self.arrived = 0
-        self.places: Counter[str] = Counter()
+        self.places: dict[str, int] = dict.fromkeys(IN_SYSTEM + EXITS, 0)
         self.present: dict[str, set[Patient]] = {place: set() for place in IN_SYSTEM}
         self.front_door = FrontDoor(self)
         self.wards = Wards(self)
@@ -134,14 +133,15 @@ class System:
 
     def move(self, patient: Patient, place: str) -> None:
         """Record that `patient` is now in `place` (a service, or an exit)."""
+        places, present = self.places, self.present
         if patient.place:
-            self.places[patient.place] -= 1
-            self.present[patient.place].discard(patient)
+            places[patient.place] -= 1
+            present[patient.place].discard(patient)
         patient.place = place
-        self.places[place] += 1
-        if place in self.present:
-            self.present[place].add(patient)
-        if place in EXITS:
+        places[place] += 1
+        if place in present:
+            present[place].add(patient)
+        else:  # an exit
             patient.left = self.env.now
             patient.waiting_for = ""
 
@@ -188,10 +188,7 @@ class System:
 
     def choice(self, name: str, shares: tuple[float, ...]) -> int:
         """Index of the option chosen with probabilities `shares`, on the stream `name`."""
-        stream = self._choices.get(name)
-        if stream is None:
-            stream = self._choices[name] = self.streams.uniform(name)
-        u = stream.next()
+        u = self._uniform(name)
         cumulative = 0.0
         for index, share in enumerate(shares):
             cumulative += share
@@ -205,7 +202,14 @@ class System:
             return False
         if probability >= 1.0:
             return True
-        return self.choice(name, (probability, 1.0 - probability)) == 0
+        return self._uniform(name) < probability  # choice(name, (p, 1 - p)) == 0, without its loop
+
+    def _uniform(self, name: str) -> float:
+        """The next draw of the uniform stream `name`, made on first use."""
+        stream = self._choices.get(name)
+        if stream is None:
+            stream = self._choices[name] = self.streams.uniform(name)
+        return stream.next()
 
     # Checks and schedules ---------------------------------------------------
 

@@ -163,7 +163,11 @@ def main() -> None:
         table(
             ("target", "measured", ""),
             [
-                ("one replication <= 4 s on one core", f"{wall:.2f} s", "met" if wall <= 4 else "not met"),
+                (
+                    "a simulated year <= 4 s on one core",
+                    f"{wall * per_year:.2f} s ({wall:.2f} s for {simulated_days} days)",
+                    "met" if wall * per_year <= 4 else "not met",
+                ),
                 (f"{args.replications} replications on {cores} cores: efficiency >= 85%", f"{efficiency:.0%}", "met" if efficiency >= 0.85 else "not met"),
             ],
         )

@@ -27,11 +27,11 @@ class Clock:
 
     def weekday(self, hours: float) -> int:
         """0 for Monday ... 6 for Sunday."""
-        return self._weekday[self.day(hours)]
+        return self._weekday[int(hours // HOURS_PER_DAY)]
 
     def month(self, hours: float) -> int:
         """0 for January ... 11 for December."""
-        return self._month[self.day(hours)]
+        return self._month[int(hours // HOURS_PER_DAY)]
 
     def hour_of_week(self, hours: float) -> int:
         """0 for Monday 00:00-01:00 ... 167 for Sunday 23:00-24:00."""

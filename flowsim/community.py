@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,6 +46,8 @@ HOURS_PER_WEEK = 7 * HOURS_PER_DAY
 
 Grant = tuple[str, float]
 """The service secured for a patient and the units it holds: ("reablement", 12.0)."""
+HOME: Grant = ("home", 0.0)
+"""Pathway 0: home with no new support, which needs nothing secured."""
 
 AWAITING_REABLEMENT = "awaiting reablement"
 AWAITING_HOME_CARE = "awaiting home care package"
@@ -65,6 +68,7 @@ class Community:
     def __init__(self, system: System) -> None:
         self.system = system
         scenario, env, streams = system.scenario, system.env, system.streams
+        until = scenario.horizon_hours
         self.reablement: Pool | None = None
         self.home_care: Pool | None = None
         self.step_down: Pool | None = None
@@ -72,18 +76,21 @@ class Community:
         """Step-down beds secured by patients still in an acute bed, waiting for a discharge slot."""
         if scenario.reablement is not None:
             hart = scenario.reablement
-            self.reablement = Pool(env, "hart_hours", month_hours_to_week(hart.hours_per_month), hart.queue)
+            self.reablement = Pool(env, "hart_hours", month_hours_to_week(hart.hours_per_month), until, hart.queue)
             self._reablement_hours = hart.hours_per_week.stream(streams, "reablement.hours_per_week")
             self._reablement_days = hart.duration_days.stream(streams, "reablement.duration_days", HOURS_PER_DAY)
             self._reablement_patience = _patience(hart.alternative_after_days, streams, "reablement.alternative_after_days")
+            self._direct_to_home_care = partial(streams.chance("reablement.direct_to_home_care"), hart.direct_to_home_care_share)
+            self._package_after = partial(streams.chance("reablement.package_after"), hart.package_share_after)
         if scenario.home_care is not None:
             care = scenario.home_care
-            self.home_care = Pool(env, "home_care_hours", month_hours_to_week(care.hours_per_month), care.queue)
+            self.home_care = Pool(env, "home_care_hours", month_hours_to_week(care.hours_per_month), until, care.queue)
             self._package_hours = care.hours_per_week.stream(streams, "home_care.hours_per_week")
             self._package_days = care.duration_days.stream(streams, "home_care.duration_days", HOURS_PER_DAY)
             self._package_patience = _patience(care.alternative_after_days, streams, "home_care.alternative_after_days")
         if scenario.step_down is not None:
-            self.step_down = Pool(env, "step_down_beds", scenario.step_down.beds)
+            self.step_down = Pool(env, "step_down_beds", scenario.step_down.beds, until)
+            self._onward = streams.choice("step_down.onward", scenario.step_down.onward.shares())
             self._step_down_days = scenario.step_down.los_days.stream(streams, "step_down.los_days", HOURS_PER_DAY)
             self._step_down_patience = _patience(
                 scenario.step_down.alternative_after_days, streams, "step_down.alternative_after_days"
@@ -138,9 +145,7 @@ class Community:
         """Wait in `place` for HART or a home care package (a package if `package`, else by the
         pathway 1 mix); ("alternative", 0) if other arrangements came first."""
         assert self.reablement is not None and self.home_care is not None
-        hart = self.system.scenario.reablement
-        assert hart is not None
-        if package or self.system.chance("reablement.direct_to_home_care", hart.direct_to_home_care_share):
+        if package or self._direct_to_home_care():
             service, pool, reason, hours, patience = (
                 "home_care", self.home_care, AWAITING_HOME_CARE, self._package_hours.next(), self._package_patience
             )  # fmt: skip
@@ -192,7 +197,7 @@ class Community:
         duration = self._reablement_days.next() if remaining is None else remaining
         held = yield from self._tapered(hours, hart.final_share, duration)
         patient.reablement_end = env.now
-        if system.chance("reablement.package_after", hart.package_share_after):
+        if self._package_after():
             package = self._package_hours.next()
             limit = self._package_patience.next() if self._package_patience else None
             started = yield from system.wait_or_give_up(patient, "reablement", AWAITING_HOME_CARE, self.home_care, package, limit)
@@ -238,7 +243,7 @@ class Community:
         system.move(patient, "step_down")
         patient.step_down_start = env.now - elapsed
         yield env.timeout(self._step_down_days.next() if remaining is None else remaining)
-        choice = system.choice("step_down.onward", system.scenario.step_down.onward.shares())
+        choice = self._onward()
         grant: Grant = ("home", 0.0)
         if choice in (1, 2):
             grant = yield from self._secure_home_support(patient, "step_down", package=choice == 2)

@@ -33,10 +33,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from flowsim.community import HOME
 from flowsim.patient import Patient
 from flowsim.scenario import HOURS_PER_DAY
 
@@ -117,6 +119,13 @@ class Discharge:
             rules.choice_days.stream(streams, "discharge.choice_days", HOURS_PER_DAY) if rules.choice_days else None
         )
         self._readmission_time = streams.uniform("readmission.time")
+        groups = system.scenario.groups.items()
+        self._pathway_mix = {name: streams.choice(f"pathway.{name}", group.pathway.shares()) for name, group in groups}
+        self._deconditioned = {name: streams.chance(f"deconditioning.{name}") for name, _ in groups}
+        self._chooses = {name: partial(streams.chance(f"choice.{name}"), group.choice_share) for name, group in groups}
+        self._readmitted = {
+            name: partial(streams.chance(f"readmission.{name}"), group.readmission_share) for name, group in groups
+        }
 
     def set_capacity(self, capacity: str, value: float) -> bool:
         slots = {"discharges_per_weekday": self.slots, "supported_discharges_per_weekday": self.supported_slots}.get(capacity)
@@ -130,31 +139,29 @@ class Discharge:
         `pathway` is given only for patients of today's census already known to wait for one.
         """
         system = self.system
-        rules = system.scenario.discharge
-        group = system.scenario.groups[patient.group]
         if pathway is None:
             pathway = self._pathway(patient)
         patient.pathway = pathway
-        if self._assessment is not None and pathway in rules.assessment_pathways:
+        if self._assessment is not None and pathway in system.scenario.discharge.assessment_pathways:
             yield from system.delay(patient, "acute", AWAITING_ASSESSMENT, self._assessment.next())
-        if self._choice is not None and system.chance(f"choice.{patient.group}", group.choice_share):
+        if self._choice is not None and self._chooses[patient.group]():
             yield from system.delay(patient, "acute", PATIENT_CHOICE, self._choice.next())
-        grant = yield from system.community.secure(patient, pathway, "acute")
+        grant = HOME if pathway == 0 else (yield from system.community.secure(patient, pathway, "acute"))
         slots = self.slots if grant[0] in ("home", "alternative") else self.supported_slots
-        yield from system.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slots.request())
+        slot = slots.request()
+        if slot is not None:
+            yield from system.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot)
         system.wards.discharge(patient)
-        if system.chance(f"readmission.{patient.group}", group.readmission_share):
+        if self._readmitted[patient.group]():
             system.env.process(self._readmit(patient))
         yield from system.community.receive(patient, grant)
 
     def _pathway(self, patient: Patient) -> int:
         """The group's pathway mix, one step more support with deconditioning from a long stay."""
-        system = self.system
-        group = system.scenario.groups[patient.group]
-        pathway = system.choice(f"pathway.{patient.group}", group.pathway.shares())
+        pathway = self._pathway_mix[patient.group]()
         days_in = (patient.medically_fit - patient.bed_start) / HOURS_PER_DAY
-        deconditioned = min(1.0, system.scenario.discharge.deconditioning_per_day * days_in)
-        if pathway < 3 and system.chance(f"deconditioning.{patient.group}", deconditioned):
+        deconditioned = min(1.0, self.system.scenario.discharge.deconditioning_per_day * days_in)
+        if pathway < 3 and self._deconditioned[patient.group](deconditioned):
             pathway += 1
         return pathway
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,22 +50,25 @@ class FrontDoor:
     def __init__(self, system: System) -> None:
         self.system = system
         scenario = system.scenario
-        env = system.env
-        self.cubicles = Pool(env, "ed_cubicles", scenario.ed.cubicles)
-        self.eau = Pool(env, "eau_places", scenario.eau.places)
-        self.avoidance = Pool(env, "avoidance_places", scenario.admission_avoidance.places)
+        env, until = system.env, scenario.horizon_hours
+        self.cubicles = Pool(env, "ed_cubicles", scenario.ed.cubicles, until)
+        self.eau = Pool(env, "eau_places", scenario.eau.places, until)
+        self.avoidance = Pool(env, "avoidance_places", scenario.admission_avoidance.places, until)
         streams = system.streams
-        self._treatment = {
-            name: group.ed_treatment_hours.stream(streams, f"ed_treatment_hours.{name}")
-            for name, group in scenario.groups.items()
-        }
+        groups = scenario.groups.items()
+        self._treatment = {name: group.ed_treatment_hours.stream(streams, f"ed_treatment_hours.{name}") for name, group in groups}
         self._assessment = {
-            name: group.eau_assessment_hours.stream(streams, f"eau_assessment_hours.{name}")
-            for name, group in scenario.groups.items()
+            name: group.eau_assessment_hours.stream(streams, f"eau_assessment_hours.{name}") for name, group in groups
         }
         self._ed_outcome = {
-            name: ((group.ed_outcome.home, group.ed_outcome.eau, group.ed_outcome.ward), f"ed_outcome.{name}")
-            for name, group in scenario.groups.items()
+            name: streams.choice(f"ed_outcome.{name}", (group.ed_outcome.home, group.ed_outcome.eau, group.ed_outcome.ward))
+            for name, group in groups
+        }
+        self._eau_admits = {
+            name: partial(streams.chance(f"eau_admit.{name}"), group.eau_admit_share) for name, group in groups
+        }
+        self._avoidance_offered = {
+            name: partial(streams.chance(f"avoidance_offer.{name}"), group.avoidance_share) for name, group in groups
         }
         stay = scenario.admission_avoidance.stay_days
         self._avoidance_stay = stay.stream(streams, "avoidance_stay_days", HOURS_PER_DAY) if stay else None
@@ -89,33 +93,42 @@ class FrontDoor:
     def _arrivals(self, route: str, stream: ArrivalStream) -> Process:
         """A non-stationary Poisson stream by thinning against its maximum rate.
 
-        Candidates are drawn and thinned a batch at a time with numpy, each
-        stream consumed in the same order as one at a time (the times are
-        summed left to right), so only the accepted arrivals cost Python work.
+        Candidates are drawn and thinned a batch at a time with numpy, and the
+        accepted ones given their group, each stream consumed in the same
+        order as one draw at a time (the times are summed left to right), so
+        only the accepted arrivals cost Python work.
         """
-        system, env, clock = self.system, self.system.env, self.system.clock
+        system, env = self.system, self.system.env
         scenario = system.scenario
-        groups = tuple(stream.groups)
+        groups = np.array(tuple(stream.groups), dtype=object)
         # Each month, the groups' seasonal multipliers scale the door's rate and reshape its mix.
         weights = [[share * scenario.groups[g].month_of_year[m] for g, share in stream.groups.items()] for m in range(12)]
         seasonal = [stream.month_of_year[m] * sum(weights[m]) for m in range(12)]
-        mix = [tuple(w / sum(row) for w in row) if sum(row) else tuple(row) for row in weights]
+        mix = [[w / sum(row) for w in row] if sum(row) else row for row in weights]
+        cumulative_mix = np.cumsum(mix, axis=1)  # a group is chosen when the draw falls in its part of [0, 1)
+        last_group = np.array([max((i for i, w in enumerate(row) if w > 0), default=0) for row in mix])
         horizon = scenario.horizon_hours
         rates = np.array(self._hourly_rates(stream, seasonal, horizon))
+        months = np.repeat([system.clock.month(day * HOURS_PER_DAY) for day in range(len(rates) // 24 + 1)], 24)
         max_rate = float(rates.max())
         last_hour = len(rates) - 1
         gaps = system.streams.generator(f"arrivals.{route}.gap")
         accept = system.streams.generator(f"arrivals.{route}.accept")
-        group_stream = f"arrivals.{route}.group"
+        group_draws = system.streams.generator(f"arrivals.{route}.group") if len(groups) > 1 else None
         t = 0.0
         while t < horizon:
             times = np.add.accumulate(np.concatenate(([t], gaps.standard_exponential(BATCH) / max_rate)))[1:]
             t = float(times[-1])
             hours = np.minimum(times.astype(np.int64), last_hour)
             accepted = (times < horizon) & (accept.random(BATCH) * max_rate < rates[hours])
-            for at in times[accepted].tolist():
+            month = months[hours[accepted]]
+            if group_draws is None:
+                chosen = np.zeros(len(month), dtype=np.int64)
+            else:
+                draws = group_draws.random(len(month))
+                chosen = np.minimum((cumulative_mix[month] <= draws[:, None]).sum(axis=1), last_group[month])
+            for at, group in zip(times[accepted].tolist(), groups[chosen].tolist()):
                 yield env.timeout(at - env.now)
-                group = groups[system.choice(group_stream, mix[clock.month(at)])]
                 self._next_id += 1
                 self.arrive(Patient(self._next_id, 1, group, route, env.now))
 
@@ -147,28 +160,33 @@ class FrontDoor:
         """ED and/or EAU. Returns the pool whose place the patient keeps while waiting
         for a bed, or None if they went home or to admission avoidance."""
         if patient.route == "gp_referral":
-            yield from self.eau.take()
+            granted = self.eau.request()
+            if granted is not None:
+                yield granted
             return (yield from self._assess(patient))
         return (yield from self._emergency_department(patient))
 
     def _emergency_department(self, patient: Patient) -> Process:
         system, env = self.system, self.system.env
-        yield from self.cubicles.take()
+        granted = self.cubicles.request()
+        if granted is not None:
+            yield granted
         patient.ed_start = env.now
         if patient.route == "ed_ambulance":
-            patient.handover = env.now - patient.arrival
+            patient.handover = patient.ed_start - patient.arrival
         treatment = self._treatment[patient.group].next()
         if treatment > 0:  # a zero-length step costs no event (textbook scenarios use them)
             yield env.timeout(treatment)
-        shares, stream = self._ed_outcome[patient.group]
-        outcome = "ward" if patient.readmission else ED_OUTCOMES[system.choice(stream, shares)]
+        outcome = "ward" if patient.readmission else ED_OUTCOMES[self._ed_outcome[patient.group]()]
         if outcome == "home":
             self._leave_ed(patient)
             system.move(patient, "home")
             patient.destination = "home from ED"
             return None
         if outcome == "eau":
-            yield from self.eau.take()
+            granted = self.eau.request()
+            if granted is not None:
+                yield granted
             self._leave_ed(patient)
             system.move(patient, "eau")
             return (yield from self._assess(patient))
@@ -182,12 +200,11 @@ class FrontDoor:
     def _assess(self, patient: Patient) -> Process:
         """The EAU stay of a patient who already holds an EAU place."""
         system, env = self.system, self.system.env
-        group = system.scenario.groups[patient.group]
         patient.eau_start = env.now
         assessment = self._assessment[patient.group].next()
         if assessment > 0:
             yield env.timeout(assessment)
-        if patient.readmission or system.chance(f"eau_admit.{patient.group}", group.eau_admit_share):
+        if patient.readmission or self._eau_admits[patient.group]():
             patient.decision_to_admit = env.now
             return (yield from self._avoid_or_admit(patient, self.eau))
         self.leave_front_door(patient, self.eau)
@@ -198,11 +215,10 @@ class FrontDoor:
     def _avoid_or_admit(self, patient: Patient, holding: Pool) -> Process:
         """Divert a would-be admission to avoidance if offered and a place is free."""
         system, env = self.system, self.system.env
-        share = system.scenario.groups[patient.group].avoidance_share
-        offered = system.chance(f"avoidance_offer.{patient.group}", share)
+        offered = self._avoidance_offered[patient.group]()
         if not offered or self.avoidance.free < 1 or self._avoidance_stay is None:
             return holding
-        yield from self.avoidance.take()
+        self.avoidance.request()  # a place is free, so it is granted at once
         self.leave_front_door(patient, holding)
         system.move(patient, "admission_avoidance")
         patient.avoidance_start = env.now

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -70,3 +71,38 @@ class Streams:
     def exponential(self, name: str) -> Stream:
         """Exponential draws with mean 1, for Poisson arrivals."""
         return Stream(self.generator(name), lambda g, n: g.standard_exponential(n))
+
+    def chance(self, name: str) -> Callable[[float], bool]:
+        """A yes/no draw on stream `name`: `chance(p)` is True with probability p.
+
+        A certain answer (p 0 or 1) takes no draw, so a scenario that makes
+        something certain leaves the stream where it was.
+        """
+        uniforms: Stream | None = None
+
+        def chance(probability: float) -> bool:
+            nonlocal uniforms
+            if probability <= 0.0:
+                return False
+            if probability >= 1.0:
+                return True
+            if uniforms is None:
+                uniforms = self.uniform(name)
+            return uniforms.next() < probability
+
+        return chance
+
+    def choice(self, name: str, shares: Sequence[float]) -> Callable[[], int]:
+        """A draw of an option on stream `name`: the index of one of `shares` (which sum to 1).
+
+        An option is chosen when the uniform draw falls in its part of
+        [0, 1), the parts laid out in order. When only one option has a
+        share, it is chosen without a draw.
+        """
+        possible = [index for index, share in enumerate(shares) if share > 0]
+        if len(possible) == 1:
+            return itertools.repeat(possible[0]).__next__
+        cumulative = list(itertools.accumulate(shares))
+        last = possible[-1]  # a draw past the sum's rounding takes the last option with a share
+        uniform = self.uniform(name).next
+        return lambda: min(bisect_right(cumulative, uniform()), last)

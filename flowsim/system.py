@@ -29,7 +29,7 @@ from flowsim.community import Community
 from flowsim.discharge import Discharge
 from flowsim.front_door import FrontDoor
 from flowsim.patient import Patient
-from flowsim.randomness import Stream, Streams
+from flowsim.randomness import Streams
 from flowsim.results import Census, RunResult
 from flowsim.scenario import HOURS_PER_DAY, InitialPatients, Scenario
 from flowsim.wards import Wards
@@ -65,7 +65,6 @@ class System:
         self.community = Community(self)
         self.discharge = Discharge(self)
         self.census = Census(self)
-        self._choices: dict[str, Stream] = {}
 
     def run(self, progress: Callable[[int], None] | None = None) -> RunResult:
         """Simulate warm-up plus results period and return the results.
@@ -185,31 +184,6 @@ class System:
         """A wait of a known length, recorded like any other."""
         if hours > 0:
             yield from self.wait(patient, place, reason, self.env.timeout(hours))
-
-    def choice(self, name: str, shares: tuple[float, ...]) -> int:
-        """Index of the option chosen with probabilities `shares`, on the stream `name`."""
-        u = self._uniform(name)
-        cumulative = 0.0
-        for index, share in enumerate(shares):
-            cumulative += share
-            if u < cumulative:
-                return index
-        return max(i for i, share in enumerate(shares) if share > 0)
-
-    def chance(self, name: str, probability: float) -> bool:
-        """True with `probability`, drawn on the stream `name` (no draw if certain)."""
-        if probability <= 0.0:
-            return False
-        if probability >= 1.0:
-            return True
-        return self._uniform(name) < probability  # choice(name, (p, 1 - p)) == 0, without its loop
-
-    def _uniform(self, name: str) -> float:
-        """The next draw of the uniform stream `name`, made on first use."""
-        stream = self._choices.get(name)
-        if stream is None:
-            stream = self._choices[name] = self.streams.uniform(name)
-        return stream.next()
 
     # Checks and schedules ---------------------------------------------------
 

@@ -20,6 +20,7 @@ falls they close as their patients leave.
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,13 +41,18 @@ class Wards:
 
     def __init__(self, system: System) -> None:
         self.system = system
-        wards = system.scenario.wards
-        self.short_stay = Pool(system.env, "short_stay_beds", wards.short_stay_beds)
-        self.general = Pool(system.env, "general_beds", wards.general_beds)
+        wards, until = system.scenario.wards, system.scenario.horizon_hours
+        self.short_stay = Pool(system.env, "short_stay_beds", wards.short_stay_beds, until)
+        self.general = Pool(system.env, "general_beds", wards.general_beds, until)
         self.base_general_beds = float(wards.general_beds)
         self.escalation_beds = float(wards.escalation.beds)
         self.opel = 1
         self._los = {}
+        self._short_stay = {
+            name: partial(system.streams.chance(f"short_stay.{name}"), group.short_stay_share)
+            for name, group in system.scenario.groups.items()
+        }
+        self._los_season = {name: group.los_month_of_year for name, group in system.scenario.groups.items()}
         for name, group in system.scenario.groups.items():
             self._los[name, "general"] = group.general_los_days.stream(
                 system.streams, f"los_days.general.{name}", HOURS_PER_DAY
@@ -87,9 +93,10 @@ class Wards:
     def admit(self, patient: Patient, holding: Pool) -> Process:
         """Wait (keeping the ED cubicle or EAU place) for a bed, then take it."""
         system = self.system
-        group = system.scenario.groups[patient.group]
-        ward = "short_stay" if system.chance(f"short_stay.{patient.group}", group.short_stay_share) else "general"
-        yield from self._pool(ward).take()
+        ward = "short_stay" if self._short_stay[patient.group]() else "general"
+        granted = self._pool(ward).request()
+        if granted is not None:
+            yield granted
         system.front_door.leave_front_door(patient, holding)
         patient.ward = ward
         patient.bed_start = system.env.now
@@ -97,14 +104,16 @@ class Wards:
 
     def treat(self, patient: Patient) -> Process:
         """The clinical length of stay, longer or shorter by the month of admission; then medically fit."""
-        system = self.system
-        season = system.scenario.groups[patient.group].los_month_of_year[system.clock.month(system.env.now)]
-        yield system.env.timeout(self._los[patient.group, patient.ward].next() * season)
-        patient.medically_fit = system.env.now
+        env = self.system.env
+        season = self._los_season[patient.group][self.system.clock.month(env.now)]
+        yield env.timeout(self._los[patient.group, patient.ward].next() * season)
+        patient.medically_fit = env.now
 
     def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
         """A patient of today's census, `elapsed` hours into their stay: the rest of it is drawn given that."""
-        yield from self._pool(ward).take()
+        granted = self._pool(ward).request()
+        if granted is not None:
+            yield granted
         env = self.system.env
         patient.ward = ward
         patient.bed_start = env.now - elapsed

@@ -17,13 +17,9 @@ class Clock:
 
     def __init__(self, start: dt.date, days: int) -> None:
         self.start = start
-        dates = [start + dt.timedelta(days=d) for d in range(days + 1)]
-        self._weekday = [d.weekday() for d in dates]
-        self._month = [d.month - 1 for d in dates]
-
-    def day(self, hours: float) -> int:
-        """Whole days since time 0."""
-        return int(hours // HOURS_PER_DAY)
+        self._dates = [start + dt.timedelta(days=d) for d in range(days + 1)]
+        self._weekday = [d.weekday() for d in self._dates]
+        self._month = [d.month - 1 for d in self._dates]
 
     def weekday(self, hours: float) -> int:
         """0 for Monday ... 6 for Sunday."""
@@ -42,4 +38,4 @@ class Clock:
         return (date - self.start).days * HOURS_PER_DAY
 
     def date(self, hours: float) -> dt.date:
-        return self.start + dt.timedelta(days=self.day(hours))
+        return self._dates[int(hours // HOURS_PER_DAY)]

@@ -129,29 +129,33 @@ class Census:
     def take(self, day: int) -> dict[str, Any]:
         """The state of the system now."""
         system = self.system
-        wards, front, community = system.wards, system.front_door, system.community
-        acute = system.present["acute"]
-        delayed = Counter(p.waiting_for for p in acute if p.medically_fit == p.medically_fit)
+        wards, front, community, present = system.wards, system.front_door, system.community, system.present
+        now = system.env.now
+        occupied, base_beds = wards.occupied(), max(wards.base_beds(), 1.0)
+        waiting_for_bed = wards.waiting_for_bed()
+        # Medically fit patients by what they wait for (only the medically fit wait in an acute bed).
+        delayed = Counter(p.waiting_for for p in present["acute"] if p.medically_fit == p.medically_fit)
+        stranded, super_stranded = wards.stranded()
         row: dict[str, Any] = {
-            "date": system.clock.date(system.env.now),
+            "date": system.clock.date(now),
             "warmup": day < system.scenario.warmup_days,
             "opel": wards.opel,
-            "bed_pressure": wards.pressure(),
-            "acute_occupied": wards.occupied(),
+            "bed_pressure": (occupied + waiting_for_bed) / base_beds,
+            "acute_occupied": occupied,
             "acute_base_beds": wards.base_beds(),
-            "occupancy": wards.occupied() / max(wards.base_beds(), 1.0),
+            "occupancy": occupied / base_beds,
             "short_stay_occupied": wards.short_stay.in_use,
             "general_occupied": wards.general.in_use,
             "general_beds_open": wards.general.capacity,
-            "waiting_for_bed": wards.waiting_for_bed(),
-            "boarding_ed": sum(1 for p in system.present["ed"] if p.decision_to_admit == p.decision_to_admit),
-            "boarding_eau": sum(1 for p in system.present["eau"] if p.decision_to_admit == p.decision_to_admit),
+            "waiting_for_bed": waiting_for_bed,
+            "boarding_ed": sum(1 for p in present["ed"] if p.decision_to_admit == p.decision_to_admit),
+            "boarding_eau": sum(1 for p in present["eau"] if p.decision_to_admit == p.decision_to_admit),
             "in_ed": front.cubicles.in_use,
             "waiting_for_cubicle": len(front.cubicles.waiting),
             "in_eau": front.eau.in_use,
             "in_admission_avoidance": front.avoidance.in_use,
-            "stranded": wards.stranded(7),
-            "super_stranded": wards.stranded(21),
+            "stranded": stranded,
+            "super_stranded": super_stranded,
             "medically_fit": sum(delayed.values()),
         }
         for reason, column in REASON_COLUMNS.items():
@@ -162,20 +166,17 @@ class Census:
                 row[f"{name}_hours_capacity"] = pool.capacity
                 row[f"{name}_hours_queued"] = pool.queued_units
                 row[f"{name}_waiting"] = len(pool.waiting)
+        in_step_down = Counter(p.waiting_for for p in present["step_down"] if p.waiting_for) if present["step_down"] else {}
         if community.step_down is not None:
             row["step_down_occupied"] = community.step_down.in_use
             row["step_down_beds"] = community.step_down.capacity
             row["step_down_waiting"] = len(community.step_down.waiting)
-            row["step_down_delayed"] = sum(1 for p in system.present["step_down"] if p.waiting_for)
-        dtoc = Counter(
-            p.waiting_for for place in ("acute", "step_down") for p in system.present[place] if p.waiting_for in DTOC_REASONS
-        )
+            row["step_down_delayed"] = sum(in_step_down.values())
+        dtoc = {reason: delayed.get(reason, 0) + in_step_down.get(reason, 0) for reason in DTOC_REASONS}
         row["dtoc"] = sum(dtoc.values())
         for reason, column in DTOC_COLUMNS.items():
-            row[column] = dtoc.get(reason, 0)
-        row["care_home_waiting"] = sum(
-            1 for place in ("acute", "step_down") for p in system.present[place] if p.waiting_for == AWAITING_CARE_HOME
-        )
+            row[column] = dtoc[reason]
+        row["care_home_waiting"] = dtoc[AWAITING_CARE_HOME]
         return row
 
 
@@ -199,9 +200,19 @@ class RunResult:
         patients = pd.DataFrame({c: _column(system.patients, c) for c in PATIENT_COLUMNS})
         census = pd.DataFrame(system.census.rows)
         census = census.assign(**daily_flows(patients, len(census), scenario.horizon_hours))
-        patients[list(TIME_COLUMNS)] = patients[list(TIME_COLUMNS)] - shift
-        delays = pd.DataFrame(system.delays, columns=["patient_id", "episode", "place", "reason", "start", "end"])
-        delays[["start", "end"]] = delays[["start", "end"]] - shift
+        for column in TIME_COLUMNS:  # column by column: a block of columns at once costs pandas far more
+            patients[column] = patients[column].to_numpy() - shift
+        patient_ids, episodes, places, reasons, starts, ends = zip(*system.delays) if system.delays else ([],) * 6
+        delays = pd.DataFrame(
+            {
+                "patient_id": np.array(patient_ids, dtype=np.int64),
+                "episode": np.array(episodes, dtype=np.int64),
+                "place": list(places),
+                "reason": list(reasons),
+                "start": np.array(starts, dtype=float) - shift,
+                "end": np.array(ends, dtype=float) - shift,
+            }
+        )
         pool_means = {}
         for pool in system.pools():
             pool_means[f"{pool.name}_in_use"] = pool.mean_in_use()
@@ -305,6 +316,11 @@ def _percentile(values: pd.Series, q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else math.nan
 
 
+def _weekday(scenario: Scenario, hours: pd.Series) -> pd.Series:
+    """The weekday (0 Monday ... 6 Sunday) of each time, in hours from the results period's start."""
+    return (scenario.start_date.weekday() + (hours // HOURS_PER_DAY).astype(int)) % 7
+
+
 def _overlap_hours(start: pd.Series, end: pd.Series, lo: float, hi: float) -> float:
     """Total hours of the intervals [start, end) that fall inside [lo, hi)."""
     clipped = np.clip(end.to_numpy(), lo, hi) - np.clip(start.to_numpy(), lo, hi)
@@ -402,11 +418,7 @@ def compute_kpis(
         kpi(f"wait_{slug}_mean_days", length.mean() if len(length) else math.nan, "days", f"mean wait, {reason}")
         kpi(f"wait_{slug}_p90_days", _percentile(length, 90), "days", f"90th percentile wait, {reason}")
 
-    weekend = pd.Series(
-        [(scenario.start_date.weekday() + int(h // HOURS_PER_DAY)) % 7 >= 5 for h in left_acute.acute_discharge],
-        dtype=bool,
-    )
-    kpi("weekend_discharge_share", _share(weekend), "share", "acute discharges on Saturday or Sunday")
+    kpi("weekend_discharge_share", _share(_weekday(scenario, left_acute.acute_discharge) >= 5), "share", "acute discharges on Saturday or Sunday")
     for pathway in (0, 1, 2, 3):
         kpi(f"pathway_{pathway}_share", _share(left_acute.pathway == pathway), "share", f"acute discharges on pathway {pathway}")
     readmitted = ((patients.readmission) & (patients.arrival >= 0)).sum()
@@ -485,7 +497,6 @@ def _older_people_kpis(scenario: Scenario, older: pd.DataFrame) -> list[tuple[st
     done = spells[(finished >= 0) & (finished < end)]
     length = (spell_end(done) - spell_start(done)) / HOURS_PER_DAY
     left = older[(older.acute_discharge >= 0) & (older.acute_discharge < end)]
-    weekday = (scenario.start_date.weekday() + (left.acute_discharge // HOURS_PER_DAY).astype(int)) % 7
     returned = older[older.readmission & (older.arrival >= 0) & (older.arrival < end)]
     aged_65_plus = scenario.population.aged_65_plus
     per_year = len(begun) * 365.0 / days
@@ -500,7 +511,7 @@ def _older_people_kpis(scenario: Scenario, older: pd.DataFrame) -> list[tuple[st
         ("older_los_mean_days", float(length.mean()) if len(length) else math.nan, "days", "older people's mean emergency spell, EAU and acute bed"),
         ("older_los_over_7_days", _share(length > 7.0), "share", "older people's emergency spells lasting over 7 days"),
         ("older_los_p90_days", _percentile(length, 90), "days", "90th percentile of older people's emergency spells"),
-        ("older_weekend_discharge_share", _share(weekday >= 5), "share", "older people's acute discharges on Saturday or Sunday"),
+        ("older_weekend_discharge_share", _share(_weekday(scenario, left.acute_discharge) >= 5), "share", "older people's acute discharges on Saturday or Sunday"),
         ("older_readmission_rate", len(returned) / max(len(left), 1), "share", "older people's emergency readmissions within the readmission window over their acute discharges"),
         (
             "older_to_reablement_share",

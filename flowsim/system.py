@@ -58,8 +58,8 @@ class System:
         self.patients: list[Patient] = []
         self.delays: list[Delay] = []
         self.arrived = 0
-        self.places: dict[str, int] = dict.fromkeys(IN_SYSTEM + EXITS, 0)
         self.present: dict[str, set[Patient]] = {place: set() for place in IN_SYSTEM}
+        self.exits: dict[str, int] = dict.fromkeys(EXITS, 0)
         self.front_door = FrontDoor(self)
         self.wards = Wards(self)
         self.community = Community(self)
@@ -132,17 +132,22 @@ class System:
 
     def move(self, patient: Patient, place: str) -> None:
         """Record that `patient` is now in `place` (a service, or an exit)."""
-        places, present = self.places, self.present
+        present = self.present
         if patient.place:
-            places[patient.place] -= 1
-            present[patient.place].discard(patient)
+            present[patient.place].remove(patient)  # a KeyError here is a patient the register lost
         patient.place = place
-        places[place] += 1
-        if place in present:
-            present[place].add(patient)
+        there = present.get(place)
+        if there is not None:
+            there.add(patient)
         else:  # an exit
+            self.exits[place] += 1
             patient.left = self.env.now
             patient.waiting_for = ""
+
+    @property
+    def places(self) -> dict[str, int]:
+        """How many patients the register has in each place: every service, then every exit."""
+        return {**{place: len(patients) for place, patients in self.present.items()}, **self.exits}
 
     def wait(self, patient: Patient, place: str, reason: str, event: simpy.Event | None) -> Process:
         """Wait for `event` in `place`, recording the wait under `reason` if it takes any time.
@@ -189,15 +194,14 @@ class System:
 
     def check_conservation(self) -> None:
         """Arrived = still in the system + left, and each service holds whom the register says."""
-        counted = sum(self.places[p] for p in IN_SYSTEM) + sum(self.places[p] for p in EXITS)
+        places = self.places
+        counted = sum(places.values())
         problems = []
         if counted != self.arrived or len(self.patients) != self.arrived:
             problems.append(f"{self.arrived} arrived but {counted} are accounted for")
-        if any(n < 0 for n in self.places.values()):
-            problems.append(f"negative counts: {dict(self.places)}")
         for place, held in self.occupants().items():
-            if not math.isclose(held, self.places[place]):
-                problems.append(f"{place}: the register says {self.places[place]}, the service holds {held:g}")
+            if not math.isclose(held, places[place]):
+                problems.append(f"{place}: the register says {places[place]}, the service holds {held:g}")
         if problems:
             raise ConservationError("; ".join(problems))
 

@@ -145,7 +145,9 @@ class Wards:
         escalated = self.opel >= self.system.scenario.wards.escalation.open_at_opel
         self.general.set_capacity(self.base_general_beds + (self.escalation_beds if escalated else 0.0))
 
-    def stranded(self, days: float) -> int:
-        """Patients in an acute bed whose stay so far is at least `days`."""
-        since = self.system.env.now - days * HOURS_PER_DAY
-        return sum(1 for p in self.system.present["acute"] if p.bed_start <= since)
+    def stranded(self) -> tuple[int, int]:
+        """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""
+        now = self.system.env.now
+        week, three_weeks = now - 7 * HOURS_PER_DAY, now - 21 * HOURS_PER_DAY
+        stays = [p.bed_start for p in self.system.present["acute"] if p.bed_start <= week]
+        return len(stays), sum(1 for start in stays if start <= three_weeks)

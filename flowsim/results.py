@@ -197,7 +197,7 @@ class RunResult:
     def from_system(cls, system: System) -> RunResult:
         scenario = system.scenario
         shift = scenario.warmup_hours
-        patients = pd.DataFrame({c: _column(system.patients, c) for c in PATIENT_COLUMNS})
+        patients = patient_table(system.patients)
         census = pd.DataFrame(system.census.rows)
         census = census.assign(**daily_flows(patients, len(census), scenario.horizon_hours))
         for column in TIME_COLUMNS:  # column by column: a block of columns at once costs pandas far more
@@ -289,14 +289,28 @@ def spell_end(patients: pd.DataFrame) -> pd.Series:
     return patients.acute_discharge.where(patients.bed_start.notna(), patients.eau_end)
 
 
-_NUMERIC = {f.name: {"float": float, "int": np.int64, "bool": bool}.get(str(f.type)) for f in fields(Patient)}
+_KINDS = {f.name: {"float": float, "int": np.int64, "bool": bool}.get(str(f.type), object) for f in fields(Patient)}
+_FLOAT_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] is float)
+_OTHER_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] is not float)
 
 
-def _column(patients: list[Patient], name: str) -> np.ndarray | list[Any]:
-    """One field of every patient record, read in C (np.fromiter) where it is a number."""
-    values = map(attrgetter(name), patients)
-    kind = _NUMERIC[name]
-    return np.fromiter(values, kind, count=len(patients)) if kind else list(values)
+def patient_table(patients: list[Patient]) -> pd.DataFrame:
+    """The per-patient table: every record read in one pass, the times straight into one numpy array.
+
+    One pass over the records, rather than one per column, reads each record
+    while it is in the processor's cache: a run's records are scattered over
+    the heap, and reading them once a column took about 40% longer
+    (the reference county, 233,000 records).
+    """
+    times = np.fromiter(
+        map(attrgetter(*_FLOAT_COLUMNS), patients), dtype=np.dtype((float, len(_FLOAT_COLUMNS))), count=len(patients)
+    )
+    others = list(zip(*map(attrgetter(*_OTHER_COLUMNS), patients))) or [()] * len(_OTHER_COLUMNS)
+    columns: dict[str, Any] = {name: times[:, i] for i, name in enumerate(_FLOAT_COLUMNS)}
+    for name, values in zip(_OTHER_COLUMNS, others):
+        kind = _KINDS[name]
+        columns[name] = list(values) if kind is object else np.array(values, dtype=kind)
+    return pd.DataFrame({name: columns[name] for name in PATIENT_COLUMNS})
 
 
 def write_atomically(path: Path, write: Any) -> None:

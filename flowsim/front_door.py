@@ -157,14 +157,20 @@ class FrontDoor:
     # The journey through the front door ------------------------------------
 
     def attend(self, patient: Patient) -> Process:
-        """ED and/or EAU. Returns the pool whose place the patient keeps while waiting
-        for a bed, or None if they went home or to admission avoidance."""
+        """ED and/or EAU, by the patient's door. The journey returns the pool whose place the patient
+        keeps while waiting for a bed, or None if they went home or to admission avoidance.
+
+        Not a generator itself: the caller's `yield from` drives the door's own journey directly.
+        """
         if patient.route == "gp_referral":
-            granted = self.eau.request()
-            if granted is not None:
-                yield granted
-            return (yield from self._assess(patient))
-        return (yield from self._emergency_department(patient))
+            return self._referral(patient)
+        return self._emergency_department(patient)
+
+    def _referral(self, patient: Patient) -> Process:
+        granted = self.eau.request()
+        if granted is not None:
+            yield granted
+        return (yield from self._assess(patient))
 
     def _emergency_department(self, patient: Patient) -> Process:
         system, env = self.system, self.system.env

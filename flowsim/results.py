@@ -18,7 +18,6 @@ decided from the same bed state.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Generator
 from dataclasses import dataclass, fields
 from operator import attrgetter
@@ -133,8 +132,7 @@ class Census:
         now = system.env.now
         occupied, base_beds = wards.occupied(), max(wards.base_beds(), 1.0)
         waiting_for_bed = wards.waiting_for_bed()
-        # Medically fit patients by what they wait for (only the medically fit wait in an acute bed).
-        delayed = Counter(p.waiting_for for p in present["acute"] if p.medically_fit == p.medically_fit)
+        delayed, in_step_down = system.waiting["acute"], system.waiting["step_down"]
         stranded, super_stranded = wards.stranded()
         row: dict[str, Any] = {
             "date": system.clock.date(now),
@@ -156,7 +154,7 @@ class Census:
             "in_admission_avoidance": front.avoidance.in_use,
             "stranded": stranded,
             "super_stranded": super_stranded,
-            "medically_fit": sum(delayed.values()),
+            "medically_fit": wards.medically_fit,
         }
         for reason, column in REASON_COLUMNS.items():
             row[column] = delayed.get(reason, 0)
@@ -166,7 +164,6 @@ class Census:
                 row[f"{name}_hours_capacity"] = pool.capacity
                 row[f"{name}_hours_queued"] = pool.queued_units
                 row[f"{name}_waiting"] = len(pool.waiting)
-        in_step_down = Counter(p.waiting_for for p in present["step_down"] if p.waiting_for) if present["step_down"] else {}
         if community.step_down is not None:
             row["step_down_occupied"] = community.step_down.in_use
             row["step_down_beds"] = community.step_down.capacity

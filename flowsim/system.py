@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import math
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -60,6 +61,8 @@ class System:
         self.arrived = 0
         self.present: dict[str, set[Patient]] = {place: set() for place in IN_SYSTEM}
         self.exits: dict[str, int] = dict.fromkeys(EXITS, 0)
+        self.waiting: dict[str, Counter[str]] = {place: Counter() for place in IN_SYSTEM}
+        """How many patients in each place are waiting now, by reason (the census reads it)."""
         self.front_door = FrontDoor(self)
         self.wards = Wards(self)
         self.community = Community(self)
@@ -158,7 +161,10 @@ class System:
             return None
         start = patient.waiting_since = self.env.now
         patient.waiting_for = reason
+        waiting = self.waiting[place]
+        waiting[reason] += 1
         value = yield event
+        waiting[reason] -= 1
         patient.waiting_for = ""
         if self.env.now > start:
             self._record_delay(patient, place, reason, start)

@@ -47,6 +47,8 @@ class Wards:
         self.base_general_beds = float(wards.general_beds)
         self.escalation_beds = float(wards.escalation.beds)
         self.opel = 1
+        self.medically_fit = 0
+        """Patients in an acute bed who are medically fit (the census reads it)."""
         self._los = {}
         self._short_stay = {
             name: partial(system.streams.chance(f"short_stay.{name}"), group.short_stay_share)
@@ -108,6 +110,7 @@ class Wards:
         season = self._los_season[patient.group][self.system.clock.month(env.now)]
         yield env.timeout(self._los[patient.group, patient.ward].next() * season)
         patient.medically_fit = env.now
+        self.medically_fit += 1
 
     def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
         """A patient of today's census, `elapsed` hours into their stay: the rest of it is drawn given that."""
@@ -124,10 +127,12 @@ class Wards:
             assert stay is not None, "the scenario checks short-stay rows have a short-stay length of stay"
             yield env.timeout(stay.beyond(generator, elapsed / HOURS_PER_DAY) * HOURS_PER_DAY - elapsed)
         patient.medically_fit = env.now
+        self.medically_fit += 1
 
     def discharge(self, patient: Patient) -> None:
         """The patient leaves their acute bed."""
         patient.acute_discharge = self.system.env.now
+        self.medically_fit -= 1
         self._pool(patient.ward).release()
 
     def pressure(self) -> float:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -80,8 +79,8 @@ class Community:
             self._reablement_hours = hart.hours_per_week.stream(streams, "reablement.hours_per_week")
             self._reablement_days = hart.duration_days.stream(streams, "reablement.duration_days", HOURS_PER_DAY)
             self._reablement_patience = _patience(hart.alternative_after_days, streams, "reablement.alternative_after_days")
-            self._direct_to_home_care = partial(streams.chance("reablement.direct_to_home_care"), hart.direct_to_home_care_share)
-            self._package_after = partial(streams.chance("reablement.package_after"), hart.package_share_after)
+            self._direct_to_home_care = streams.chance("reablement.direct_to_home_care", hart.direct_to_home_care_share)
+            self._package_after = streams.chance("reablement.package_after", hart.package_share_after)
         if scenario.home_care is not None:
             care = scenario.home_care
             self.home_care = Pool(env, "home_care_hours", month_hours_to_week(care.hours_per_month), until, care.queue)

@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -121,10 +120,10 @@ class Discharge:
         self._readmission_time = streams.uniform("readmission.time")
         groups = system.scenario.groups.items()
         self._pathway_mix = {name: streams.choice(f"pathway.{name}", group.pathway.shares()) for name, group in groups}
-        self._deconditioned = {name: streams.chance(f"deconditioning.{name}") for name, _ in groups}
-        self._chooses = {name: partial(streams.chance(f"choice.{name}"), group.choice_share) for name, group in groups}
+        self._deconditioned = {name: streams.varying_chance(f"deconditioning.{name}") for name, _ in groups}
+        self._chooses = {name: streams.chance(f"choice.{name}", group.choice_share) for name, group in groups}
         self._readmitted = {
-            name: partial(streams.chance(f"readmission.{name}"), group.readmission_share) for name, group in groups
+            name: streams.chance(f"readmission.{name}", group.readmission_share) for name, group in groups
         }
 
     def set_capacity(self, capacity: str, value: float) -> bool:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -65,10 +64,10 @@ class FrontDoor:
             for name, group in groups
         }
         self._eau_admits = {
-            name: partial(streams.chance(f"eau_admit.{name}"), group.eau_admit_share) for name, group in groups
+            name: streams.chance(f"eau_admit.{name}", group.eau_admit_share) for name, group in groups
         }
         self._avoidance_offered = {
-            name: partial(streams.chance(f"avoidance_offer.{name}"), group.avoidance_share) for name, group in groups
+            name: streams.chance(f"avoidance_offer.{name}", group.avoidance_share) for name, group in groups
         }
         stay = scenario.admission_avoidance.stay_days
         self._avoidance_stay = stay.stream(streams, "avoidance_stay_days", HOURS_PER_DAY) if stay else None
@@ -158,7 +157,7 @@ class FrontDoor:
 
     def attend(self, patient: Patient) -> Process:
         """ED and/or EAU, by the patient's door. The journey returns the pool whose place the patient
-        keeps while waiting for a bed, or None if they went home or to admission avoidance.
+        keeps while waiting for a bed (they are a would-be admission), or None if they went home.
 
         Not a generator itself: the caller's `yield from` drives the door's own journey directly.
         """
@@ -197,7 +196,7 @@ class FrontDoor:
             system.move(patient, "eau")
             return (yield from self._assess(patient))
         patient.decision_to_admit = env.now
-        return (yield from self._avoid_or_admit(patient, self.cubicles))
+        return self.cubicles
 
     def _leave_ed(self, patient: Patient) -> None:
         patient.ed_end = self.system.env.now
@@ -212,18 +211,21 @@ class FrontDoor:
             yield env.timeout(assessment)
         if patient.readmission or self._eau_admits[patient.group]():
             patient.decision_to_admit = env.now
-            return (yield from self._avoid_or_admit(patient, self.eau))
+            return self.eau
         self.leave_front_door(patient, self.eau)
         system.move(patient, "home")
         patient.destination = "home from EAU"
         return None
 
-    def _avoid_or_admit(self, patient: Patient, holding: Pool) -> Process:
-        """Divert a would-be admission to avoidance if offered and a place is free."""
-        system, env = self.system, self.system.env
+    def diverted(self, patient: Patient) -> bool:
+        """Whether a would-be admission is offered admission avoidance and a place is free."""
         offered = self._avoidance_offered[patient.group]()
-        if not offered or self.avoidance.free < 1 or self._avoidance_stay is None:
-            return holding
+        return offered and self.avoidance.free >= 1 and self._avoidance_stay is not None
+
+    def avoid_admission(self, patient: Patient, holding: Pool) -> Process:
+        """A stay in admission avoidance instead of an acute bed, then home."""
+        system, env = self.system, self.system.env
+        assert self._avoidance_stay is not None
         self.avoidance.request()  # a place is free, so it is granted at once
         self.leave_front_door(patient, holding)
         system.move(patient, "admission_avoidance")

@@ -72,20 +72,25 @@ class Streams:
         """Exponential draws with mean 1, for Poisson arrivals."""
         return Stream(self.generator(name), lambda g, n: g.standard_exponential(n))
 
-    def chance(self, name: str) -> Callable[[float], bool]:
-        """A yes/no draw on stream `name`: `chance(p)` is True with probability p.
+    def chance(self, name: str, probability: float) -> Callable[[], bool]:
+        """A yes/no draw on stream `name`, True with `probability`.
 
-        A certain answer (p 0 or 1) takes no draw, so a scenario that makes
-        something certain leaves the stream where it was.
+        A certain answer (probability 0 or 1) takes no draw, so a scenario
+        that makes something certain leaves the stream where it was.
         """
+        if probability <= 0.0 or probability >= 1.0:
+            return itertools.repeat(probability >= 1.0).__next__
+        uniform = self.uniform(name).next
+        return lambda: uniform() < probability
+
+    def varying_chance(self, name: str) -> Callable[[float], bool]:
+        """Like `chance`, for a probability that changes from draw to draw: `varying_chance(name)(p)`."""
         uniforms: Stream | None = None
 
         def chance(probability: float) -> bool:
             nonlocal uniforms
-            if probability <= 0.0:
-                return False
-            if probability >= 1.0:
-                return True
+            if probability <= 0.0 or probability >= 1.0:
+                return probability >= 1.0
             if uniforms is None:
                 uniforms = self.uniform(name)
             return uniforms.next() < probability

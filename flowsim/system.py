@@ -95,8 +95,12 @@ class System:
 
     def journey(self, patient: Patient) -> Process:
         """One episode, from the front door to wherever the patient ends up."""
-        holding = yield from self.front_door.attend(patient)
-        if holding is None:
+        front_door = self.front_door
+        holding = yield from front_door.attend(patient)
+        if holding is None:  # home from the ED or the EAU
+            return
+        if front_door.diverted(patient):
+            yield from front_door.avoid_admission(patient, holding)
             return
         yield from self.wards.admit(patient, holding)
         yield from self.wards.treat(patient)

@@ -20,7 +20,6 @@ falls they close as their patients leave.
 from __future__ import annotations
 
 from collections.abc import Generator
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,7 +50,7 @@ class Wards:
         """Patients in an acute bed who are medically fit (the census reads it)."""
         self._los = {}
         self._short_stay = {
-            name: partial(system.streams.chance(f"short_stay.{name}"), group.short_stay_share)
+            name: system.streams.chance(f"short_stay.{name}", group.short_stay_share)
             for name, group in system.scenario.groups.items()
         }
         self._los_season = {name: group.los_month_of_year for name, group in system.scenario.groups.items()}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+
 HOURS_PER_DAY = 24.0
 
 
@@ -29,9 +31,9 @@ class Clock:
         """0 for January ... 11 for December."""
         return self._month[int(hours // HOURS_PER_DAY)]
 
-    def hour_of_week(self, hours: float) -> int:
-        """0 for Monday 00:00-01:00 ... 167 for Sunday 23:00-24:00."""
-        return self.weekday(hours) * 24 + int(hours % HOURS_PER_DAY)
+    def calendar(self, days: int) -> tuple[np.ndarray, np.ndarray]:
+        """The weekday and the month of each of the first `days` days, as `weekday` and `month` give them."""
+        return np.array(self._weekday[:days]), np.array(self._month[:days])
 
     def hours_at(self, date: dt.date) -> float:
         """Simulation time at 00:00 on `date`."""

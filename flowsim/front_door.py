@@ -107,8 +107,9 @@ class FrontDoor:
         cumulative_mix = np.cumsum(mix, axis=1)  # a group is chosen when the draw falls in its part of [0, 1)
         last_group = np.array([max((i for i, w in enumerate(row) if w > 0), default=0) for row in mix])
         horizon = scenario.horizon_hours
-        rates = np.array(self._hourly_rates(stream, seasonal, horizon))
-        months = np.repeat([system.clock.month(day * HOURS_PER_DAY) for day in range(len(rates) // 24 + 1)], 24)
+        weekdays, months = system.clock.calendar(math.ceil(horizon / HOURS_PER_DAY))
+        rates = self._hourly_rates(stream, seasonal, weekdays, months)[: math.ceil(horizon)]
+        months = np.repeat(months, 24)  # the month of each hour
         max_rate = float(rates.max())
         last_hour = len(rates) - 1
         gaps = system.streams.generator(f"arrivals.{route}.gap")
@@ -131,22 +132,14 @@ class FrontDoor:
                 self._next_id += 1
                 self.arrive(Patient(self._next_id, 1, group, route, env.now))
 
-    def _hourly_rates(self, stream: ArrivalStream, seasonal: list[float], horizon: float) -> list[float]:
-        """The stream's rate in each whole hour of the run, patients an hour (`seasonal`: each month's multiplier).
-
-        Built a day at a time (the day's 24 hours of its weekday's profile
-        times its month's multiplier), so the calendar is asked once a day.
-        """
-        clock = self.system.clock
+    def _hourly_rates(
+        self, stream: ArrivalStream, seasonal: list[float], weekdays: np.ndarray, months: np.ndarray
+    ) -> np.ndarray:
+        """The stream's rate in each hour of the days whose `weekdays` and `months` are given, patients an
+        hour: each day's 24 hours of its weekday's profile times its month's multiplier (`seasonal`)."""
         scale = stream.daily / HOURS_PER_DAY * self.system.scenario.demand_multiplier
-        hour_of_week = stream.hour_of_week()
-        rates: list[float] = []
-        for day in range(math.ceil(horizon / HOURS_PER_DAY)):
-            midnight = day * HOURS_PER_DAY
-            first_hour = clock.hour_of_week(midnight)
-            factor = seasonal[clock.month(midnight)]
-            rates.extend([scale * weight * factor for weight in hour_of_week[first_hour : first_hour + 24]])
-        return rates[: math.ceil(horizon)]
+        week = scale * np.array(stream.hour_of_week()).reshape(7, 24)
+        return (week[weekdays] * np.array(seasonal)[months][:, None]).ravel()
 
     def arrive(self, patient: Patient) -> None:
         """Start the journey of a new arrival or a readmission."""

@@ -353,7 +353,9 @@ def compute_kpis(
     def kpi(name: str, value: float, unit: str, description: str) -> None:
         rows.append((name, float(value), unit, description))
 
-    arrived = patients[patients.arrival >= 0]
+    # Each filter keeps only the columns it needs: a copy of all 27 for each would hold a replication's
+    # table several times over while the KPIs are worked out.
+    arrived = patients.loc[patients.arrival >= 0, ["route", "arrival", "ed_end", "handover"]]
     ed = arrived[arrived.route != "gp_referral"]
     kpi("ed_attendances_per_day", len(ed) / days, "patients/day", "ED attendances (walk-in and ambulance)")
     kpi("gp_referrals_per_day", (arrived.route == "gp_referral").sum() / days, "patients/day", "GP referrals to the EAU")
@@ -365,12 +367,16 @@ def compute_kpis(
     kpi("handovers_over_15_min", _share(handover > 0.25), "share", "ambulance handovers taking over 15 minutes")
     kpi("handover_mean_minutes", handover.mean() * 60 if len(handover) else math.nan, "minutes", "mean handover time")
 
-    admitted = patients[(patients.decision_to_admit >= 0) & (patients.decision_to_admit < end)]
+    admitted = patients.loc[
+        (patients.decision_to_admit >= 0) & (patients.decision_to_admit < end), ["decision_to_admit", "bed_start", "avoidance_start"]
+    ]
     bed_wait = admitted.bed_start.fillna(end) - admitted.decision_to_admit
     bed_wait = bed_wait[admitted.avoidance_start.isna()]
     kpi("trolley_waits_over_12h", (bed_wait > 12.0).sum(), "patients", "waits of over 12 hours from decision to admit to a bed")
     kpi("bed_wait_mean_hours", bed_wait.mean() if len(bed_wait) else math.nan, "hours", "mean wait from decision to admit to a bed")
-    eau = patients[(patients.eau_start >= 0) & (patients.eau_start < end) & patients.eau_end.notna()]
+    eau = patients.loc[
+        (patients.eau_start >= 0) & (patients.eau_start < end) & patients.eau_end.notna(), ["eau_start", "eau_end", "decision_to_admit"]
+    ]
     kpi("eau_los_mean_hours", (eau.eau_end - eau.eau_start).mean() if len(eau) else math.nan, "hours", "mean stay in the EAU")
     kpi("eau_conversion", _share(eau.decision_to_admit.notna()), "share", "EAU patients admitted")
     kpi("admissions_per_day", ((patients.bed_start >= 0) & (patients.bed_start < end)).sum() / days, "patients/day", "patients taking an acute bed")
@@ -394,14 +400,16 @@ def compute_kpis(
     for level in (1, 2, 3, 4):
         kpi(f"opel_{level}_days", (results_days.opel == level).sum(), "days", f"days at OPEL {level}")
 
-    left_acute = patients[(patients.acute_discharge >= 0) & (patients.acute_discharge < end)]
+    left_acute = patients.loc[
+        (patients.acute_discharge >= 0) & (patients.acute_discharge < end), ["acute_discharge", "bed_start", "pathway"]
+    ]
     los_days = (left_acute.acute_discharge - left_acute.bed_start) / HOURS_PER_DAY
     kpi("los_mean_days", los_days.mean() if len(los_days) else math.nan, "days", "mean acute length of stay, of discharges")
     kpi("los_p90_days", _percentile(los_days, 90), "days", "90th percentile acute length of stay")
     kpi("los_over_7_days", _share(los_days >= 7), "share", "discharges whose stay was 7 days or more")
     kpi("los_over_21_days", _share(los_days >= 21), "share", "discharges whose stay was 21 days or more")
 
-    in_acute = patients[patients.medically_fit.notna()]
+    in_acute = patients.loc[patients.medically_fit.notna(), ["medically_fit", "acute_discharge"]]
     delayed_hours = _overlap_hours(in_acute.medically_fit, in_acute.acute_discharge.fillna(end), 0.0, end)
     kpi("delayed_bed_days", delayed_hours / HOURS_PER_DAY, "bed days", "acute bed days of medically fit patients")
     kpi("delayed_bed_days_per_day", delayed_hours / HOURS_PER_DAY / days, "bed days/day", "delayed acute bed days per day")
@@ -447,7 +455,8 @@ def compute_kpis(
     )
 
     if scenario.population.older_groups:
-        rows.extend(_older_people_kpis(scenario, patients[patients.group.isin(scenario.population.older_groups)]))
+        older_people = patients.loc[patients.group.isin(scenario.population.older_groups), list(OLDER_PEOPLE_COLUMNS)]
+        rows.extend(_older_people_kpis(scenario, older_people))
 
     for name, label in (("hart_hours", "HART"), ("home_care_hours", "home care")):
         if f"{name}_in_use" in pool_means:
@@ -461,7 +470,6 @@ def compute_kpis(
         kpi("step_down_beds_mean", pool_means["step_down_beds_capacity"], "beds", "step-down beds open")
         kpi("step_down_occupied_mean", pool_means["step_down_beds_in_use"], "beds", "step-down beds occupied")
         kpi("step_down_waiting_mean", pool_means["step_down_beds_waiting"], "patients", "people waiting for a step-down bed")
-        stays = patients[patients.step_down_start.notna()]
         step_delay = delays[delays.place == "step_down"]
         kpi(
             "step_down_delayed_bed_days",
@@ -469,7 +477,8 @@ def compute_kpis(
             "bed days",
             "step-down bed days of people waiting for their onward service",
         )
-        kpi("step_down_admissions_per_day", ((stays.step_down_start >= 0) & (stays.step_down_start < end)).sum() / days, "patients/day", "step-down admissions")
+        started = patients.step_down_start
+        kpi("step_down_admissions_per_day", ((started >= 0) & (started < end)).sum() / days, "patients/day", "step-down admissions")
 
     cost = capacity_cost_per_year(scenario, pool_means)
     if cost is not None:
@@ -494,6 +503,12 @@ def capacity_cost_per_year(scenario: Scenario, pool_means: dict[str, float]) -> 
     }
     priced = [(getattr(costs, name), units) for name, units in per_day.items() if getattr(costs, name) is not None]
     return sum(cost * units for cost, units in priced) * 365.0 if priced else None
+
+
+OLDER_PEOPLE_COLUMNS = (
+    "route", "arrival", "readmission", "eau_start", "eau_end", "bed_start", "acute_discharge", "pathway", "reablement_start",
+)  # fmt: skip
+"""The columns the older people's figures read."""
 
 
 def _older_people_kpis(scenario: Scenario, older: pd.DataFrame) -> list[tuple[str, float, str, str]]:

@@ -18,7 +18,8 @@ Every run is repeated (`--repeats`, interleaved, seed S, S+1, ...) and the
 median speed reported. flowsim's wall time is the whole of
 `System(...).run()`: model, run, daily census, result tables and KPIs, as a
 user gets them. Bare SimPy and ciw are timed on building and running the
-model only. The agreement table checks that the engines run the same
+model and reading the two averages below out of it (bare SimPy keeps them as
+it runs; ciw's come from its records). The agreement table checks that the engines run the same
 network: mean acute beds in clinical use against lambda/mu and mean patients
 blocked in acute beds against the pathway's Erlang C queue, as the mean over
 the repeats (independent seeds) with a 95% interval.

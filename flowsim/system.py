@@ -183,7 +183,9 @@ class System:
         made other arrangements (their request is withdrawn).
         """
         granted = pool.request(units)
-        if granted is None or patience is None:
+        if granted is None:
+            return True
+        if patience is None:
             yield from self.wait(patient, place, reason, granted)
             return True
         yield from self.wait(patient, place, reason, granted | self.env.timeout(patience))

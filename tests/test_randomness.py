@@ -35,3 +35,28 @@ def test_replications_differ_and_repeat() -> None:
     first = flowsim.simulate(scenario, seed=1, replication=0).patients
     assert first.equals(flowsim.simulate(scenario, seed=1, replication=0).patients)
     assert not first.equals(flowsim.simulate(scenario, seed=1, replication=1).patients)
+
+
+def test_a_choice_is_the_part_of_0_to_1_its_draw_falls_in() -> None:
+    shares = (0.2, 0.0, 0.5, 0.3)
+    choose = Streams(5, 2).choice("pathway", shares)
+    draws = Streams(5, 2).uniform("pathway")
+    for _ in range(5000):
+        u, cumulative, expected = draws.next(), 0.0, None
+        for index, share in enumerate(shares):
+            cumulative += share
+            if u < cumulative:
+                expected = index
+                break
+        assert choose() == expected
+
+
+def test_a_certain_choice_or_chance_takes_no_draw() -> None:
+    streams = Streams(5, 2)
+    only, never, always = streams.choice("a", (0, 1, 0)), streams.chance("b", 0.0), streams.chance("c", 1.0)
+    assert [only() for _ in range(3)] == [1, 1, 1]
+    assert not never() and always()
+    varying = streams.varying_chance("d")
+    assert varying(1.0) and not varying(0.0)
+    for name in "abcd":  # every stream is untouched, so it can still be claimed and starts afresh
+        assert streams.uniform(name).next() == Streams(5, 2).uniform(name).next()

@@ -1,14 +1,15 @@
 """The reference county's baseline: one replication on one core, then many on every core.
 
 1. One replication of `scenarios/oxfordshire_2017.yaml` (the scenario's
-   warm-up from empty, then its 365-day results year) in this process, repeated
-   (`--repeats`, replications 0, 1, ...): wall and CPU time per replication
-   and pro rata per simulated year, SimPy events, and the peak resident
+   warm-up from empty, then its 365-day results year) in this process, as a
+   user runs it (`flowsim.simulate`), repeated (`--repeats`, replications
+   0, 1, ...): wall and CPU time per replication and pro rata per simulated
+   year, SimPy events (counted on a run of their own), and the peak resident
    memory of this process (getrusage maxrss, so it includes Python and the
    libraries).
 2. `--replications` replications through `flowsim.experiment.run_experiment`
-   on every core (a process pool; run first, while this process is small),
-   then on one worker (in this process): wall time, CPU time and how many
+   on every core (a process pool, while this process is still small), then
+   on one worker (in this process): wall time, CPU time and how many
    cores the run kept busy (CPU over wall: below the worker count, other
    work on the machine took the rest), and the parallel efficiency, one
    worker's time over (workers x the pool's time). Memory is the peak of
@@ -30,8 +31,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import flowsim
-from benchmarks.references import scheduled_events
+from benchmarks.references import flowsim_events
 from benchmarks.report import (
+    speed_line,
     Measured,
     PeakMemory,
     cpu_seconds,
@@ -49,14 +51,12 @@ BASELINE = Path(__file__).parents[1] / "scenarios" / "oxfordshire_2017.yaml"
 DAYS_PER_YEAR = 365
 
 
-def one_replication(scenario: flowsim.Scenario, seed: int, replication: int) -> tuple[int, int]:
-    """Run one replication; return (SimPy events scheduled, patient episodes)."""
-    system = flowsim.System(scenario, seed, replication)
-    result = system.run()
-    return scheduled_events(system.env), len(result.patients)
+def one_replication(scenario: flowsim.Scenario, seed: int, replication: int) -> int:
+    """Run one replication as a user does (`flowsim.simulate`); return its patient episodes."""
+    return len(flowsim.simulate(scenario, seed, replication).patients)
 
 
-def timed_replications(scenario: flowsim.Scenario, seed: int, repeats: int) -> list[Measured[tuple[int, int]]]:
+def timed_replications(scenario: flowsim.Scenario, seed: int, repeats: int) -> list[Measured[int]]:
     """Replications 0..`repeats`-1 one by one in this process, each timed from a clean heap."""
     runs = {"replication": lambda r: measure(lambda: one_replication(scenario, seed, r))}
     return repeat_interleaved(runs, repeats)["replication"]
@@ -89,7 +89,7 @@ def replicate(scenario: flowsim.Scenario, replications: int, seed: int, workers:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=100, help="replications for the parallel comparison (100)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed single replications (3)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed single replications (5)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
@@ -106,12 +106,12 @@ def main() -> None:
     )
 
     memory_before = own_peak_rss()
-    # The pool first, while this process is as small as a user's fresh session.
-    many = {workers: replicate(scenario, args.replications, args.seed, workers) for workers in (cores, 1)}
+    # Single replications and then the pool while this process is as small as a user's fresh session.
     singles = timed_replications(scenario, args.seed, args.repeats)
+    many = {workers: replicate(scenario, args.replications, args.seed, workers) for workers in (cores, 1)}
 
     walls = [run.wall_seconds for run in singles]
-    events, patients = singles[0].value
+    events, patients = flowsim_events(scenario, args.seed), singles[0].value
     wall = statistics.median(walls)
     print(f"One replication on one core, {args.repeats} runs (replications 0-{args.repeats - 1}):")
     print(
@@ -172,6 +172,7 @@ def main() -> None:
             ],
         )
     )
+    print(f"\n{speed_line('at the end')}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ of a node at each event, while SimPy and flowsim keep a heap of events.
 
 Every run is repeated (`--repeats`, interleaved, seed S, S+1, ...) and the
 median speed reported. flowsim's wall time is the whole of
-`System(...).run()`: model, run, daily census, result tables and KPIs, as a
+`flowsim.simulate()`: model, run, daily census, result tables and KPIs, as a
 user gets them. Bare SimPy and ciw are timed on building and running the
 model and reading the two averages below out of it (bare SimPy keeps them as
 it runs; ciw's come from its records). The agreement table checks that the engines run the same
@@ -39,8 +39,8 @@ from pathlib import Path
 import pandas as pd
 
 import flowsim
-from benchmarks.references import Network, RunResult, bare_simpy, ciw_model, scheduled_events
-from benchmarks.report import header, median_and_range, repeat_interleaved, table
+from benchmarks.references import Network, RunResult, bare_simpy, ciw_model, flowsim_events
+from benchmarks.report import header, median_and_range, repeat_interleaved, speed_line, table
 from flowsim.statistics import t_interval
 from tests.queueing import MMC, TWO_STAGE
 
@@ -66,17 +66,17 @@ def scaled_scenario(path: Path, scale: int, days: int) -> flowsim.Scenario:
 
 
 def flowsim_run(scenario: flowsim.Scenario, seed: int) -> RunResult:
-    """One flowsim replication read as a network run: completions, events and the same two averages."""
+    """One flowsim replication as a user runs it (`flowsim.simulate`), read as a network run:
+    completions and the same two averages (events are counted on a run of their own)."""
     started = time.perf_counter()
-    system = flowsim.System(scenario, seed)
-    result = system.run()
+    result = flowsim.simulate(scenario, seed)
     wall = time.perf_counter() - started
     means = result.pool_means
     blocked = means.get("step_down_beds_waiting", 0.0)
     return RunResult(
         customers=int(result.patients.left.notna().sum()),
         wall_seconds=wall,
-        events=scheduled_events(system.env),
+        events=None,
         in_service=means["general_beds_in_use"] - blocked,
         blocked=blocked,
     )
@@ -125,6 +125,7 @@ def main() -> None:
             scenario = scaled_scenario(path, scale, args.days // scale)
             network = Network.from_scenario(scenario)
             runs = repeat_interleaved(engines(scenario, args.seed), args.repeats)
+            runs["flowsim"][0] = runs["flowsim"][0]._replace(events=flowsim_events(scenario, args.seed))
             speeds[name, scale] = {engine: speed(runs[engine]) for engine in ENGINES}
             for engine in ENGINES:
                 first = runs[engine][0]
@@ -167,6 +168,7 @@ def main() -> None:
     print(table(("network", "size", "ratio", "value", "target", ""), ratios))
     print("\nAgreement (time averages after the warm-up, mean +- 95% half-width over the seeds; theory: lambda/mu, Erlang C):")
     print(table(("network", "size", "engine", "acute beds in use", "lambda/mu", "blocked in acute", "Erlang C"), checks))
+    print(f"\n{speed_line('at the end')}")
 
 
 if __name__ == "__main__":

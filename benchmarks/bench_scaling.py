@@ -28,7 +28,8 @@ from typing import Any
 
 import flowsim
 from benchmarks.bench_baseline import BASELINE, replicate, timed_replications
-from benchmarks.report import header, median_and_range, table
+from benchmarks.references import flowsim_events
+from benchmarks.report import header, median_and_range, speed_line, table
 from flowsim.scenario import CAPACITY_FIELDS
 
 
@@ -108,7 +109,7 @@ def main() -> None:
         scenario = scaled_county(factor)
         runs = timed_replications(scenario, args.seed, args.repeats)
         wall = statistics.median(run.wall_seconds for run in runs)
-        events, patients = runs[0].value
+        events, patients = flowsim_events(scenario, args.seed), runs[0].value
         first = first or (factor, wall)
         rows.append(
             (
@@ -123,6 +124,7 @@ def main() -> None:
         )
     print(f"\nDemand and capacity scaled; one replication on one core, {args.repeats} runs each (replication 0 counted):")
     print(table(("demand", "patients", "SimPy events", "wall s, median (min-max)", "us per patient", "wall ratio", "linear"), rows))
+    print(f"\n{speed_line('at the end')}")
 
 
 if __name__ == "__main__":

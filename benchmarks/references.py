@@ -32,10 +32,10 @@ from typing import NamedTuple
 import ciw
 import simpy
 
-from flowsim import Scenario
+from flowsim import Scenario, System, load_scenario
 from flowsim.distributions import Exponential, Fixed
 from flowsim.scenario import HOURS_PER_DAY
-from tests.queueing import erlang_c
+from tests.queueing import MMC, erlang_c
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,25 @@ class _WindowIntegral:
 def scheduled_events(env: simpy.Environment) -> int:
     """Events scheduled so far; SimPy numbers them with the private ``_eid`` counter."""
     return next(env._eid)
+
+
+def machine_speed() -> float:
+    """Bare SimPy's customers per second on the M/M/c network over 2,000 days, median of 3 seeds.
+
+    Shared machines run faster and slower from one minute to the next (by a
+    third on the machine of benchmarks/README.md); this reference, printed
+    beside a timing, says how fast the machine was running then.
+    """
+    network = Network.from_scenario(load_scenario(MMC))
+    runs = [bare_simpy(network, seed) for seed in (1, 2, 3)]
+    return sorted(run.customers / run.wall_seconds for run in runs)[1]
+
+
+def flowsim_events(scenario: Scenario, seed: int, replication: int = 0) -> int:
+    """SimPy events one flowsim replication schedules, counted on a run of its own (not timed)."""
+    system = System(scenario, seed, replication)
+    system.run()
+    return scheduled_events(system.env)
 
 
 def bare_simpy(network: Network, seed: int) -> RunResult:

@@ -26,6 +26,8 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import psutil
 
+from benchmarks.references import machine_speed
+
 T = TypeVar("T")
 MIB = 2**20
 REPOSITORY = Path(__file__).parents[1]
@@ -45,7 +47,7 @@ def commit() -> str:
 
 
 def header(title: str, settings: str) -> str:
-    """Title, date, machine, load, the code's commit and library versions, and the run's settings."""
+    """Title, date, machine, load and speed, the code's commit and library versions, and the run's settings."""
     libraries = ", ".join(f"{name} {version(name)}" for name in ("flowsim", "simpy", "numpy", "ciw"))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
@@ -53,8 +55,14 @@ def header(title: str, settings: str) -> str:
         f"date {dt.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores ({platform.machine()}),"
         f" load average {load} at start\n"
         f"commit {commit()}; python {platform.python_version()}, {libraries}\n"
+        f"{speed_line('at the start')}\n"
         f"{settings}\n"
     )
+
+
+def speed_line(when: str) -> str:
+    """How fast the machine is running now: bare SimPy's M/M/c customers a second (`references.machine_speed`)."""
+    return f"machine speed {when}: bare SimPy M/M/c {machine_speed():,.0f} customers/s"
 
 
 def repeat_interleaved(runs: dict[str, Callable[[int], T]], repeats: int) -> dict[str, list[T]]:

@@ -144,13 +144,16 @@ class Pool:
                 units, granted = self.waiting.popleft()
                 self._grant(units, granted)
             return
-        still_waiting: deque[tuple[float, simpy.Event]] = deque()
-        for units, granted in self.waiting:
-            if self.in_use + units <= self.capacity + EPSILON:
-                self._grant(units, granted)
-            else:
-                still_waiting.append((units, granted))
-        self.waiting = still_waiting
+        free = self.capacity + EPSILON - self.in_use
+        fitted: list[int] = []
+        for index, (units, _) in enumerate(self.waiting):
+            if units <= free:
+                fitted.append(index)
+                free -= units
+        for index in fitted:
+            self._grant(*self.waiting[index])
+        for index in reversed(fitted):  # the rest of the line keeps its order
+            del self.waiting[index]
 
     def _grant(self, units: float, granted: simpy.Event) -> None:
         rest = self.until - self.env.now

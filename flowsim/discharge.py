@@ -152,7 +152,7 @@ class Discharge:
             yield from system.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot)
         system.wards.discharge(patient)
         if self._readmitted[patient.group]():
-            system.env.process(self._readmit(patient))
+            self._readmit(patient)
         yield from system.community.receive(patient, grant)
 
     def _pathway(self, patient: Patient) -> int:
@@ -164,11 +164,15 @@ class Discharge:
             pathway += 1
         return pathway
 
-    def _readmit(self, patient: Patient) -> Process:
-        """Back through the door they came in by; today's census patients, whose door is unknown, walk in."""
+    def _readmit(self, patient: Patient) -> None:
+        """Back through the door they came in by, some time within `readmission_days`; today's census
+        patients, whose door is unknown, walk in. The return is an event with a callback, not a process:
+        nothing happens until it."""
         env = self.system.env
-        yield env.timeout(self._readmission_time.next() * self.system.scenario.readmission_days * HOURS_PER_DAY)
         route = "ed_walk_in" if patient.route == "initial" else patient.route
-        self.system.front_door.arrive(
-            Patient(patient.patient_id, patient.episode + 1, patient.group, route, env.now, readmission=True)
+        back = env.timeout(self._readmission_time.next() * self.system.scenario.readmission_days * HOURS_PER_DAY)
+        back.callbacks.append(
+            lambda _: self.system.front_door.arrive(
+                Patient(patient.patient_id, patient.episode + 1, patient.group, route, env.now, readmission=True)
+            )
         )

@@ -50,6 +50,7 @@ class Pool:
         self.in_use = 0.0
         self.waiting: deque[tuple[float, simpy.Event]] = deque()
         self.queued_units = 0.0
+        self.smallest_waiting = float("inf")  # at most the smallest request in the line (see _serve)
         self.until = until
         self._since = env.now
         self.area_in_use = 0.0
@@ -61,13 +62,17 @@ class Pool:
 
         Granting free units at once, without an event, saves the event
         queue a step for most requests; the order of grants is unchanged.
+        Under fifo a newcomer joins any line; under first_fit one who fits
+        starts, as anyone in the line who fits would.
         """
-        if not self.waiting and self.in_use + units <= self.capacity + EPSILON:
+        joins_line = bool(self.waiting) and self.discipline == "fifo"
+        if not joins_line and self.in_use + units <= self.capacity + EPSILON:
             self.in_use += units
             self.area_in_use += units * (self.until - self.env.now)
             return None
         granted = self.env.event()
         self.waiting.append((units, granted))
+        self.smallest_waiting = min(self.smallest_waiting, units)
         self.queued_units += units
         self.area_waiting += self.until - self.env.now
         return granted
@@ -145,11 +150,20 @@ class Pool:
                 self._grant(units, granted)
             return
         free = self.capacity + EPSILON - self.in_use
+        if free < self.smallest_waiting:  # nobody fits
+            return
         fitted: list[int] = []
+        smallest = float("inf")
         for index, (units, _) in enumerate(self.waiting):
-            if units <= free:
-                fitted.append(index)
-                free -= units
+            if units > free:
+                smallest = min(smallest, units)
+                continue
+            fitted.append(index)
+            free -= units
+            if free < self.smallest_waiting:  # nobody further on fits either
+                break
+        else:  # the whole line was seen: the bound is exact again
+            self.smallest_waiting = smallest
         for index in fitted:
             self._grant(*self.waiting[index])
         for index in reversed(fitted):  # the rest of the line keeps its order

@@ -3,12 +3,15 @@
 Every function's own time (not counting what it calls) is added to its
 part: SimPy's event loop, each flowsim module, pandas and numpy, or other.
 A built-in function (a heap push, numpy.fromiter) counts for the part that
-called it. Then the functions with the most self time. cProfile slows a run
-down about threefold, more for code making many small calls, so the shares
-are a guide to where time goes, not a timing.
+called it. Then the functions with the most self time, with their time per
+call. cProfile slows a run down about threefold, more for code making many
+small calls, so the shares are a guide to where time goes, not a timing.
+`--demand F` profiles the baseline at F times its demand and capacity (as
+bench_scaling does): set against F=1, the time per call shows what grows
+faster than the county.
 
 Usage, from the repository root:
-    python -m benchmarks.profile_run [SCENARIO] [--days D] [--top N] [--seed S]
+    python -m benchmarks.profile_run [SCENARIO | --demand F] [--days D] [--top N] [--seed S]
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import flowsim
 from benchmarks.bench_baseline import BASELINE
+from benchmarks.bench_scaling import scaled_county
 from benchmarks.report import header, table
 
 Function = tuple[str, int, str]
@@ -57,9 +61,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, help="results days (default: the scenario's)")
     parser.add_argument("--top", type=int, default=15, help="functions listed (15)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--demand", type=int, help="the baseline, demand and capacity times F")
     args = parser.parse_args()
 
-    scenario = flowsim.load_scenario(args.scenario, {"days": args.days} if args.days else None)
+    if args.demand:
+        if args.days:
+            parser.error("--demand profiles the baseline's own year; leave out --days")
+        scenario = scaled_county(args.demand)
+    else:
+        scenario = flowsim.load_scenario(args.scenario, {"days": args.days} if args.days else None)
     profiler = cProfile.Profile()
     profiler.runcall(flowsim.simulate, scenario, args.seed)
     stats = pstats.Stats(profiler)
@@ -67,7 +77,7 @@ def main() -> None:
     print(
         header(
             "Where the time goes (benchmarks/profile_run.py, cProfile)",
-            f"{args.scenario.name}: {scenario.warmup_days} warm-up + {scenario.days} results days, seed {args.seed};"
+            f"{args.scenario.name}{f' x{args.demand}' if args.demand else ''}: {scenario.warmup_days} warm-up + {scenario.days} results days, seed {args.seed};"
             f" {total:.1f} s under the profiler",
         )
     )
@@ -75,11 +85,16 @@ def main() -> None:
     print(table(("part", "share of self time"), [(name, f"{t / total:.1%}") for name, t in parts.most_common()]))
     functions = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[: args.top]  # type: ignore[attr-defined]
     rows = [
-        (f"{Path(file).name}:{line} {name}" if file != "~" else name, f"{calls:,}", f"{self_time / total:.1%}")
+        (
+            f"{Path(file).name}:{line} {name}" if file != "~" else name,
+            f"{calls:,}",
+            f"{self_time / total:.1%}",
+            f"{1e6 * self_time / calls:.2f}",
+        )
         for (file, line, name), (_, calls, self_time, _, _) in functions
     ]
     print(f"\nThe {args.top} functions with the most self time:")
-    print(table(("function", "calls", "share"), rows))
+    print(table(("function", "calls", "share", "us per call"), rows))
 
 
 if __name__ == "__main__":

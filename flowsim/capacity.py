@@ -106,7 +106,14 @@ class Pool:
             self._serve()
 
     def set_capacity(self, capacity: float) -> None:
-        """Open or close units from now on; a cut takes effect as units are released."""
+        """Open or close units from now on; a cut takes effect as units are released.
+
+        The same capacity again changes nothing (what is open already follows
+        the plan, and the line was served when it last could be), so it
+        returns at once: the wards restate their beds every day.
+        """
+        if capacity == self.planned_capacity:
+            return
         self.planned_capacity = float(capacity)
         self._open(max(self.planned_capacity, self.in_use))
         self._serve()

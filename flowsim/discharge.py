@@ -166,8 +166,8 @@ class Discharge:
 
     def _readmit(self, patient: Patient) -> None:
         """Back through the door they came in by, some time within `readmission_days`; today's census
-        patients, whose door is unknown, walk in. The return is an event with a callback, not a process:
-        nothing happens until it."""
+        patients, whose door is unknown, walk in. A timeout with a callback, not a process: nothing
+        happens in between."""
         env = self.system.env
         route = "ed_walk_in" if patient.route == "initial" else patient.route
         back = env.timeout(self._readmission_time.next() * self.system.scenario.readmission_days * HOURS_PER_DAY)

@@ -152,8 +152,7 @@ class System:
         """A new episode enters the county's urgent care system."""
         self.arrived += 1
         self.patients.append(patient)
-        patient.place = "ed" if patient.route != "gp_referral" else "eau"
-        self.present[patient.place].add(patient)
+        self.move(patient, "ed" if patient.route != "gp_referral" else "eau")
 
     def move(self, patient: Patient, place: str) -> None:
         """Record that `patient` is now in `place` (a service, or an exit)."""

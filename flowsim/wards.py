@@ -147,9 +147,7 @@ class Wards:
 
     def _open_beds(self) -> None:
         escalated = self.opel >= self.system.scenario.wards.escalation.open_at_opel
-        beds = self.base_general_beds + (self.escalation_beds if escalated else 0.0)
-        if beds != self.general.planned_capacity:  # most days nothing opens or closes
-            self.general.set_capacity(beds)
+        self.general.set_capacity(self.base_general_beds + (self.escalation_beds if escalated else 0.0))
 
     def stranded(self) -> tuple[int, int]:
         """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""

@@ -33,7 +33,6 @@ from typing import NamedTuple
 import flowsim
 from benchmarks.references import flowsim_events
 from benchmarks.report import (
-    speed_line,
     Measured,
     PeakMemory,
     cpu_seconds,
@@ -43,6 +42,7 @@ from benchmarks.report import (
     own_peak_rss,
     peak_memory,
     repeat_interleaved,
+    speed_line,
     table,
 )
 from flowsim.experiment import Runner, run_experiment

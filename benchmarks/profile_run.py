@@ -65,8 +65,8 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.demand:
-        if args.days:
-            parser.error("--demand profiles the baseline's own year; leave out --days")
+        if args.days or args.scenario != BASELINE:
+            parser.error("--demand profiles the baseline's own year, scaled; leave out SCENARIO and --days")
         scenario = scaled_county(args.demand)
     else:
         scenario = flowsim.load_scenario(args.scenario, {"days": args.days} if args.days else None)

@@ -98,16 +98,58 @@ def dtoc_column(reason: str) -> str:
     return "dtoc_" + slug(reason)
 
 
-REASON_COLUMNS = {reason: reason_column(reason) for reason in DELAY_REASONS}
-DTOC_COLUMNS = {reason: dtoc_column(reason) for reason in DTOC_REASONS}
+STATE_COLUMNS = (
+    "opel",
+    "bed_pressure",
+    "acute_occupied",
+    "acute_base_beds",
+    "occupancy",
+    "short_stay_occupied",
+    "general_occupied",
+    "general_beds_open",
+    "waiting_for_bed",
+    "boarding_ed",
+    "boarding_eau",
+    "in_ed",
+    "waiting_for_cubicle",
+    "in_eau",
+    "in_admission_avoidance",
+    "stranded",
+    "super_stranded",
+    "medically_fit",
+)
+"""The census's columns of the acute hospital and its front door, after the date and the warm-up flag."""
+CARE_HOURS_COLUMNS = ("hours_in_use", "hours_capacity", "hours_queued", "waiting")
+STEP_DOWN_COLUMNS = ("step_down_occupied", "step_down_beds", "step_down_waiting", "step_down_delayed")
+CARE_HOME = DTOC_REASONS.index(AWAITING_CARE_HOME)
 
 
 class Census:
-    """Takes the daily bed state, and declares OPEL from it."""
+    """Takes the daily bed state, and declares OPEL from it.
+
+    A day's state is one tuple, in the order of `columns`, and the table is
+    built from them a column at a time at the end: a run of a textbook
+    scenario takes tens of thousands of censuses of a handful of patients,
+    and a dictionary a day cost more than the patients did.
+    """
 
     def __init__(self, system: System) -> None:
         self.system = system
-        self.rows: list[dict[str, Any]] = []
+        community = system.community
+        self._care = [
+            (name, pool) for name, pool in (("hart", community.reablement), ("home_care", community.home_care)) if pool
+        ]
+        self._step_down = community.step_down
+        self.columns = (
+            *STATE_COLUMNS,
+            *(reason_column(reason) for reason in DELAY_REASONS),
+            *(f"{name}_{column}" for name, _ in self._care for column in CARE_HOURS_COLUMNS),
+            *(STEP_DOWN_COLUMNS if self._step_down else ()),
+            "dtoc",
+            *(dtoc_column(reason) for reason in DTOC_REASONS),
+            "care_home_waiting",
+        )
+        self.rows: list[tuple[float, ...]] = []
 
     def start(self) -> None:
         self.system.env.process(self._daily())
@@ -122,59 +164,56 @@ class Census:
                 return
             yield env.timeout(at - env.now)
             system.wards.declare_opel()
-            self.rows.append(self.take(day))
+            self.rows.append(self.take())
             day += 1
 
-    def take(self, day: int) -> dict[str, Any]:
-        """The state of the system now."""
+    def take(self) -> tuple[float, ...]:
+        """The state of the system now, in the order of `columns`."""
         system = self.system
-        wards, front, community, present = system.wards, system.front_door, system.community, system.present
-        now = system.env.now
-        occupied, base_beds = wards.occupied(), max(wards.base_beds(), 1.0)
+        wards, front, present = system.wards, system.front_door, system.present
+        occupied, base_beds = wards.occupied(), wards.base_beds()
         waiting_for_bed = wards.waiting_for_bed()
         delayed, in_step_down = system.waiting["acute"], system.waiting["step_down"]
-        stranded, super_stranded = wards.stranded()
-        row: dict[str, Any] = {
-            "date": system.clock.date(now),
-            "warmup": day < system.scenario.warmup_days,
-            "opel": wards.opel,
-            "bed_pressure": (occupied + waiting_for_bed) / base_beds,
-            "acute_occupied": occupied,
-            "acute_base_beds": wards.base_beds(),
-            "occupancy": occupied / base_beds,
-            "short_stay_occupied": wards.short_stay.in_use,
-            "general_occupied": wards.general.in_use,
-            "general_beds_open": wards.general.capacity,
-            "waiting_for_bed": waiting_for_bed,
-            "boarding_ed": sum(1 for p in present["ed"] if p.decision_to_admit == p.decision_to_admit),
-            "boarding_eau": sum(1 for p in present["eau"] if p.decision_to_admit == p.decision_to_admit),
-            "in_ed": front.cubicles.in_use,
-            "waiting_for_cubicle": len(front.cubicles.waiting),
-            "in_eau": front.eau.in_use,
-            "in_admission_avoidance": front.avoidance.in_use,
-            "stranded": stranded,
-            "super_stranded": super_stranded,
-            "medically_fit": wards.medically_fit,
-        }
-        for reason, column in REASON_COLUMNS.items():
-            row[column] = delayed.get(reason, 0)
-        for name, pool in (("hart", community.reablement), ("home_care", community.home_care)):
-            if pool is not None:
-                row[f"{name}_hours_in_use"] = pool.in_use
-                row[f"{name}_hours_capacity"] = pool.capacity
-                row[f"{name}_hours_queued"] = pool.queued_units
-                row[f"{name}_waiting"] = len(pool.waiting)
-        if community.step_down is not None:
-            row["step_down_occupied"] = community.step_down.in_use
-            row["step_down_beds"] = community.step_down.capacity
-            row["step_down_waiting"] = len(community.step_down.waiting)
-            row["step_down_delayed"] = sum(in_step_down.values())
-        dtoc = {reason: delayed.get(reason, 0) + in_step_down.get(reason, 0) for reason in DTOC_REASONS}
-        row["dtoc"] = sum(dtoc.values())
-        for reason, column in DTOC_COLUMNS.items():
-            row[column] = dtoc[reason]
-        row["care_home_waiting"] = dtoc[AWAITING_CARE_HOME]
-        return row
+        dtoc = [delayed.get(reason, 0) + in_step_down.get(reason, 0) for reason in DTOC_REASONS]
+        step_down = self._step_down
+        return (
+            wards.opel,
+            (occupied + waiting_for_bed) / max(base_beds, 1.0),
+            occupied,
+            base_beds,
+            occupied / max(base_beds, 1.0),
+            wards.short_stay.in_use,
+            wards.general.in_use,
+            wards.general.capacity,
+            waiting_for_bed,
+            sum(1 for p in present["ed"] if p.decision_to_admit == p.decision_to_admit),  # NaN until decided
+            sum(1 for p in present["eau"] if p.decision_to_admit == p.decision_to_admit),
+            front.cubicles.in_use,
+            len(front.cubicles.waiting),
+            front.eau.in_use,
+            front.avoidance.in_use,
+            *wards.stranded(),
+            wards.medically_fit,
+            *(delayed.get(reason, 0) for reason in DELAY_REASONS),
+            *(value for _, pool in self._care for value in (pool.in_use, pool.capacity, pool.queued_units, len(pool.waiting))),
+            *((step_down.in_use, step_down.capacity, len(step_down.waiting), sum(in_step_down.values())) if step_down else ()),
+            sum(dtoc),
+            *dtoc,
+            dtoc[CARE_HOME],
+        )
+
+    def table(self) -> pd.DataFrame:
+        """One row a census: its date and whether it fell in the warm-up, then `columns`."""
+        system = self.system
+        days = range(len(self.rows))
+        values = zip(*self.rows) if self.rows else [()] * len(self.columns)
+        return pd.DataFrame(
+            {
+                "date": [system.clock.date(day * HOURS_PER_DAY) for day in days],
+                "warmup": np.array(days) < system.scenario.warmup_days,
+                **{name: np.array(column) for name, column in zip(self.columns, values)},
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -195,7 +234,7 @@ class RunResult:
         scenario = system.scenario
         shift = scenario.warmup_hours
         patients = patient_table(system.patients)
-        census = pd.DataFrame(system.census.rows)
+        census = system.census.table()
         census = census.assign(**daily_flows(patients, len(census), scenario.horizon_hours))
         for column in TIME_COLUMNS:  # column by column: a block of columns at once costs pandas far more
             patients[column] = patients[column].to_numpy() - shift

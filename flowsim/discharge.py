@@ -158,10 +158,11 @@ class Discharge:
     def _pathway(self, patient: Patient) -> int:
         """The group's pathway mix, one step more support with deconditioning from a long stay."""
         pathway = self._pathway_mix[patient.group]()
-        days_in = (patient.medically_fit - patient.bed_start) / HOURS_PER_DAY
-        deconditioned = min(1.0, self.system.scenario.discharge.deconditioning_per_day * days_in)
-        if pathway < 3 and self._deconditioned[patient.group](deconditioned):
-            pathway += 1
+        per_day = self.system.scenario.discharge.deconditioning_per_day
+        if per_day > 0 and pathway < 3:  # off, or already the most support: nothing to draw
+            days_in = (patient.medically_fit - patient.bed_start) / HOURS_PER_DAY
+            if self._deconditioned[patient.group](min(1.0, per_day * days_in)):
+                pathway += 1
         return pathway
 
     def _readmit(self, patient: Patient) -> None:

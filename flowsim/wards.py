@@ -153,5 +153,9 @@ class Wards:
         """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""
         now = self.system.env.now
         week, three_weeks = now - 7 * HOURS_PER_DAY, now - 21 * HOURS_PER_DAY
-        stays = [p.bed_start for p in self.system.present["acute"] if p.bed_start <= week]
-        return len(stays), sum(1 for start in stays if start <= three_weeks)
+        stranded = super_stranded = 0
+        for patient in self.system.present["acute"]:  # one pass: the census takes this every day
+            if patient.bed_start <= week:
+                stranded += 1
+                super_stranded += patient.bed_start <= three_weeks
+        return stranded, super_stranded

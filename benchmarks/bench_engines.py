@@ -19,13 +19,14 @@ engines one after the other on seed S, S+1, ...) and the median speed
 reported. A ratio of two engines is the median over the rounds of their
 ratio within a round, with its range: this machine's speed drifts by a third
 within minutes, and a drift hits both sides of a ratio taken seconds apart
-alike, where a ratio of medians mixes rounds run at different speeds. flowsim's wall time is the whole of
-`flowsim.simulate()`: model, run, daily census, result tables and KPIs, as a
-user gets them. Bare SimPy and ciw are timed on building and running the
-model and reading the two averages below out of it (bare SimPy keeps them as
-it runs; ciw's come from its records). The agreement table checks that the engines run the same
-network: mean acute beds in clinical use against lambda/mu and mean patients
-blocked in acute beds against the pathway's Erlang C queue, as the mean over
+alike, where a ratio of medians mixes rounds run at different speeds.
+flowsim's wall time is the whole of `flowsim.simulate()`: model, run, daily
+census, result tables and KPIs, as a user gets them. Bare SimPy and ciw are
+timed on building and running the model and reading the two averages below
+out of it (bare SimPy keeps them as it runs; ciw's come from its records).
+The agreement table checks that the engines run the same network: mean acute
+beds in clinical use against lambda/mu and mean patients blocked in acute
+beds against the pathway's Erlang C queue, as the mean over
 the repeats (independent seeds) with a 95% interval.
 
 Usage, from the repository root:

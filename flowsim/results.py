@@ -137,14 +137,15 @@ class Census:
         self.system = system
         community = system.community
         self._care = [
-            (name, pool) for name, pool in (("hart", community.reablement), ("home_care", community.home_care)) if pool
+            (name, pool) for name, pool in (("hart", community.reablement), ("home_care", community.home_care))
+            if pool is not None
         ]
         self._step_down = community.step_down
         self.columns = (
             *STATE_COLUMNS,
             *(reason_column(reason) for reason in DELAY_REASONS),
             *(f"{name}_{column}" for name, _ in self._care for column in CARE_HOURS_COLUMNS),
-            *(STEP_DOWN_COLUMNS if self._step_down else ()),
+            *(STEP_DOWN_COLUMNS if self._step_down is not None else ()),
             "dtoc",
             *(dtoc_column(reason) for reason in DTOC_REASONS),
             "care_home_waiting",
@@ -175,7 +176,9 @@ class Census:
         waiting_for_bed = wards.waiting_for_bed()
         delayed, in_step_down = system.waiting["acute"], system.waiting["step_down"]
         dtoc = [delayed.get(reason, 0) + in_step_down.get(reason, 0) for reason in DTOC_REASONS]
-        step_down = self._step_down
+        care = [value for _, pool in self._care for value in (pool.in_use, pool.capacity, pool.queued_units, len(pool.waiting))]
+        beds = self._step_down
+        step_down = () if beds is None else (beds.in_use, beds.capacity, len(beds.waiting), sum(in_step_down.values()))
         return (
             wards.opel,
             (occupied + waiting_for_bed) / max(base_beds, 1.0),
@@ -195,8 +198,8 @@ class Census:
             *wards.stranded(),
             wards.medically_fit,
             *(delayed.get(reason, 0) for reason in DELAY_REASONS),
-            *(value for _, pool in self._care for value in (pool.in_use, pool.capacity, pool.queued_units, len(pool.waiting))),
-            *((step_down.in_use, step_down.capacity, len(step_down.waiting), sum(in_step_down.values())) if step_down else ()),
+            *care,
+            *step_down,
             sum(dtoc),
             *dtoc,
             dtoc[CARE_HOME],
@@ -211,7 +214,7 @@ class Census:
             {
                 "date": [system.clock.date(day * HOURS_PER_DAY) for day in days],
                 "warmup": np.array(days) < system.scenario.warmup_days,
-                **{name: np.array(column) for name, column in zip(self.columns, values)},
+                **{name: np.array(column) for name, column in zip(self.columns, values, strict=True)},
             }
         )
 

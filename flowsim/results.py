@@ -181,7 +181,7 @@ class Census:
         step_down = () if beds is None else (beds.in_use, beds.capacity, len(beds.waiting), sum(in_step_down.values()))
         return (
             wards.opel,
-            (occupied + waiting_for_bed) / max(base_beds, 1.0),
+            wards.pressure(),
             occupied,
             base_beds,
             occupied / max(base_beds, 1.0),

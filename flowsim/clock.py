@@ -41,3 +41,7 @@ class Clock:
 
     def date(self, hours: float) -> dt.date:
         return self._dates[int(hours // HOURS_PER_DAY)]
+
+    def dates(self, days: int) -> list[dt.date]:
+        """The first `days` dates, from `start`."""
+        return self._dates[:days]

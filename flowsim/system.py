@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import math
-from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,7 +30,7 @@ from flowsim.discharge import Discharge
 from flowsim.front_door import FrontDoor
 from flowsim.patient import Patient
 from flowsim.randomness import Streams
-from flowsim.results import Census, RunResult
+from flowsim.results import DELAY_REASONS, Census, RunResult
 from flowsim.scenario import HOURS_PER_DAY, InitialPatients, Scenario
 from flowsim.wards import Wards
 
@@ -61,8 +60,8 @@ class System:
         self.arrived = 0
         self.present: dict[str, set[Patient]] = {place: set() for place in IN_SYSTEM}
         self.exits: dict[str, int] = dict.fromkeys(EXITS, 0)
-        self.waiting: dict[str, Counter[str]] = {place: Counter() for place in IN_SYSTEM}
-        """How many patients in each place are waiting now, by reason (the census reads it)."""
+        self.waiting: dict[str, dict[str, int]] = {place: dict.fromkeys(DELAY_REASONS, 0) for place in IN_SYSTEM}
+        """How many patients in each place are waiting now, by reason: every reason the census counts, from zero."""
         self.front_door = FrontDoor(self)
         self.wards = Wards(self)
         self.community = Community(self)
@@ -102,8 +101,7 @@ class System:
         if front_door.diverted(patient):
             yield from front_door.avoid_admission(patient, holding)
             return
-        yield from self.wards.admit(patient, holding)
-        yield from self.wards.treat(patient)
+        yield from self.wards.stay(patient, holding)
         yield from self.discharge.leave_hospital(patient)
 
     def _start_from_census(self) -> None:
@@ -268,24 +266,17 @@ class System:
 
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
-    """Collect what earlier runs left, then pause Python's cycle collector while the event loop runs.
+    """Pause Python's cycle collector while the event loop runs.
 
     A run keeps every patient record alive until its end, so the collector
     would traverse a growing heap again and again without finding garbage
     (about a quarter of a run's time, measured by benchmarks/). Reference
-    counting still frees everything else at once.
-
-    A finished run's model lives in reference cycles (each service points
-    back to its system; SimPy's processes and the events they wait for point
-    at each other), which only the collector frees: one collection before
-    each run keeps a process running replication after replication from
-    holding several dead models. Inside a pause already under way (a run
-    inside `simulate`), this does nothing.
+    counting still frees everything else at once. Inside a pause already
+    under way (a run inside `simulate`), this does nothing.
     """
     if not gc.isenabled():
         yield
         return
-    gc.collect()
     gc.disable()
     try:
         yield
@@ -298,11 +289,19 @@ def simulate(
 ) -> RunResult:
     """Run one replication of `scenario` and return its tables and KPIs (`progress`: see `System.run`).
 
-    The model is released before the collector resumes (`System.release`),
-    so what is left of it is freed at once and nothing of it is traversed.
+    A finished model lives in reference cycles (each service points back to
+    its system; SimPy's processes and the events they wait for point at each
+    other), which only the cycle collector frees. Everything the model made
+    was made while the collector was paused, so all of it is still in the
+    youngest generation: once the model is released (`System.release`), a
+    collection of that generation alone frees it, without traversing the
+    rest of the process's objects (a full collection cost about 0.1 s a run,
+    most of it on modules such as pandas and scipy).
     """
     with cyclic_gc_paused():
         system = System(scenario, seed, replication)
         result = system.run(progress)
         system.release()
+        del system
+        gc.collect(0)
     return result

@@ -19,6 +19,7 @@ falls they close as their patients leave.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,8 @@ class Wards:
         wards, until = system.scenario.wards, system.scenario.horizon_hours
         self.short_stay = Pool(system.env, "short_stay_beds", wards.short_stay_beds, until)
         self.general = Pool(system.env, "general_beds", wards.general_beds, until)
+        self.beds = {"short_stay": self.short_stay, "general": self.general}
+        """Each ward's beds, by the name a patient's `ward` holds."""
         self.base_general_beds = float(wards.general_beds)
         self.escalation_beds = float(wards.escalation.beds)
         self.opel = 1
@@ -62,9 +65,6 @@ class Wards:
                 self._los[name, "short_stay"] = group.short_stay_los_days.stream(
                     system.streams, f"los_days.short_stay.{name}", HOURS_PER_DAY
                 )
-
-    def _pool(self, ward: str) -> Pool:
-        return self.short_stay if ward == "short_stay" else self.general
 
     def pools(self) -> list[Pool]:
         return [self.short_stay, self.general]
@@ -91,29 +91,25 @@ class Wards:
     def waiting_for_bed(self) -> int:
         return len(self.short_stay.waiting) + len(self.general.waiting)
 
-    def admit(self, patient: Patient, holding: Pool) -> Process:
-        """Wait (keeping the ED cubicle or EAU place) for a bed, then take it."""
-        system = self.system
-        ward = "short_stay" if self._short_stay[patient.group]() else "general"
-        granted = self._pool(ward).request()
+    def stay(self, patient: Patient, holding: Pool) -> Process:
+        """An acute stay: wait for a bed (keeping the ED cubicle or EAU place), take it, and stay for the
+        clinical length of stay, longer or shorter by the month of admission; then medically fit."""
+        system, env, group = self.system, self.system.env, patient.group
+        ward = "short_stay" if self._short_stay[group]() else "general"
+        granted = self.beds[ward].request()
         if granted is not None:
             yield granted
         system.front_door.leave_front_door(patient, holding)
         patient.ward = ward
-        patient.bed_start = system.env.now
+        patient.bed_start = admitted = env.now
         system.move(patient, "acute")
-
-    def treat(self, patient: Patient) -> Process:
-        """The clinical length of stay, longer or shorter by the month of admission; then medically fit."""
-        env = self.system.env
-        season = self._los_season[patient.group][self.system.clock.month(env.now)]
-        yield env.timeout(self._los[patient.group, patient.ward].next() * season)
+        yield env.timeout(self._los[group, ward].next() * self._los_season[group][system.clock.month(admitted)])
         patient.medically_fit = env.now
         self.medically_fit += 1
 
     def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
         """A patient of today's census, `elapsed` hours into their stay: the rest of it is drawn given that."""
-        granted = self._pool(ward).request()
+        granted = self.beds[ward].request()
         if granted is not None:
             yield granted
         env = self.system.env
@@ -132,7 +128,7 @@ class Wards:
         """The patient leaves their acute bed."""
         patient.acute_discharge = self.system.env.now
         self.medically_fit -= 1
-        self._pool(patient.ward).release()
+        self.beds[patient.ward].release()
 
     def pressure(self) -> float:
         """Occupied beds plus those waiting for one, over the base beds."""
@@ -140,8 +136,7 @@ class Wards:
 
     def declare_opel(self) -> int:
         """Set today's OPEL level from bed pressure and open or close escalation beds."""
-        pressure = self.pressure()
-        self.opel = 1 + sum(pressure >= t for t in self.system.scenario.wards.opel_thresholds)
+        self.opel = 1 + bisect_right(self.system.scenario.wards.opel_thresholds, self.pressure())
         self._open_beds()
         return self.opel
 

@@ -19,9 +19,10 @@ class Clock:
 
     def __init__(self, start: dt.date, days: int) -> None:
         self.start = start
-        self._dates = [start + dt.timedelta(days=d) for d in range(days + 1)]
-        self._weekday = [d.weekday() for d in self._dates]
-        self._month = [d.month - 1 for d in self._dates]
+        dates = np.datetime64(start, "D") + np.arange(days + 1)  # a run of 25,000 days is tabled in milliseconds
+        self._dates: list[dt.date] = dates.astype(object).tolist()
+        self._weekday: list[int] = ((start.weekday() + np.arange(days + 1)) % 7).tolist()
+        self._month: list[int] = (dates.astype("datetime64[M]").astype(np.int64) % 12).tolist()  # months since January 1970
 
     def weekday(self, hours: float) -> int:
         """0 for Monday ... 6 for Sunday."""

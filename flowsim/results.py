@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Generator
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, fields
 from itertools import starmap
 from operator import add, attrgetter, itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 import numpy as np
 import pandas as pd
@@ -173,11 +173,10 @@ class Census:
             day += 1
 
     def take(self) -> tuple[float, ...]:
-        """The state of the system now, in the order of `columns`."""
+        """The state of the system now, in the order of `columns`, once today's OPEL level is declared."""
         system = self.system
         wards, front, present = system.wards, system.front_door, system.present
         occupied, base_beds = wards.occupied(), wards.base_beds()
-        waiting_for_bed = wards.waiting_for_bed()
         delayed, in_step_down = system.waiting["acute"], system.waiting["step_down"]
         dtoc = tuple(map(add, _dtoc_counts(delayed), _dtoc_counts(in_step_down)))
         care = [value for _, pool in self._care for value in (pool.in_use, pool.capacity, pool.queued_units, len(pool.waiting))]
@@ -185,14 +184,14 @@ class Census:
         step_down = () if beds is None else (beds.in_use, beds.capacity, len(beds.waiting), sum(in_step_down.values()))
         return (
             wards.opel,
-            wards.pressure(),
+            wards.bed_pressure,
             occupied,
             base_beds,
             occupied / max(base_beds, 1.0),
             wards.short_stay.in_use,
             wards.general.in_use,
             wards.general.capacity,
-            waiting_for_bed,
+            wards.waiting_for_bed(),
             sum(1 for p in present["ed"] if p.decision_to_admit == p.decision_to_admit),  # NaN until decided
             sum(1 for p in present["eau"] if p.decision_to_admit == p.decision_to_admit),
             front.cubicles.in_use,
@@ -210,15 +209,15 @@ class Census:
         )
 
     def table(self) -> pd.DataFrame:
-        """One row a census: its date and whether it fell in the warm-up, then `columns`."""
-        system = self.system
-        days = range(len(self.rows))
-        values = zip(*self.rows) if self.rows else [()] * len(self.columns)
+        """One row a census: its date and whether it fell in the warm-up, then `columns`, each of the
+        type its values have (counts are integers)."""
+        days = len(self.rows)
+        kinds = [type(value) for value in self.rows[0]] if self.rows else [float] * len(self.columns)
         return pd.DataFrame(
             {
-                "date": system.clock.dates(len(self.rows)),
-                "warmup": np.array(days) < system.scenario.warmup_days,
-                **{name: np.array(column) for name, column in zip(self.columns, values, strict=True)},
+                "date": self.system.clock.dates(days),
+                "warmup": np.arange(days) < self.system.scenario.warmup_days,
+                **number_columns(self.rows, self.columns, kinds),
             }
         )
 
@@ -332,28 +331,41 @@ def spell_end(patients: pd.DataFrame) -> pd.Series:
     return patients.acute_discharge.where(patients.bed_start.notna(), patients.eau_end)
 
 
-_KINDS = {f.name: str(f.type) for f in fields(Patient)}
-_NUMBER_FORMATS = {"float": ("d", float), "int": ("q", np.int64), "bool": ("?", bool)}
-"""How each kind of number is packed (struct's code) and read back (numpy's type)."""
-_NUMBER_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] in _NUMBER_FORMATS)
-_TEXT_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] not in _NUMBER_FORMATS)
-_NUMBERS = attrgetter(*_NUMBER_COLUMNS)
-_RECORD = struct.Struct("=" + "".join(_NUMBER_FORMATS[_KINDS[name]][0] for name in _NUMBER_COLUMNS))
-_RECORD_DTYPE = np.dtype([(name, _NUMBER_FORMATS[_KINDS[name]][1]) for name in _NUMBER_COLUMNS])
-"""A patient's numbers as one packed record: struct's "=" and numpy's unaligned fields lay them out alike."""
+def number_columns(rows: Iterable[tuple[Any, ...]], names: Sequence[str], kinds: Sequence[type]) -> dict[str, np.ndarray]:
+    """Rows of numbers as one numpy array a column; `kinds` are the Python types of the columns `names`.
+
+    Each row is packed with `struct` into one buffer, which numpy reads as a
+    record array: about half the time of numpy converting the rows' tuples one
+    value at a time (the reference county's 233,000 patients; a census of
+    25,000 days). struct's "=" and numpy's unaligned fields lay a row out alike.
+    A value of another kind than its column's stops with struct.error.
+    """
+    formats = [_number_format(kind) for kind in kinds]
+    row = struct.Struct("=" + "".join(code for code, _ in formats))
+    dtype = np.dtype([(name, numpy_type) for name, (_, numpy_type) in zip(names, formats, strict=True)])
+    numbers = np.frombuffer(b"".join(starmap(row.pack, rows)), dtype=dtype)
+    return {name: numbers[name] for name in names}
+
+
+def _number_format(kind: type) -> tuple[str, type]:
+    """How a number of Python type `kind` is packed (struct's code) and read back (numpy's type)."""
+    if kind is bool:
+        return "?", np.bool_
+    if issubclass(kind, (int, np.integer)):
+        return "q", np.int64
+    return "d", np.float64
+
+
+_KINDS = get_type_hints(Patient)
+_NUMBER_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] is not str)
+_TEXT_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] is str)
 
 
 def patient_table(patients: list[Patient]) -> pd.DataFrame:
-    """The per-patient table: each record's numbers packed into one buffer in one pass, read by numpy.
-
-    Packing a record's times, counts and flags with `struct` and reading the
-    buffer as a numpy record array costs about half of numpy converting the
-    records' tuples one value at a time (the reference county, 233,000
-    records); the few text columns are read a column at a time.
-    """
-    packed = b"".join(starmap(_RECORD.pack, map(_NUMBERS, patients)))
-    numbers = np.frombuffer(packed, dtype=_RECORD_DTYPE)
-    columns: dict[str, Any] = {name: numbers[name] for name in _NUMBER_COLUMNS}
+    """The per-patient table: the records' numbers packed in one pass (`number_columns`), the few text
+    columns read a column at a time."""
+    numbers = map(attrgetter(*_NUMBER_COLUMNS), patients)
+    columns: dict[str, Any] = number_columns(numbers, _NUMBER_COLUMNS, [_KINDS[name] for name in _NUMBER_COLUMNS])
     columns.update({name: list(map(attrgetter(name), patients)) for name in _TEXT_COLUMNS})
     return pd.DataFrame({name: columns[name] for name in PATIENT_COLUMNS})
 

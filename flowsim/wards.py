@@ -49,6 +49,8 @@ class Wards:
         self.base_general_beds = float(wards.general_beds)
         self.escalation_beds = float(wards.escalation.beds)
         self.opel = 1
+        self.bed_pressure = 0.0
+        """The bed pressure today's OPEL level was declared from."""
         self.medically_fit = 0
         """Patients in an acute bed who are medically fit (the census reads it)."""
         self._los = {}
@@ -136,7 +138,8 @@ class Wards:
 
     def declare_opel(self) -> int:
         """Set today's OPEL level from bed pressure and open or close escalation beds."""
-        self.opel = 1 + bisect_right(self.system.scenario.wards.opel_thresholds, self.pressure())
+        self.bed_pressure = self.pressure()
+        self.opel = 1 + bisect_right(self.system.scenario.wards.opel_thresholds, self.bed_pressure)
         self._open_beds()
         return self.opel
 

@@ -170,7 +170,9 @@ class Community:
     def receive(self, patient: Patient, grant: Grant) -> Process:
         """The patient, having left their bed, starts the service they were granted."""
         service, units = grant
-        if service == "reablement":
+        if service == "home":
+            self.system.leave(patient, "home", "home")
+        elif service == "reablement":
             yield from self._reablement_episode(patient, units)
         elif service == "home_care":
             yield from self._home_care_package(patient, units)
@@ -179,11 +181,9 @@ class Community:
             yield from self._step_down_stay(patient)
         elif service == "care_home":
             patient.care_home_start = self.system.env.now
-            self._leave(patient, "care_home", "care home")
-        elif service == "alternative":
-            self._leave(patient, "home", OTHER_ARRANGEMENTS)
-        else:
-            self._leave(patient, "home", "home")
+            self.system.leave(patient, "care_home", "care home")
+        else:  # "alternative": other arrangements came first
+            self.system.leave(patient, "home", OTHER_ARRANGEMENTS)
 
     def _reablement_episode(
         self, patient: Patient, hours: float, elapsed: float = 0.0, remaining: float | None = None
@@ -204,10 +204,10 @@ class Community:
             if started:
                 yield from self._home_care_package(patient, package)
             else:
-                self._leave(patient, "home", OTHER_ARRANGEMENTS)
+                self.system.leave(patient, "home", OTHER_ARRANGEMENTS)
             return
         self.reablement.release(held)
-        self._leave(patient, "home", "home after reablement")
+        self.system.leave(patient, "home", "home after reablement")
 
     def _tapered(self, hours: float, final_share: float, duration: float) -> Process:
         """Hold HART hours for `duration`, falling linearly week by week to
@@ -234,7 +234,7 @@ class Community:
         yield env.timeout(self._package_days.next() if remaining is None else remaining)
         patient.home_care_end = env.now
         self.home_care.release(hours)
-        self._leave(patient, "home", "home care package ended")
+        self.system.leave(patient, "home", "home care package ended")
 
     def _step_down_stay(self, patient: Patient, elapsed: float = 0.0, remaining: float | None = None) -> Process:
         system, env = self.system, self.system.env
@@ -252,7 +252,7 @@ class Community:
         patient.step_down_end = env.now
         self.step_down.release()
         if grant[0] == "home":
-            self._leave(patient, "home", "home from step-down")
+            self.system.leave(patient, "home", "home from step-down")
         else:
             yield from self.receive(patient, grant)
 
@@ -282,10 +282,6 @@ class Community:
             yield from self.home_care.take(hours)
             total = scenario.home_care.duration_days.beyond(generator, days)
             yield from self._home_care_package(patient, hours, elapsed, total * HOURS_PER_DAY - elapsed)
-
-    def _leave(self, patient: Patient, place: str, destination: str) -> None:
-        self.system.move(patient, place)
-        patient.destination = destination
 
     def _vacancies(self) -> Process:
         """Care home vacancies arising as a Poisson stream; one not taken at once is lost."""

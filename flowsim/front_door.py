@@ -178,8 +178,7 @@ class FrontDoor:
         outcome = "ward" if patient.readmission else ED_OUTCOMES[self._ed_outcome[patient.group]()]
         if outcome == "home":
             self._leave_ed(patient)
-            system.move(patient, "home")
-            patient.destination = "home from ED"
+            system.leave(patient, "home", "home from ED")
             return None
         if outcome == "eau":
             granted = self.eau.request()
@@ -206,8 +205,7 @@ class FrontDoor:
             patient.decision_to_admit = env.now
             return self.eau
         self.leave_front_door(patient, self.eau)
-        system.move(patient, "home")
-        patient.destination = "home from EAU"
+        system.leave(patient, "home", "home from EAU")
         return None
 
     def diverted(self, patient: Patient) -> bool:
@@ -226,8 +224,7 @@ class FrontDoor:
         yield env.timeout(self._avoidance_stay.next())
         patient.avoidance_end = env.now
         self.avoidance.release()
-        system.move(patient, "home")
-        patient.destination = "home after admission avoidance"
+        system.leave(patient, "home", "home after admission avoidance")
         return None
 
     def leave_front_door(self, patient: Patient, holding: Pool) -> None:

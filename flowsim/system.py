@@ -153,18 +153,21 @@ class System:
         self.move(patient, "ed" if patient.route != "gp_referral" else "eau")
 
     def move(self, patient: Patient, place: str) -> None:
-        """Record that `patient` is now in `place` (a service, or an exit)."""
+        """Record that `patient` is now in `place`, one of the services (`IN_SYSTEM`)."""
         present = self.present
         if patient.place:
             present[patient.place].remove(patient)  # a KeyError here is a patient the register lost
         patient.place = place
-        there = present.get(place)
-        if there is not None:
-            there.add(patient)
-        else:  # an exit
-            self.exits[place] += 1
-            patient.left = self.env.now
-            patient.waiting_for = ""
+        present[place].add(patient)
+
+    def leave(self, patient: Patient, exit: str, destination: str) -> None:
+        """Record that `patient` has left the system by `exit` (`EXITS`), for `destination`."""
+        self.present[patient.place].remove(patient)
+        self.exits[exit] += 1
+        patient.place = exit
+        patient.destination = destination
+        patient.left = self.env.now
+        patient.waiting_for = ""
 
     @property
     def places(self) -> dict[str, int]:

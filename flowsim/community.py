@@ -180,7 +180,7 @@ class Community:
             self.step_down_reserved -= 1
             yield from self._step_down_stay(patient)
         elif service == "care_home":
-            patient.care_home_start = self.system.env.now
+            patient.care_home_start = self.system.env._now
             self.system.leave(patient, "care_home", "care home")
         else:  # "alternative": other arrangements came first
             self.system.leave(patient, "home", OTHER_ARRANGEMENTS)
@@ -192,10 +192,10 @@ class Community:
         assert self.reablement is not None and self.home_care is not None and system.scenario.reablement is not None
         hart = system.scenario.reablement
         system.move(patient, "reablement")
-        patient.reablement_start = env.now - elapsed
+        patient.reablement_start = env._now - elapsed
         duration = self._reablement_days.next() if remaining is None else remaining
         held = yield from self._tapered(hours, hart.final_share, duration)
-        patient.reablement_end = env.now
+        patient.reablement_end = env._now
         if self._package_after():
             package = self._package_hours.next()
             limit = self._package_patience.next() if self._package_patience else None
@@ -230,9 +230,9 @@ class Community:
         assert self.home_care is not None
         env = self.system.env
         self.system.move(patient, "home_care")
-        patient.home_care_start = env.now - elapsed
+        patient.home_care_start = env._now - elapsed
         yield env.timeout(self._package_days.next() if remaining is None else remaining)
-        patient.home_care_end = env.now
+        patient.home_care_end = env._now
         self.home_care.release(hours)
         self.system.leave(patient, "home", "home care package ended")
 
@@ -240,7 +240,7 @@ class Community:
         system, env = self.system, self.system.env
         assert self.step_down is not None and system.scenario.step_down is not None
         system.move(patient, "step_down")
-        patient.step_down_start = env.now - elapsed
+        patient.step_down_start = env._now - elapsed
         yield env.timeout(self._step_down_days.next() if remaining is None else remaining)
         choice = self._onward()
         grant: Grant = ("home", 0.0)
@@ -249,7 +249,7 @@ class Community:
         elif choice == 3:
             yield from self._secure_care_home(patient, "step_down")
             grant = ("care_home", 0.0)
-        patient.step_down_end = env.now
+        patient.step_down_end = env._now
         self.step_down.release()
         if grant[0] == "home":
             self.system.leave(patient, "home", "home from step-down")

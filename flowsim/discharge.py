@@ -80,12 +80,12 @@ class DischargeSlots:
         env, clock = self.system.env, self.system.clock
         day = 0
         while True:
-            yield env.timeout(day * HOURS_PER_DAY + self.opens - env.now)
+            yield env.timeout(day * HOURS_PER_DAY + self.opens - env._now)
             self.is_open = True
             if self.per_weekday is None:
                 self.slots_left = math.inf
             else:
-                allowance = self.per_weekday * self.day_share[clock.weekday(env.now)] + self._carry
+                allowance = self.per_weekday * self.day_share[clock.weekday(env._now)] + self._carry
                 self.slots_left = math.floor(allowance)
                 self._carry = allowance - self.slots_left
             while self.waiting and self.slots_left >= 1:
@@ -174,6 +174,6 @@ class Discharge:
         back = env.timeout(self._readmission_time.next() * self.system.scenario.readmission_days * HOURS_PER_DAY)
         back.callbacks.append(
             lambda _: self.system.front_door.arrive(
-                Patient(patient.patient_id, patient.episode + 1, patient.group, route, env.now, readmission=True)
+                Patient(patient.patient_id, patient.episode + 1, patient.group, route, env._now, readmission=True)
             )
         )

@@ -128,9 +128,9 @@ class FrontDoor:
                 draws = group_draws.random(len(month))
                 chosen = np.minimum((cumulative_mix[month] <= draws[:, None]).sum(axis=1), last_group[month])
             for at, group in zip(times[accepted].tolist(), groups[chosen].tolist()):
-                yield env.timeout(at - env.now)
+                yield env.timeout(at - env._now)
                 self._next_id += 1
-                self.arrive(Patient(self._next_id, 1, group, route, env.now))
+                self.arrive(Patient(self._next_id, 1, group, route, env._now))
 
     def _hourly_rates(
         self, stream: ArrivalStream, seasonal: list[float], weekdays: np.ndarray, months: np.ndarray
@@ -169,7 +169,7 @@ class FrontDoor:
         granted = self.cubicles.request()
         if granted is not None:
             yield granted
-        patient.ed_start = env.now
+        patient.ed_start = env._now
         if patient.route == "ed_ambulance":
             patient.handover = patient.ed_start - patient.arrival
         treatment = self._treatment[patient.group].next()
@@ -187,22 +187,22 @@ class FrontDoor:
             self._leave_ed(patient)
             system.move(patient, "eau")
             return (yield from self._assess(patient))
-        patient.decision_to_admit = env.now
+        patient.decision_to_admit = env._now
         return self.cubicles
 
     def _leave_ed(self, patient: Patient) -> None:
-        patient.ed_end = self.system.env.now
+        patient.ed_end = self.system.env._now
         self.cubicles.release()
 
     def _assess(self, patient: Patient) -> Process:
         """The EAU stay of a patient who already holds an EAU place."""
         system, env = self.system, self.system.env
-        patient.eau_start = env.now
+        patient.eau_start = env._now
         assessment = self._assessment[patient.group].next()
         if assessment > 0:
             yield env.timeout(assessment)
         if patient.readmission or self._eau_admits[patient.group]():
-            patient.decision_to_admit = env.now
+            patient.decision_to_admit = env._now
             return self.eau
         self.leave_front_door(patient, self.eau)
         system.leave(patient, "home", "home from EAU")
@@ -220,9 +220,9 @@ class FrontDoor:
         self.avoidance.request()  # a place is free, so it is granted at once
         self.leave_front_door(patient, holding)
         system.move(patient, "admission_avoidance")
-        patient.avoidance_start = env.now
+        patient.avoidance_start = env._now
         yield env.timeout(self._avoidance_stay.next())
-        patient.avoidance_end = env.now
+        patient.avoidance_end = env._now
         self.avoidance.release()
         system.leave(patient, "home", "home after admission avoidance")
         return None
@@ -232,5 +232,5 @@ class FrontDoor:
         if holding is self.cubicles:
             self._leave_ed(patient)
         else:
-            patient.eau_end = self.system.env.now
+            patient.eau_end = self.system.env._now
             self.eau.release()

@@ -103,10 +103,10 @@ class Wards:
             yield granted
         system.front_door.leave_front_door(patient, holding)
         patient.ward = ward
-        patient.bed_start = admitted = env.now
+        patient.bed_start = admitted = env._now
         system.move(patient, "acute")
         yield env.timeout(self._los[group, ward].next() * self._los_season[group][system.clock.month(admitted)])
-        patient.medically_fit = env.now
+        patient.medically_fit = env._now
         self.medically_fit += 1
 
     def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
@@ -116,19 +116,19 @@ class Wards:
             yield granted
         env = self.system.env
         patient.ward = ward
-        patient.bed_start = env.now - elapsed
+        patient.bed_start = env._now - elapsed
         self.system.move(patient, "acute")
         if not fit:
             group = self.system.scenario.groups[patient.group]
             stay = group.short_stay_los_days if ward == "short_stay" else group.general_los_days
             assert stay is not None, "the scenario checks short-stay rows have a short-stay length of stay"
             yield env.timeout(stay.beyond(generator, elapsed / HOURS_PER_DAY) * HOURS_PER_DAY - elapsed)
-        patient.medically_fit = env.now
+        patient.medically_fit = env._now
         self.medically_fit += 1
 
     def discharge(self, patient: Patient) -> None:
         """The patient leaves their acute bed."""
-        patient.acute_discharge = self.system.env.now
+        patient.acute_discharge = self.system.env._now
         self.medically_fit -= 1
         self.beds[patient.ward].release()
 
@@ -149,7 +149,7 @@ class Wards:
 
     def stranded(self) -> tuple[int, int]:
         """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""
-        now = self.system.env.now
+        now = self.system.env._now
         week, three_weeks = now - 7 * HOURS_PER_DAY, now - 21 * HOURS_PER_DAY
         stranded = super_stranded = 0
         for patient in self.system.present["acute"]:  # one pass: the census takes this every day

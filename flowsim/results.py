@@ -21,7 +21,7 @@ import math
 import struct
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, fields
-from itertools import starmap
+from itertools import islice, starmap
 from operator import add, attrgetter, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_type_hints
@@ -217,7 +217,7 @@ class Census:
             {
                 "date": self.system.clock.dates(days),
                 "warmup": np.arange(days) < self.system.scenario.warmup_days,
-                **number_columns(self.rows, self.columns, kinds),
+                **number_columns(self.rows, days, self.columns, kinds),
             }
         )
 
@@ -331,20 +331,35 @@ def spell_end(patients: pd.DataFrame) -> pd.Series:
     return patients.acute_discharge.where(patients.bed_start.notna(), patients.eau_end)
 
 
-def number_columns(rows: Iterable[tuple[Any, ...]], names: Sequence[str], kinds: Sequence[type]) -> dict[str, np.ndarray]:
-    """Rows of numbers as one numpy array a column; `kinds` are the Python types of the columns `names`.
+def number_columns(
+    rows: Iterable[tuple[Any, ...]], count: int, names: Sequence[str], kinds: Sequence[type]
+) -> dict[str, np.ndarray]:
+    """`count` rows of numbers as one numpy array a column; `kinds` are the Python types of the columns `names`.
 
-    Each row is packed with `struct` into one buffer, which numpy reads as a
-    record array: about 60% of the time numpy takes to convert the rows'
-    tuples one value at a time (an M/M/c run's 121,000 patients; its census
-    of 25,000 days). struct's "=" and numpy's unaligned fields lay a row out
-    alike. A value of another kind than its column's stops with struct.error.
+    The rows are packed with `struct`, a few thousand at a time, into buffers
+    that numpy reads as a record array: about 60% of the time numpy takes to
+    convert the rows' tuples one value at a time (an M/M/c run's 121,000
+    patients; its census of 25,000 days), and no more than a few thousand
+    packed rows in memory besides the table. struct's "=" and numpy's
+    unaligned fields lay a row out alike. A value of another kind than its
+    column's stops with struct.error.
     """
     formats = [_number_format(kind) for kind in kinds]
     row = struct.Struct("=" + "".join(code for code, _ in formats))
     dtype = np.dtype([(name, numpy_type) for name, (_, numpy_type) in zip(names, formats, strict=True)])
-    numbers = np.frombuffer(b"".join(starmap(row.pack, rows)), dtype=dtype)
+    numbers = np.empty(count, dtype=dtype)
+    rows, filled = iter(rows), 0
+    while filled < count:
+        packed = np.frombuffer(b"".join(starmap(row.pack, islice(rows, ROWS_AT_ONCE))), dtype=dtype)
+        if not len(packed):
+            raise ValueError(f"{filled} rows where {count} were expected")
+        numbers[filled : filled + len(packed)] = packed
+        filled += len(packed)
     return {name: numbers[name] for name in names}
+
+
+ROWS_AT_ONCE = 4096
+"""Rows packed at a time by `number_columns`: enough to spread the cost of a call, few enough to keep in cache."""
 
 
 def _number_format(kind: type) -> tuple[str, type]:
@@ -365,7 +380,8 @@ def patient_table(patients: list[Patient]) -> pd.DataFrame:
     """The per-patient table: the records' numbers packed in one pass (`number_columns`), the few text
     columns read a column at a time."""
     numbers = map(attrgetter(*_NUMBER_COLUMNS), patients)
-    columns: dict[str, Any] = number_columns(numbers, _NUMBER_COLUMNS, [_KINDS[name] for name in _NUMBER_COLUMNS])
+    kinds = [_KINDS[name] for name in _NUMBER_COLUMNS]
+    columns: dict[str, Any] = number_columns(numbers, len(patients), _NUMBER_COLUMNS, kinds)
     columns.update({name: list(map(attrgetter(name), patients)) for name in _TEXT_COLUMNS})
     return pd.DataFrame({name: columns[name] for name in PATIENT_COLUMNS})
 

@@ -6,7 +6,8 @@ other's heap or caches. The two alternate within a pair, the first swapping
 from pair to pair, and a pair's ratio (new over old) is taken seconds apart:
 the machine's speed, which moves by a third from one minute to the next on a
 shared machine, divides out of it far better than out of either time alone.
-Only `simulate()` is timed, not the imports.
+Only `simulate()` is timed, not the imports. Both commits read the same scenario
+file, this checkout's.
 
     python -m benchmarks.compare_commits OLD NEW [SCENARIO] [--days D] [--pairs N]
 """
@@ -39,7 +40,9 @@ print(json.dumps({"seconds": time.perf_counter() - start, "flowsim": flowsim.__f
 
 def export(commit: str, tree: Path) -> Path:
     """The files of `commit` in the directory `tree`."""
-    archive = subprocess.run(["git", "-C", str(REPOSITORY), "archive", commit], capture_output=True, check=True)
+    archive = subprocess.run(["git", "-C", str(REPOSITORY), "archive", commit], capture_output=True, check=False)
+    if archive.returncode:
+        raise SystemExit(f"git archive {commit}: {archive.stderr.decode().strip()}")
     with tarfile.open(fileobj=BytesIO(archive.stdout)) as files:
         files.extractall(tree, filter="data")
     return tree

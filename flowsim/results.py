@@ -167,7 +167,7 @@ class Census:
             at = day * HOURS_PER_DAY + scenario.census_hour
             if at >= scenario.horizon_hours:
                 return
-            yield env.timeout(at - env.now)
+            yield env.timeout(at - env._now)
             system.wards.declare_opel()
             self.rows.append(self.take())
             day += 1
@@ -374,14 +374,14 @@ def _number_format(kind: type) -> tuple[str, type]:
 _KINDS = get_type_hints(Patient)
 _NUMBER_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] is not str)
 _TEXT_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] is str)
+_NUMBER_KINDS = tuple(_KINDS[name] for name in _NUMBER_COLUMNS)
 
 
 def patient_table(patients: list[Patient]) -> pd.DataFrame:
     """The per-patient table: the records' numbers packed in one pass (`number_columns`), the few text
     columns read a column at a time."""
     numbers = map(attrgetter(*_NUMBER_COLUMNS), patients)
-    kinds = [_KINDS[name] for name in _NUMBER_COLUMNS]
-    columns: dict[str, Any] = number_columns(numbers, len(patients), _NUMBER_COLUMNS, kinds)
+    columns: dict[str, Any] = number_columns(numbers, len(patients), _NUMBER_COLUMNS, _NUMBER_KINDS)
     columns.update({name: list(map(attrgetter(name), patients)) for name in _TEXT_COLUMNS})
     return pd.DataFrame({name: columns[name] for name in PATIENT_COLUMNS})
 

@@ -33,7 +33,7 @@ import ciw
 import simpy
 
 from flowsim import Scenario, System, load_scenario
-from flowsim.distributions import Exponential, Fixed
+from flowsim.scenario.distributions import Exponential, Fixed
 from flowsim.scenario import HOURS_PER_DAY
 from tests.queueing import MMC, erlang_c
 

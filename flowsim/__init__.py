@@ -8,9 +8,9 @@
 
 __version__ = "0.2.0"
 
-from flowsim.results import RunResult  # noqa: E402
+from flowsim.results.tables import RunResult  # noqa: E402
 from flowsim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict  # noqa: E402
-from flowsim.system import ConservationError, System, simulate  # noqa: E402
+from flowsim.model.system import ConservationError, System, simulate  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -29,7 +29,7 @@ import yaml
 from pydantic import Field, ValidationError
 from tqdm import tqdm
 
-from flowsim.appraisal import ExperimentResults
+from flowsim.analysis.appraisal import ExperimentResults
 from flowsim.experiment import (
     Experiment,
     ReplicationStore,
@@ -39,14 +39,15 @@ from flowsim.experiment import (
     run_experiment,
     run_until_precise,
 )
-from flowsim.planning import capacity_for_target, required_discharges
-from flowsim.plots import comparison_figure, heatmap_figure, save_figure, warmup_figure, year_figures
-from flowsim.reference import write_reference
-from flowsim.report import write_report
-from flowsim.results import HEADLINE_KPIS, PERCENT_UNITS, write_atomically
+from flowsim.analysis.planning import capacity_for_target, required_discharges
+from flowsim.output.plots import comparison_figure, heatmap_figure, save_figure, warmup_figure, year_figures
+from flowsim.scenario.reference import write_reference
+from flowsim.output.report import write_report
+from flowsim.files import write_atomically
+from flowsim.results.kpis import HEADLINE_KPIS, PERCENT_UNITS
 from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
-from flowsim.system import simulate
-from flowsim.validation import check_measures, validation_table
+from flowsim.model.system import simulate
+from flowsim.analysis.validation import check_measures, validation_table
 
 EXIT_BAD_INPUT = 2
 

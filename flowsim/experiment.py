@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 
 from flowsim import __version__
-from flowsim.results import write_atomically
+from flowsim.files import write_atomically
 from flowsim.scenario import Scenario
 from flowsim.statistics import RunningBands, moving_average, mser5, paired_differences, precise_from, summarise
-from flowsim.system import simulate
+from flowsim.model.system import simulate
 
 SCHEDULER_VARIABLE = "FLOWSIM_SCHEDULER"
 
@@ -330,7 +330,7 @@ def run_until_precise(
 
 
 
-WARMUP_MEASURES = ("acute_occupied", "medically_fit", "dtoc", "step_down_occupied", "hart_hours_in_use", "home_care_hours_in_use")
+WARMUP_MEASURES = ("acute_occupied", "medically_fit", "dtoc", "step_down_occupied", "reablement_hours_in_use", "home_care_hours_in_use")
 
 
 @dataclass

@@ -3,7 +3,7 @@
 import numpy as np
 
 import flowsim
-from flowsim.community import OTHER_ARRANGEMENTS
+from flowsim.engine.vocabulary import OTHER_ARRANGEMENTS
 from tests.queueing import ERLANG_A, TWO_STAGE, erlang_a, erlang_c, interval
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flowsim import load_scenario
 from flowsim.experiment import Runner, run_experiment
-from flowsim.validation import validation_table
+from flowsim.analysis.validation import validation_table
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "oxfordshire_2017.yaml"
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import simpy
 
-from flowsim.capacity import Discipline, Pool
+from flowsim.engine.pool import Discipline, Pool
 
 UNTIL = 10.0
 

@@ -9,7 +9,7 @@ import pytest
 
 from flowsim import load_scenario, simulate
 from flowsim.cli import main
-from flowsim.distributions import Gamma, Lognormal, Mixture
+from flowsim.scenario.distributions import Gamma, Lognormal, Mixture
 from tests.queueing import TWO_STAGE
 
 NO_ARRIVALS = {"warmup_days": 0, "arrivals": {"ed_walk_in": {"daily": 0}}}

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 import flowsim
-from flowsim.community import OTHER_ARRANGEMENTS
-from flowsim.results import DELAY_REASONS, reason_column
+from flowsim.engine.vocabulary import OTHER_ARRANGEMENTS
+from flowsim.engine.vocabulary import DELAY_REASONS, reason_column
 from flowsim.scenario import month_hours_to_week
 from tests.test_invariants import ROOT
 
@@ -32,17 +32,17 @@ def _mean_kpis(path: Path, names: list[str]) -> pd.Series:
     return means
 
 
-def test_a_fifth_more_hart_hours_means_fewer_waiting_and_fewer_delayed_bed_days() -> None:
+def test_a_fifth_more_reablement_hours_means_fewer_waiting_and_fewer_delayed_bed_days() -> None:
     base, more = flowsim.load_scenario(SMALL_COUNTY), flowsim.load_scenario(MORE_HART)
     assert more.reablement.hours_per_month == 1.2 * base.reablement.hours_per_month
-    hart = [c.value for c in base.capacity_changes if c.capacity == "hart_hours_per_month"]
-    assert [c.value for c in more.capacity_changes if c.capacity == "hart_hours_per_month"] == [1.2 * v for v in hart]
-    assert [c for c in more.capacity_changes if c.capacity != "hart_hours_per_month"] == [
-        c for c in base.capacity_changes if c.capacity != "hart_hours_per_month"
+    hart = [c.value for c in base.capacity_changes if c.capacity == "reablement_hours_per_month"]
+    assert [c.value for c in more.capacity_changes if c.capacity == "reablement_hours_per_month"] == [1.2 * v for v in hart]
+    assert [c for c in more.capacity_changes if c.capacity != "reablement_hours_per_month"] == [
+        c for c in base.capacity_changes if c.capacity != "reablement_hours_per_month"
     ]
 
-    names = [AWAITING_REABLEMENT, "hart_hours_waiting_mean", "wait_awaiting_reablement_mean_days",
-             "delayed_bed_days", "delayed_bed_days_per_day", "hart_hours_utilisation"]
+    names = [AWAITING_REABLEMENT, "reablement_hours_waiting_mean", "wait_awaiting_reablement_mean_days",
+             "delayed_bed_days", "delayed_bed_days_per_day", "reablement_hours_utilisation"]
     before, after = _mean_kpis(SMALL_COUNTY, names), _mean_kpis(MORE_HART, names)
     # In the baseline HART binds: awaiting reablement is the largest delay reason.
     reasons = before[[f"{reason_column(r)}_mean" for r in DELAY_REASONS]]
@@ -50,30 +50,30 @@ def test_a_fifth_more_hart_hours_means_fewer_waiting_and_fewer_delayed_bed_days(
     assert before[AWAITING_REABLEMENT] > 2.0
     # A fifth more hours: fewer people wait, for less time, and fewer bed days are lost.
     assert after[AWAITING_REABLEMENT] < 0.5 * before[AWAITING_REABLEMENT], (before, after)
-    assert after["hart_hours_waiting_mean"] < 0.5 * before["hart_hours_waiting_mean"]
+    assert after["reablement_hours_waiting_mean"] < 0.5 * before["reablement_hours_waiting_mean"]
     assert after["wait_awaiting_reablement_mean_days"] < before["wait_awaiting_reablement_mean_days"]
     assert after["delayed_bed_days"] < 0.9 * before["delayed_bed_days"], (before, after)
     assert after["delayed_bed_days_per_day"] < before["delayed_bed_days_per_day"]
-    assert after["hart_hours_utilisation"] < before["hart_hours_utilisation"]
+    assert after["reablement_hours_utilisation"] < before["reablement_hours_utilisation"]
 
 
-def test_winter_hart_hours_and_step_down_beds_change_on_their_dates() -> None:
+def test_winter_reablement_hours_and_step_down_beds_change_on_their_dates() -> None:
     scenario = flowsim.load_scenario(SMALL_COUNTY, {"days": 200, "warmup_days": 30})
     census = flowsim.simulate(scenario, seed=SEED).census.set_index("date")
     week = month_hours_to_week
     rise, back = dt.date(2017, 12, 1), dt.date(2018, 4, 1)
     day = dt.timedelta(days=1)
-    assert census.loc[rise - day, "hart_hours_capacity"] == week(1560)
-    assert census.loc[rise, "hart_hours_capacity"] == week(1720)
+    assert census.loc[rise - day, "reablement_hours_capacity"] == week(1560)
+    assert census.loc[rise, "reablement_hours_capacity"] == week(1720)
     winter = census.loc[rise : back - day]
-    assert np.allclose(winter.hart_hours_capacity, week(1720))
+    assert np.allclose(winter.reablement_hours_capacity, week(1720))
     assert (census.loc[rise - day, "step_down_beds"], census.loc[rise, "step_down_beds"]) == (34, 38)
     # A cut closes capacity as it is released: never below what is in use, never above plan once free.
     spring = census.loc[back:]
-    assert np.allclose(spring.hart_hours_capacity, np.maximum(week(1560), spring.hart_hours_in_use))
+    assert np.allclose(spring.reablement_hours_capacity, np.maximum(week(1560), spring.reablement_hours_in_use))
     assert np.allclose(spring.step_down_beds, np.maximum(34, spring.step_down_occupied))
-    assert (spring.hart_hours_capacity <= week(1720) + 1e-9).all()
-    assert np.isclose(spring.hart_hours_capacity.iloc[-1], week(1560)) or spring.hart_hours_in_use.iloc[-1] > week(1560)
+    assert (spring.reablement_hours_capacity <= week(1720) + 1e-9).all()
+    assert np.isclose(spring.reablement_hours_capacity.iloc[-1], week(1560)) or spring.reablement_hours_in_use.iloc[-1] > week(1560)
 
 
 def test_cutting_beds_on_a_date_closes_them_as_patients_leave() -> None:

@@ -24,8 +24,9 @@ import pandas as pd
 import pytest
 
 import flowsim
-from flowsim.patient import Patient
-from flowsim.results import DELAY_REASONS, RunResult, reason_column
+from flowsim.engine.patient import Patient
+from flowsim.engine.vocabulary import DELAY_REASONS, reason_column
+from flowsim.results.tables import RunResult
 from flowsim.scenario import HOURS_PER_DAY, Scenario, month_hours_to_week
 
 ROOT = Path(__file__).parents[1]
@@ -291,7 +292,7 @@ def _initial_capacities(s: Scenario) -> dict[str, float]:
         "short_stay_beds": s.wards.short_stay_beds,
         "general_beds": s.wards.general_beds,
         "escalation_beds": s.wards.escalation.beds,
-        "hart_hours_per_month": s.reablement.hours_per_month if s.reablement else math.nan,
+        "reablement_hours_per_month": s.reablement.hours_per_month if s.reablement else math.nan,
         "home_care_hours_per_month": s.home_care.hours_per_month if s.home_care else math.nan,
         "step_down_beds": s.step_down.beds if s.step_down else math.nan,
     }
@@ -329,8 +330,8 @@ def test_occupancy_never_exceeds_capacity(run: Run) -> None:
     if s.step_down is not None:
         checks.append(("step_down_occupied", "step_down_beds", plan.step_down_beds, most.step_down_beds))
     if s.reablement is not None:
-        checks.append(("hart_hours_in_use", "hart_hours_capacity", month_hours_to_week(plan.hart_hours_per_month),
-                       month_hours_to_week(most.hart_hours_per_month)))
+        checks.append(("reablement_hours_in_use", "reablement_hours_capacity", month_hours_to_week(plan.reablement_hours_per_month),
+                       month_hours_to_week(most.reablement_hours_per_month)))
     if s.home_care is not None:
         checks.append(("home_care_hours_in_use", "home_care_hours_capacity",
                        month_hours_to_week(plan.home_care_hours_per_month),
@@ -347,7 +348,7 @@ def test_occupancy_never_exceeds_capacity(run: Run) -> None:
                 f"{capacity}: census {census[capacity][differs].head(3).tolist()} but planned "
                 f"{expected[differs][:3].tolist()} on {list(census.date[differs][:3])}"
             )
-    for name in ("hart", "home_care"):
+    for name in ("reablement", "home_care"):
         if f"{name}_waiting" in census:
             assert (census[f"{name}_hours_queued"] >= -TOLERANCE).all()
             assert ((census[f"{name}_waiting"] > 0) == (census[f"{name}_hours_queued"] > TOLERANCE)).all()

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import flowsim
-from flowsim.patient import Patient
+from flowsim.engine.patient import Patient
 
 ROOT = Path(__file__).parents[1]
 

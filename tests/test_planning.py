@@ -7,7 +7,7 @@ import pytest
 
 from flowsim import load_scenario
 from flowsim.experiment import Runner, run_experiment
-from flowsim.planning import SEVEN_DAY_TARGET, _keep_pace, _swing, capacity_for_target, required_discharges, scale_post_hospital
+from flowsim.analysis.planning import SEVEN_DAY_TARGET, _keep_pace, _swing, capacity_for_target, required_discharges, scale_post_hospital
 from tests.queueing import TWO_STAGE
 
 SERIAL = Runner(workers=1, progress=False)

@@ -3,7 +3,7 @@
 import pandas as pd
 
 import flowsim
-from flowsim.randomness import Streams
+from flowsim.engine.randomness import Streams
 from tests.queueing import MMC
 
 def test_a_stream_depends_on_its_name_not_on_what_else_exists() -> None:

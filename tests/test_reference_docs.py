@@ -10,7 +10,7 @@ import pytest
 
 import flowsim
 from flowsim.cli import main
-from flowsim.reference import write_reference
+from flowsim.scenario.reference import write_reference
 from tests.test_invariants import ROOT
 
 SMALL_COUNTY = ROOT / "scenarios" / "examples" / "small_county.yaml"

@@ -15,9 +15,9 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from flowsim import load_scenario
-from flowsim.appraisal import ExperimentResults, scenario_changes
+from flowsim.analysis.appraisal import ExperimentResults, scenario_changes
 from flowsim.cli import EXIT_BAD_INPUT, main
-from flowsim.plots import (
+from flowsim.output.plots import (
     comparison_figure,
     community_figure,
     delays_figure,
@@ -152,7 +152,7 @@ def test_the_ranking_matches_the_paired_comparison_and_a_missing_price_is_not_ze
     assert "HART hours" in best["cost_changes"], "the HART hours it adds are priced"
     assert sum(best["cost_changes"].values()) == pytest.approx(best["extra_cost"], abs=2.0 * len(best["cost_changes"]) + 1)
     unpriced = ExperimentResults(json.loads(json.dumps(results.about)), results.values, results.bands)
-    unpriced.scenario("small_county_more_hart")["costs"]["hart_hour"] = None
+    unpriced.scenario("small_county_more_hart")["costs"]["reablement_hour"] = None
     row = unpriced.appraisal().loc[1]
     assert np.isnan(row["extra_cost"]) and row["cost_note"] == "HART hours changed but not priced"
 

@@ -10,7 +10,7 @@ import pytest
 from flowsim import load_scenario, simulate
 from flowsim.cli import main
 from flowsim.experiment import Runner, run_experiment
-from flowsim.validation import validation_table
+from flowsim.analysis.validation import validation_table
 from tests.queueing import TWO_STAGE
 
 TARGETS = [

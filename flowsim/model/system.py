@@ -23,16 +23,18 @@ from typing import Any
 import numpy as np
 import simpy
 
-from flowsim.capacity import Pool
-from flowsim.clock import Clock
-from flowsim.community import Community
-from flowsim.discharge import Discharge
-from flowsim.front_door import FrontDoor
-from flowsim.patient import Patient
-from flowsim.randomness import Streams
-from flowsim.results import DELAY_REASONS, Census, RunResult
+from flowsim.engine.pool import Pool
+from flowsim.engine.clock import Clock
+from flowsim.services.community import Community
+from flowsim.services.discharge import Discharge
+from flowsim.services.front_door import FrontDoor
+from flowsim.engine.patient import Patient
+from flowsim.engine.randomness import Streams
+from flowsim.engine.vocabulary import DELAY_REASONS
+from flowsim.model.census import Census
+from flowsim.results.tables import RunResult
 from flowsim.scenario import HOURS_PER_DAY, InitialPatients, Scenario
-from flowsim.wards import Wards
+from flowsim.services.wards import Wards
 
 Process = Generator[simpy.Event, Any, Any]
 

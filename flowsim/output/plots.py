@@ -38,7 +38,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from flowsim.results import DELAY_REASONS, PERCENT_UNITS, reason_column, write_atomically  # noqa: E402
+from flowsim.engine.vocabulary import DELAY_REASONS, reason_column  # noqa: E402
+
+from flowsim.files import write_atomically  # noqa: E402
+
+from flowsim.results.kpis import PERCENT_UNITS  # noqa: E402
 
 OCCUPANCY_LINES = (0.92, 0.95)
 """Acute occupancy guidance (92%) and the level above which flow fails in practice (95%)."""
@@ -61,7 +65,7 @@ LAYERS = (("0.92", ""), ("0.75", "///"), ("0.55", ".."), ("0.85", "\\\\\\"), ("0
 """Fill and hatching of each delay reason in the stacked plot, legible without colour."""
 
 SERVICES = (
-    ("hart", "HART reablement", "care hours a week", "hart_hours_in_use", "hart_hours_capacity", "hart_waiting"),
+    ("reablement", "HART reablement", "care hours a week", "reablement_hours_in_use", "reablement_hours_capacity", "reablement_waiting"),
     ("home_care", "Home care", "care hours a week", "home_care_hours_in_use", "home_care_hours_capacity", "home_care_waiting"),
     ("step_down", "Step-down beds", "beds", "step_down_occupied", "step_down_beds", "step_down_waiting"),
 )
@@ -268,7 +272,7 @@ YEAR_FIGURES: dict[str, tuple[str, Callable[[pd.DataFrame], Figure]]] = {
     "delays": ("medically_fit", delays_figure),
     "stranded": ("stranded", stranded_figure),
     "front_door": ("four_hour_performance_7d", front_door_figure),
-    "community": ("hart_hours_in_use|home_care_hours_in_use|step_down_occupied", community_figure),
+    "community": ("reablement_hours_in_use|home_care_hours_in_use|step_down_occupied", community_figure),
 }
 """The through-the-year figures by file name, each with the measures (any of) it needs."""
 

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from flowsim.capacity import Pool
-from flowsim.patient import Patient
+from flowsim.engine.pool import Pool
+from flowsim.engine.patient import Patient
 from flowsim.scenario import HOURS_PER_DAY
 
 if TYPE_CHECKING:
-    from flowsim.system import System
+    from flowsim.model.system import System
 
 Process = Generator[simpy.Event, Any, Any]
 
@@ -60,12 +60,10 @@ class Wards:
         }
         self._los_season = {name: group.los_month_of_year for name, group in system.scenario.groups.items()}
         for name, group in system.scenario.groups.items():
-            self._los[name, "general"] = group.general_los_days.stream(
-                system.streams, f"los_days.general.{name}", HOURS_PER_DAY
+            self._los[name, "general"] = system.streams.draws(group.general_los_days, f"los_days.general.{name}", HOURS_PER_DAY
             )
             if group.short_stay_los_days is not None:
-                self._los[name, "short_stay"] = group.short_stay_los_days.stream(
-                    system.streams, f"los_days.short_stay.{name}", HOURS_PER_DAY
+                self._los[name, "short_stay"] = system.streams.draws(group.short_stay_los_days, f"los_days.short_stay.{name}", HOURS_PER_DAY
                 )
 
     def pools(self) -> list[Pool]:

@@ -19,17 +19,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 from scipy import stats
 
-from flowsim.randomness import Stream, Streams
-
 NonNegativeFloat = Annotated[float, Field(ge=0)]
 
 
 class _Distribution(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    def stream(self, streams: Streams, name: str, scale: float = 1.0) -> Stream:
-        """Draws from this distribution, times `scale` (a unit conversion), on stream `name`."""
-        return Stream(streams.generator(name), lambda g, n: self.draw(g, n) * scale)
 
     def frozen(self) -> Any:
         """The same distribution as a scipy.stats frozen distribution."""

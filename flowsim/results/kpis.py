@@ -1,69 +1,19 @@
-"""Results of one run: the per-patient table, the daily census, the delays and the KPIs.
-
-- `patients`: one row per episode, every timestamp in hours from the
-  scenario's `start_date` (negative in the warm-up), where they went.
-- `delays`: one row per wait: the place (acute bed, step-down bed,
-  reablement), the reason, its start and end.
-- `census`: one row per day, taken at `census_hour` like a midnight bed
-  state: occupancy per bed pool, patients waiting for a bed, stranded and
-  super-stranded patients, the OPEL level, medically fit patients by delay
-  reason, and the care hours and step-down beds in use and waited for.
-- `kpis`: the headline figures of the results period (warm-up excluded),
-  each with its unit.
-
-The daily census also declares the day's OPEL level, since escalation is
-decided from the same bed state.
-"""
+"""The KPIs of one run: the headline figures of its results period, each with its unit and meaning."""
 
 from __future__ import annotations
 
 import math
-import struct
-from collections.abc import Generator, Iterable, Sequence
-from dataclasses import dataclass, fields
-from itertools import islice, starmap
-from operator import add, attrgetter, itemgetter
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_type_hints
 
 import numpy as np
 import pandas as pd
-import simpy
 
-from flowsim.community import (
-    AWAITING_CARE_HOME,
-    AWAITING_HOME_CARE,
-    AWAITING_REABLEMENT,
-    AWAITING_STEP_DOWN,
-    OTHER_ARRANGEMENTS,
-)
-from flowsim.discharge import AWAITING_ASSESSMENT, AWAITING_DISCHARGE_SLOT, PATIENT_CHOICE
-from flowsim.patient import Patient
+from flowsim.engine.vocabulary import DELAY_REASONS, DTOC_REASONS, OTHER_ARRANGEMENTS, dtoc_column, reason_column
 from flowsim.scenario import HOURS_PER_DAY, WEEKS_PER_MONTH, Scenario
-
-if TYPE_CHECKING:
-    from flowsim.system import System
-
-DELAY_REASONS = (
-    AWAITING_ASSESSMENT,
-    PATIENT_CHOICE,
-    AWAITING_REABLEMENT,
-    AWAITING_HOME_CARE,
-    AWAITING_STEP_DOWN,
-    AWAITING_CARE_HOME,
-    AWAITING_DISCHARGE_SLOT,
-)
-PATIENT_COLUMNS = tuple(f.name for f in fields(Patient) if f.name not in ("place", "waiting_for", "waiting_since"))
-TIME_COLUMNS = tuple(
-    name
-    for name in PATIENT_COLUMNS
-    if name not in ("patient_id", "episode", "group", "route", "readmission", "ward", "pathway", "destination", "handover")
-)
-
 
 PERCENT_UNITS = ("share", "ratio")
 """Units shown as percentages: a share is part of a whole (0-100%); a ratio, such as occupancy
 over base beds, can pass 100%."""
+
 
 HEADLINE_KPIS = (
     "occupancy_mean",
@@ -80,247 +30,6 @@ HEADLINE_KPIS = (
 """The figures an A&E Delivery Board asks for first; plots and printed comparisons lead with them."""
 
 
-DTOC_REASONS = tuple(r for r in DELAY_REASONS if r != AWAITING_DISCHARGE_SLOT)
-"""Reasons that make a delayed transfer of care (DTOC) as NHS England counts it: a medically fit
-patient in an acute or step-down bed waiting for a service. A wait for the day's discharge slot is not one."""
-
-
-def slug(reason: str) -> str:
-    """A delay reason as a name: 'awaiting step-down bed' -> 'awaiting_step_down_bed'."""
-    return reason.replace(" ", "_").replace("-", "_")
-
-
-def reason_column(reason: str) -> str:
-    """The census column of medically fit patients in acute beds waiting for `reason`."""
-    return "delayed_" + slug(reason)
-
-
-def dtoc_column(reason: str) -> str:
-    """The census column of delayed transfers (acute and step-down beds) waiting for `reason`."""
-    return "dtoc_" + slug(reason)
-
-
-STATE_COLUMNS = (
-    "opel",
-    "bed_pressure",
-    "acute_occupied",
-    "acute_base_beds",
-    "occupancy",
-    "short_stay_occupied",
-    "general_occupied",
-    "general_beds_open",
-    "waiting_for_bed",
-    "boarding_ed",
-    "boarding_eau",
-    "in_ed",
-    "waiting_for_cubicle",
-    "in_eau",
-    "in_admission_avoidance",
-    "stranded",
-    "super_stranded",
-    "medically_fit",
-)
-"""The census's columns of the acute hospital and its front door, after the date and the warm-up flag."""
-CARE_HOURS_COLUMNS = ("hours_in_use", "hours_capacity", "hours_queued", "waiting")
-STEP_DOWN_COLUMNS = ("step_down_occupied", "step_down_beds", "step_down_waiting", "step_down_delayed")
-CARE_HOME = DTOC_REASONS.index(AWAITING_CARE_HOME)
-_delay_counts = itemgetter(*DELAY_REASONS)
-_dtoc_counts = itemgetter(*DTOC_REASONS)
-
-
-class Census:
-    """Takes the daily bed state, and declares OPEL from it.
-
-    A day's state is one tuple, in the order of `columns`, and the table is
-    built from them a column at a time at the end: a run of a textbook
-    scenario takes tens of thousands of censuses of a handful of patients,
-    and a dictionary a day cost more than the patients did.
-    """
-
-    def __init__(self, system: System) -> None:
-        self.system = system
-        community = system.community
-        self._care = [
-            (name, pool) for name, pool in (("hart", community.reablement), ("home_care", community.home_care))
-            if pool is not None
-        ]
-        self._step_down = community.step_down
-        self.columns = (
-            *STATE_COLUMNS,
-            *(reason_column(reason) for reason in DELAY_REASONS),
-            *(f"{name}_{column}" for name, _ in self._care for column in CARE_HOURS_COLUMNS),
-            *(STEP_DOWN_COLUMNS if self._step_down is not None else ()),
-            "dtoc",
-            *(dtoc_column(reason) for reason in DTOC_REASONS),
-            "care_home_waiting",
-        )
-        self.rows: list[tuple[float, ...]] = []
-
-    def start(self) -> None:
-        self.system.env.process(self._daily())
-
-    def _daily(self) -> Generator[simpy.Event, Any, Any]:
-        system = self.system
-        env, scenario = system.env, system.scenario
-        day = 0
-        while True:
-            at = day * HOURS_PER_DAY + scenario.census_hour
-            if at >= scenario.horizon_hours:
-                return
-            yield env.timeout(at - env._now)
-            system.wards.declare_opel()
-            self.rows.append(self.take())
-            day += 1
-
-    def take(self) -> tuple[float, ...]:
-        """The state of the system now, in the order of `columns`, once today's OPEL level is declared."""
-        system = self.system
-        wards, front, present = system.wards, system.front_door, system.present
-        occupied, base_beds = wards.occupied(), wards.base_beds()
-        delayed, in_step_down = system.waiting["acute"], system.waiting["step_down"]
-        dtoc = tuple(map(add, _dtoc_counts(delayed), _dtoc_counts(in_step_down)))
-        care = [value for _, pool in self._care for value in (pool.in_use, pool.capacity, pool.queued_units, len(pool.waiting))]
-        beds = self._step_down
-        step_down = () if beds is None else (beds.in_use, beds.capacity, len(beds.waiting), sum(in_step_down.values()))
-        return (
-            wards.opel,
-            wards.bed_pressure,
-            occupied,
-            base_beds,
-            occupied / max(base_beds, 1.0),
-            wards.short_stay.in_use,
-            wards.general.in_use,
-            wards.general.capacity,
-            wards.waiting_for_bed(),
-            sum(1 for p in present["ed"] if p.decision_to_admit == p.decision_to_admit),  # NaN until decided
-            sum(1 for p in present["eau"] if p.decision_to_admit == p.decision_to_admit),
-            front.cubicles.in_use,
-            len(front.cubicles.waiting),
-            front.eau.in_use,
-            front.avoidance.in_use,
-            *wards.stranded(),
-            wards.medically_fit,
-            *_delay_counts(delayed),
-            *care,
-            *step_down,
-            sum(dtoc),
-            *dtoc,
-            dtoc[CARE_HOME],
-        )
-
-    def table(self) -> pd.DataFrame:
-        """One row a census: its date and whether it fell in the warm-up, then `columns`, each of the
-        type its values have (counts are integers)."""
-        days = len(self.rows)
-        kinds = [type(value) for value in self.rows[0]] if self.rows else [float] * len(self.columns)
-        return pd.DataFrame(
-            {
-                "date": self.system.clock.dates(days),
-                "warmup": np.arange(days) < self.system.scenario.warmup_days,
-                **number_columns(self.rows, days, self.columns, kinds),
-            }
-        )
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """The tables of one replication of one scenario."""
-
-    scenario: Scenario
-    seed: int
-    replication: int
-    patients: pd.DataFrame
-    delays: pd.DataFrame
-    census: pd.DataFrame
-    kpis: pd.DataFrame
-    pool_means: dict[str, float]
-
-    @classmethod
-    def from_system(cls, system: System) -> RunResult:
-        scenario = system.scenario
-        shift = scenario.warmup_hours
-        patients = patient_table(system.patients)
-        census = system.census.table()
-        census = census.assign(**daily_flows(patients, len(census), scenario.horizon_hours))
-        for column in TIME_COLUMNS:  # column by column: a block of columns at once costs pandas far more
-            patients[column] = patients[column].to_numpy() - shift
-        patient_ids, episodes, places, reasons, starts, ends = zip(*system.delays) if system.delays else ([],) * 6
-        delays = pd.DataFrame(
-            {
-                "patient_id": np.array(patient_ids, dtype=np.int64),
-                "episode": np.array(episodes, dtype=np.int64),
-                "place": list(places),
-                "reason": list(reasons),
-                "start": np.array(starts, dtype=float) - shift,
-                "end": np.array(ends, dtype=float) - shift,
-            }
-        )
-        pool_means = {}
-        for pool in system.pools():
-            pool_means[f"{pool.name}_in_use"] = pool.mean_in_use()
-            pool_means[f"{pool.name}_waiting"] = pool.mean_waiting()
-            pool_means[f"{pool.name}_capacity"] = pool.mean_capacity()
-        kpis = compute_kpis(scenario, patients, delays, census, pool_means)
-        return cls(scenario, system.streams.seed, system.streams.replication, patients, delays, census, kpis, pool_means)
-
-    def kpi(self, name: str) -> float:
-        return float(self.kpis.loc[name, "value"])
-
-    def daily(self) -> pd.DataFrame:
-        """The results period's census and flows, one row of numbers per date: what experiments
-        average across replications (`_7d` columns are over the 7 days to that date)."""
-        table = self.census[~self.census.warmup].drop(columns="warmup").set_index("date").astype(float)
-        week = table[["ed_attendances", "ed_within_4h", "trolley_waits_over_12h"]].rolling(7, min_periods=1).sum()
-        return table.assign(
-            four_hour_performance_7d=week.ed_within_4h / week.ed_attendances.replace(0, np.nan),
-            trolley_waits_over_12h_7d=week.trolley_waits_over_12h,
-            opel_3_or_4=(table.opel >= 3).astype(float),
-            opel_4=(table.opel >= 4).astype(float),
-        )
-
-    def write(self, folder: Path) -> list[Path]:
-        """Write the tables as CSV under `folder`, each atomically; return the paths."""
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, table in (
-            ("kpis", self.kpis),
-            ("census", self.census),
-            ("patients", self.patients),
-            ("delays", self.delays),
-        ):
-            path = folder / f"{name}.csv"
-            write_atomically(path, lambda tmp, t=table, idx=(name == "kpis"): t.to_csv(tmp, index=idx))
-            written.append(path)
-        return written
-
-
-def daily_flows(patients: pd.DataFrame, days: int, end: float) -> dict[str, np.ndarray]:
-    """What happened on each day of the run (00:00-24:00 of simulation days 0..days-1), counted
-    on the day it happened. `patients` has simulation-time hours; `end` is the run's end."""
-
-    def per_day(times: pd.Series, where: pd.Series) -> np.ndarray:
-        hours = times[where].dropna().to_numpy()
-        index = (hours // HOURS_PER_DAY).astype(int)
-        return np.bincount(index[(index >= 0) & (index < days)], minlength=days)
-
-    new = patients.route != "initial"
-    ed = patients.route.isin(("ed_walk_in", "ed_ambulance"))
-    ambulance = patients.route == "ed_ambulance"
-    handover = patients.handover.fillna(end - patients.arrival)
-    bed_wait = patients.bed_start.fillna(end) - patients.decision_to_admit
-    return {
-        "ed_attendances": per_day(patients.arrival, ed),
-        "ed_within_4h": per_day(patients.arrival, ed & (patients.ed_end - patients.arrival <= 4.0)),
-        "ambulance_arrivals": per_day(patients.arrival, ambulance),
-        "handovers_over_15_min": per_day(patients.arrival, ambulance & (handover > 0.25)),
-        "emergency_admissions": per_day(spell_start(patients), new),
-        "admissions": per_day(patients.bed_start, new),
-        "trolley_waits_over_12h": per_day(patients.decision_to_admit, (bed_wait > 12.0) & patients.avoidance_start.isna()),
-        "acute_discharges": per_day(patients.acute_discharge, patients.acute_discharge.notna()),
-        "care_home_admissions": per_day(patients.care_home_start, patients.care_home_start.notna()),
-    }
-
-
 def spell_start(patients: pd.DataFrame) -> pd.Series:
     """When each emergency admission (a spell) began: in the EAU, else in the acute bed."""
     return patients.eau_start.fillna(patients.bed_start)
@@ -330,70 +39,6 @@ def spell_end(patients: pd.DataFrame) -> pd.Series:
     """When each spell ended: leaving the acute bed, or leaving the EAU without one."""
     return patients.acute_discharge.where(patients.bed_start.notna(), patients.eau_end)
 
-
-def number_columns(
-    rows: Iterable[tuple[Any, ...]], count: int, names: Sequence[str], kinds: Sequence[type]
-) -> dict[str, np.ndarray]:
-    """`count` rows of numbers as one numpy array a column; `kinds` are the Python types of the columns `names`.
-
-    The rows are packed with `struct`, a few thousand at a time, into buffers
-    that numpy reads as a record array: about 60% of the time numpy takes to
-    convert the rows' tuples one value at a time (an M/M/c run's 121,000
-    patients; its census of 25,000 days), and no more than a few thousand
-    packed rows in memory besides the table. struct's "=" and numpy's
-    unaligned fields lay a row out alike. A value of another kind than its
-    column's stops with struct.error.
-    """
-    formats = [_number_format(kind) for kind in kinds]
-    row = struct.Struct("=" + "".join(code for code, _ in formats))
-    dtype = np.dtype([(name, numpy_type) for name, (_, numpy_type) in zip(names, formats, strict=True)])
-    numbers = np.empty(count, dtype=dtype)
-    rows, filled = iter(rows), 0
-    while filled < count:
-        packed = np.frombuffer(b"".join(starmap(row.pack, islice(rows, ROWS_AT_ONCE))), dtype=dtype)
-        if not len(packed):
-            raise ValueError(f"{filled} rows where {count} were expected")
-        numbers[filled : filled + len(packed)] = packed
-        filled += len(packed)
-    return {name: numbers[name] for name in names}
-
-
-ROWS_AT_ONCE = 4096
-"""Rows packed at a time by `number_columns`: enough to spread the cost of a call, few enough to keep in cache."""
-
-
-def _number_format(kind: type) -> tuple[str, type]:
-    """How a number of Python type `kind` is packed (struct's code) and read back (numpy's type)."""
-    if kind is bool:
-        return "?", np.bool_
-    if issubclass(kind, (int, np.integer)):
-        return "q", np.int64
-    return "d", np.float64
-
-
-_KINDS = get_type_hints(Patient)
-_NUMBER_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] is not str)
-_TEXT_COLUMNS = tuple(name for name in PATIENT_COLUMNS if _KINDS[name] is str)
-_NUMBER_KINDS = tuple(_KINDS[name] for name in _NUMBER_COLUMNS)
-
-
-def patient_table(patients: list[Patient]) -> pd.DataFrame:
-    """The per-patient table: the records' numbers packed in one pass (`number_columns`), the few text
-    columns read a column at a time."""
-    numbers = map(attrgetter(*_NUMBER_COLUMNS), patients)
-    columns: dict[str, Any] = number_columns(numbers, len(patients), _NUMBER_COLUMNS, _NUMBER_KINDS)
-    columns.update({name: list(map(attrgetter(name), patients)) for name in _TEXT_COLUMNS})
-    return pd.DataFrame({name: columns[name] for name in PATIENT_COLUMNS})
-
-
-def write_atomically(path: Path, write: Any) -> None:
-    """Call `write(tmp_path)` then rename over `path`, so no reader sees half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    tmp.replace(path)
-
-
-# KPIs ---------------------------------------------------------------------------
 
 def _share(mask: pd.Series) -> float:
     return float(mask.mean()) if len(mask) else math.nan
@@ -534,7 +179,7 @@ def compute_kpis(
         older_people = patients.loc[patients.group.isin(scenario.population.older_groups), list(OLDER_PEOPLE_COLUMNS)]
         rows.extend(_older_people_kpis(scenario, older_people))
 
-    for name, label in (("hart_hours", "HART"), ("home_care_hours", "home care")):
+    for name, label in (("reablement_hours", "HART"), ("home_care_hours", "home care")):
         if f"{name}_in_use" in pool_means:
             delivered = pool_means[f"{name}_in_use"] * WEEKS_PER_MONTH
             capacity = pool_means[f"{name}_capacity"] * WEEKS_PER_MONTH
@@ -573,7 +218,7 @@ def capacity_cost_per_year(scenario: Scenario, pool_means: dict[str, float]) -> 
     per_day = {
         "acute_bed_day": pool_means["short_stay_beds_capacity"] + pool_means["general_beds_capacity"],
         "step_down_bed_day": pool_means.get("step_down_beds_capacity", 0.0),
-        "hart_hour": pool_means.get("hart_hours_capacity", 0.0) * WEEKS_PER_YEAR / 365.0,
+        "reablement_hour": pool_means.get("reablement_hours_capacity", 0.0) * WEEKS_PER_YEAR / 365.0,
         "home_care_hour": pool_means.get("home_care_hours_capacity", 0.0) * WEEKS_PER_YEAR / 365.0,
         "avoidance_place_day": pool_means["avoidance_places_capacity"],
     }

@@ -31,14 +31,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from flowsim.capacity import Pool
-from flowsim.distributions import Distribution
-from flowsim.patient import Patient
-from flowsim.randomness import Stream, Streams
+from flowsim.engine.pool import Pool
+from flowsim.scenario.distributions import Distribution
+from flowsim.engine.patient import Patient
+from flowsim.engine.randomness import Stream, Streams
+from flowsim.engine.vocabulary import (
+    AWAITING_CARE_HOME,
+    AWAITING_HOME_CARE,
+    AWAITING_REABLEMENT,
+    AWAITING_STEP_DOWN,
+    OTHER_ARRANGEMENTS,
+)
 from flowsim.scenario import HOURS_PER_DAY, month_hours_to_week
 
 if TYPE_CHECKING:
-    from flowsim.system import System
+    from flowsim.model.system import System
 
 Process = Generator[simpy.Event, Any, Any]
 HOURS_PER_WEEK = 7 * HOURS_PER_DAY
@@ -48,17 +55,11 @@ Grant = tuple[str, float]
 HOME: Grant = ("home", 0.0)
 """Pathway 0: home with no new support, which needs nothing secured."""
 
-AWAITING_REABLEMENT = "awaiting reablement"
-AWAITING_HOME_CARE = "awaiting home care package"
-AWAITING_STEP_DOWN = "awaiting step-down bed"
-AWAITING_CARE_HOME = "awaiting care home"
-OTHER_ARRANGEMENTS = "home with other arrangements after waiting"
-"""The destination of someone who left a waiting list (HART, home care, step-down) for support the model does not hold."""
 
 
 def _patience(distribution: Distribution | None, streams: Streams, name: str) -> Stream | None:
     """Draws of how long someone waits before other arrangements are made (days, in hours); None: no limit."""
-    return distribution.stream(streams, name, HOURS_PER_DAY) if distribution else None
+    return streams.draws(distribution, name, HOURS_PER_DAY) if distribution else None
 
 
 class Community:
@@ -75,28 +76,28 @@ class Community:
         """Step-down beds secured by patients still in an acute bed, waiting for a discharge slot."""
         if scenario.reablement is not None:
             hart = scenario.reablement
-            self.reablement = Pool(env, "hart_hours", month_hours_to_week(hart.hours_per_month), until, hart.queue)
-            self._reablement_hours = hart.hours_per_week.stream(streams, "reablement.hours_per_week")
-            self._reablement_days = hart.duration_days.stream(streams, "reablement.duration_days", HOURS_PER_DAY)
+            self.reablement = Pool(env, "reablement_hours", month_hours_to_week(hart.hours_per_month), until, hart.queue)
+            self._reablement_hours = streams.draws(hart.hours_per_week, "reablement.hours_per_week")
+            self._reablement_days = streams.draws(hart.duration_days, "reablement.duration_days", HOURS_PER_DAY)
             self._reablement_patience = _patience(hart.alternative_after_days, streams, "reablement.alternative_after_days")
             self._direct_to_home_care = streams.chance("reablement.direct_to_home_care", hart.direct_to_home_care_share)
             self._package_after = streams.chance("reablement.package_after", hart.package_share_after)
         if scenario.home_care is not None:
             care = scenario.home_care
             self.home_care = Pool(env, "home_care_hours", month_hours_to_week(care.hours_per_month), until, care.queue)
-            self._package_hours = care.hours_per_week.stream(streams, "home_care.hours_per_week")
-            self._package_days = care.duration_days.stream(streams, "home_care.duration_days", HOURS_PER_DAY)
+            self._package_hours = streams.draws(care.hours_per_week, "home_care.hours_per_week")
+            self._package_days = streams.draws(care.duration_days, "home_care.duration_days", HOURS_PER_DAY)
             self._package_patience = _patience(care.alternative_after_days, streams, "home_care.alternative_after_days")
         if scenario.step_down is not None:
             self.step_down = Pool(env, "step_down_beds", scenario.step_down.beds, until)
             self._onward = streams.choice("step_down.onward", scenario.step_down.onward.shares())
-            self._step_down_days = scenario.step_down.los_days.stream(streams, "step_down.los_days", HOURS_PER_DAY)
+            self._step_down_days = streams.draws(scenario.step_down.los_days, "step_down.los_days", HOURS_PER_DAY)
             self._step_down_patience = _patience(
                 scenario.step_down.alternative_after_days, streams, "step_down.alternative_after_days"
             )
         care_home = scenario.care_home
         self._care_home_wait = (
-            care_home.wait_days.stream(streams, "care_home.wait_days", HOURS_PER_DAY) if care_home.wait_days else None
+            streams.draws(care_home.wait_days, "care_home.wait_days", HOURS_PER_DAY) if care_home.wait_days else None
         )
         self.vacancies_per_week = care_home.vacancies_per_week
         self.awaiting_vacancy: deque[simpy.Event] = deque()
@@ -108,7 +109,7 @@ class Community:
         return [p for p in (self.reablement, self.home_care, self.step_down) if p is not None]
 
     def set_capacity(self, capacity: str, value: float) -> bool:
-        if capacity == "hart_hours_per_month" and self.reablement:
+        if capacity == "reablement_hours_per_month" and self.reablement:
             self.reablement.set_capacity(month_hours_to_week(value))
         elif capacity == "home_care_hours_per_month" and self.home_care:
             self.home_care.set_capacity(month_hours_to_week(value))

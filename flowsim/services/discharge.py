@@ -37,18 +37,16 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from flowsim.community import HOME
-from flowsim.patient import Patient
+from flowsim.services.community import HOME
+from flowsim.engine.patient import Patient
+from flowsim.engine.vocabulary import AWAITING_ASSESSMENT, AWAITING_DISCHARGE_SLOT, PATIENT_CHOICE
 from flowsim.scenario import HOURS_PER_DAY
 
 if TYPE_CHECKING:
-    from flowsim.system import System
+    from flowsim.model.system import System
 
 Process = Generator[simpy.Event, Any, Any]
 
-AWAITING_ASSESSMENT = "awaiting assessment"
-PATIENT_CHOICE = "patient or family choice"
-AWAITING_DISCHARGE_SLOT = "awaiting discharge slot"
 
 
 class DischargeSlots:
@@ -110,12 +108,12 @@ class Discharge:
             else self.slots
         )
         self._assessment = (
-            rules.assessment_days.stream(streams, "discharge.assessment_days", HOURS_PER_DAY)
+            streams.draws(rules.assessment_days, "discharge.assessment_days", HOURS_PER_DAY)
             if rules.assessment_days
             else None
         )
         self._choice = (
-            rules.choice_days.stream(streams, "discharge.choice_days", HOURS_PER_DAY) if rules.choice_days else None
+            streams.draws(rules.choice_days, "discharge.choice_days", HOURS_PER_DAY) if rules.choice_days else None
         )
         self._readmission_time = streams.uniform("readmission.time")
         groups = system.scenario.groups.items()

@@ -139,7 +139,7 @@ def scale_post_hospital(scenario: Scenario, factor: float) -> Scenario:
     if data.get("step_down"):
         data["step_down"]["beds"] = round(data["step_down"]["beds"] * factor)
     for change in data["capacity_changes"]:
-        if change["capacity"] in ("hart_hours_per_month", "home_care_hours_per_month"):
+        if change["capacity"] in ("reablement_hours_per_month", "home_care_hours_per_month"):
             change["value"] *= factor
         elif change["capacity"] == "step_down_beds":
             change["value"] = round(change["value"] * factor)
@@ -150,7 +150,7 @@ def _capacities(scenario: Scenario) -> dict[str, float]:
     """The post-hospital capacities the scenario opens with, in their own units (dated changes scale alike)."""
     nan = float("nan")
     return {
-        "hart_hours_per_month": scenario.reablement.hours_per_month if scenario.reablement else nan,
+        "reablement_hours_per_month": scenario.reablement.hours_per_month if scenario.reablement else nan,
         "home_care_hours_per_month": scenario.home_care.hours_per_month if scenario.home_care else nan,
         "step_down_beds": float(scenario.step_down.beds) if scenario.step_down else nan,
     }

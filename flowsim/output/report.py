@@ -19,7 +19,8 @@ drift from what was run.
 
 from __future__ import annotations
 
-import ast
+import importlib
+import inspect
 import base64
 import html
 import math
@@ -32,12 +33,13 @@ from matplotlib.figure import Figure
 from tqdm import tqdm
 
 import flowsim
-from flowsim.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, ExperimentResults
-from flowsim.plots import comparison_figure, png_bytes, year_figures
-from flowsim.results import PERCENT_UNITS, write_atomically
+from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, ExperimentResults
+from flowsim.output.plots import comparison_figure, png_bytes, year_figures
+from flowsim.files import write_atomically
+from flowsim.results.kpis import PERCENT_UNITS
 from flowsim.statistics import t_interval
 
-SERVICE_MODULES = ("system", "front_door", "wards", "discharge", "community")
+SERVICE_MODULES = ("model.system", "services.front_door", "services.wards", "services.discharge", "services.community")
 """The modules whose docstrings describe the model's logic, in the order of a patient's journey."""
 
 FIGURE_CAPTIONS = {
@@ -484,8 +486,7 @@ def _first_line(text: str) -> str:
 
 
 def _module_doc(name: str) -> str:
-    path = Path(flowsim.__file__).parent / f"{name}.py"
-    doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+    doc = inspect.getdoc(importlib.import_module(f"flowsim.{name}")) or ""
     title, _, rest = doc.partition("\n")
     return f"<h4>{_escape(title.rstrip('.'))}</h4>{prose(rest)}"
 

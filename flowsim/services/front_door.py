@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from flowsim.capacity import Pool
-from flowsim.patient import Patient
-from flowsim.randomness import BATCH
+from flowsim.engine.pool import Pool
+from flowsim.engine.patient import Patient
+from flowsim.engine.randomness import BATCH
 from flowsim.scenario import HOURS_PER_DAY, ArrivalStream
 
 if TYPE_CHECKING:
-    from flowsim.system import System
+    from flowsim.model.system import System
 
 Process = Generator[simpy.Event, Any, Any]
 ED_OUTCOMES = ("home", "eau", "ward")
@@ -55,9 +55,9 @@ class FrontDoor:
         self.avoidance = Pool(env, "avoidance_places", scenario.admission_avoidance.places, until)
         streams = system.streams
         groups = scenario.groups.items()
-        self._treatment = {name: group.ed_treatment_hours.stream(streams, f"ed_treatment_hours.{name}") for name, group in groups}
+        self._treatment = {name: streams.draws(group.ed_treatment_hours, f"ed_treatment_hours.{name}") for name, group in groups}
         self._assessment = {
-            name: group.eau_assessment_hours.stream(streams, f"eau_assessment_hours.{name}") for name, group in groups
+            name: streams.draws(group.eau_assessment_hours, f"eau_assessment_hours.{name}") for name, group in groups
         }
         self._ed_outcome = {
             name: streams.choice(f"ed_outcome.{name}", (group.ed_outcome.home, group.ed_outcome.eau, group.ed_outcome.ward))
@@ -70,7 +70,7 @@ class FrontDoor:
             name: streams.chance(f"avoidance_offer.{name}", group.avoidance_share) for name, group in groups
         }
         stay = scenario.admission_avoidance.stay_days
-        self._avoidance_stay = stay.stream(streams, "avoidance_stay_days", HOURS_PER_DAY) if stay else None
+        self._avoidance_stay = streams.draws(stay, "avoidance_stay_days", HOURS_PER_DAY) if stay else None
         self._next_id = 0
 
     def pools(self) -> list[Pool]:

@@ -24,7 +24,7 @@ import pandas as pd
 from flowsim.experiment import Experiment
 from flowsim.scenario import Scenario, ScenarioError, Target
 from flowsim.statistics import t_interval
-from flowsim.system import simulate
+from flowsim.model.system import simulate
 
 TABLE_COLUMNS = [
     "figure", "source", "published", "unit", "mean", "lower", "upper",

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from flowsim.scenario.distributions import Distribution
+
 BATCH = 512
 
 
@@ -63,6 +65,10 @@ class Streams:
             raise ValueError(f"random stream {name!r} is already in use")
         self._names.add(name)
         return np.random.Generator(np.random.PCG64(stream_seed(self.seed, self.replication, name)))
+
+    def draws(self, distribution: Distribution, name: str, scale: float = 1.0) -> Stream:
+        """Draws from `distribution`, times `scale` (a unit conversion), on stream `name`."""
+        return Stream(self.generator(name), lambda g, n: distribution.draw(g, n) * scale)
 
     def uniform(self, name: str) -> Stream:
         """Uniform(0, 1) draws, for routing choices and thinning."""

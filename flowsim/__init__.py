@@ -10,7 +10,8 @@ __version__ = "0.2.0"
 
 from flowsim.results.tables import RunResult  # noqa: E402
 from flowsim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict  # noqa: E402
-from flowsim.model.system import ConservationError, System, simulate  # noqa: E402
+from flowsim.engine.register import ConservationError  # noqa: E402
+from flowsim.model.system import System, simulate  # noqa: E402
 
 __all__ = [
     "__version__",

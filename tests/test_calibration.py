@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from flowsim import load_scenario
 from flowsim.experiment import Runner, run_experiment
 from flowsim.analysis.validation import validation_table
@@ -19,6 +21,7 @@ from flowsim.analysis.validation import validation_table
 BASELINE = Path(__file__).parents[1] / "scenarios" / "oxfordshire_2017.yaml"
 
 
+@pytest.mark.slow
 def test_the_baseline_stays_within_the_tolerances_it_states() -> None:
     scenario = load_scenario(BASELINE)
     experiment = run_experiment({"baseline": scenario}, 8, seed=0, runner=Runner(workers=2, progress=False))

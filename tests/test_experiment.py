@@ -22,6 +22,7 @@ from tests.queueing import MMC, TWO_STAGE
 SHORT = {"days": 60, "warmup_days": 10}
 
 
+@pytest.mark.slow
 def test_same_kpis_serially_in_a_process_pool_and_on_dask() -> None:
     from distributed import Client, LocalCluster
 
@@ -107,6 +108,7 @@ def test_stored_replications_are_reused_and_only_missing_ones_run(tmp_path: Path
     assert third.reused == 0, "a changed scenario must not reuse another scenario's replications"
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_the_same_table(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "flowsim.cli", "run", str(MMC), "--days", "10", "--warmup-days", "0",
                "--replications", "200", "--workers", "2", "--quiet"]  # fmt: skip
@@ -127,6 +129,7 @@ def test_a_killed_run_resumes_to_the_same_table(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(resumed, uninterrupted)
 
 
+@pytest.mark.slow
 def test_compare_against_itself_is_exactly_zero_and_more_beds_is_distinguishable(tmp_path: Path) -> None:
     more = tmp_path / "more_step_down.yaml"
     more.write_text(f"extends: {TWO_STAGE}\nname: more_step_down\nstep_down: {{beds: 24}}\n")

@@ -29,6 +29,7 @@ MIXTURE = Mixture.model_validate(
 @pytest.mark.parametrize(
     "distribution", [Lognormal(type="lognormal", mean=7, sd=12.6), Gamma(type="gamma", mean=5, sd=3), MIXTURE]
 )
+@pytest.mark.slow
 def test_a_stay_drawn_beyond_what_has_passed_has_the_conditional_mean(distribution) -> None:
     generator = np.random.default_rng(5)
     sample = distribution.draw(generator, 2_000_000)

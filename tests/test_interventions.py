@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import flowsim
-from flowsim.engine.vocabulary import OTHER_ARRANGEMENTS
-from flowsim.engine.vocabulary import DELAY_REASONS, reason_column
+from flowsim.engine.vocabulary import DELAY_REASONS, OTHER_ARRANGEMENTS, reason_column
 from flowsim.scenario import month_hours_to_week
 from tests.test_invariants import ROOT
 
@@ -32,6 +32,7 @@ def _mean_kpis(path: Path, names: list[str]) -> pd.Series:
     return means
 
 
+@pytest.mark.slow
 def test_a_fifth_more_reablement_hours_means_fewer_waiting_and_fewer_delayed_bed_days() -> None:
     base, more = flowsim.load_scenario(SMALL_COUNTY), flowsim.load_scenario(MORE_HART)
     assert more.reablement.hours_per_month == 1.2 * base.reablement.hours_per_month

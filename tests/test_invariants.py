@@ -125,27 +125,27 @@ def place_at_end(patients: pd.DataFrame) -> pd.Series:
 
 def test_patients_are_conserved_at_every_stage(run: Run) -> None:
     patients, system = run.result.patients, run.system
-    assert len(patients) == system.arrived > 0
+    assert len(patients) == system.register.arrived > 0
     assert not patients.duplicated(["patient_id", "episode"]).any()
     where = place_at_end(patients)
     from_table = Counter(where)
-    register = {place: n for place, n in system.places.items() if n}
+    register = {place: n for place, n in system.register.places.items() if n}
     assert from_table == register, f"table {dict(from_table)} != register {register}"
-    assert sum(from_table.values()) == system.arrived
+    assert sum(from_table.values()) == system.register.arrived
     # Each service holds exactly whom the table puts there.
     assert system.wards.occupied() == from_table["acute"]
-    assert system.front_door.avoidance.in_use == from_table["admission_avoidance"]
-    if system.community.step_down is not None:
+    assert system.admission_avoidance.places.in_use == from_table["admission_avoidance"]
+    if system.step_down is not None:
         open_slot_waits = run.result.delays[
             (run.result.delays.reason == "awaiting discharge slot") & (run.result.delays.end >= run.end)
         ]
         reserved = patients.set_index(["patient_id", "episode"]).loc[
             list(zip(open_slot_waits.patient_id, open_slot_waits.episode, strict=True)), "pathway"
         ].eq(2).sum()
-        assert from_table["step_down"] <= system.community.step_down.in_use <= from_table["step_down"] + reserved
-    for place, pool in (("reablement", system.community.reablement), ("home_care", system.community.home_care)):
-        if pool is not None and from_table[place]:
-            assert pool.in_use > 0, f"{from_table[place]} patients in {place} but no hours in use"
+        assert from_table["step_down"] <= system.step_down.beds.in_use <= from_table["step_down"] + reserved
+    for place, service in (("reablement", system.reablement), ("home_care", system.home_care)):
+        if service is not None and from_table[place]:
+            assert service.hours.in_use > 0, f"{from_table[place]} patients in {place} but no hours in use"
 
 
 def _census_times(run: Run) -> np.ndarray:
@@ -408,6 +408,6 @@ def test_a_step_down_bed_held_overnight_for_a_discharge_slot_is_not_a_conservati
         }
     )
     system = flowsim.System(scenario)
-    system.front_door.arrive(Patient(1, 1, "older", "ed_walk_in", 0.0))
+    system.arrive(Patient(1, 1, "older", "ed_walk_in", 0.0))
     result = system.run()  # raises ConservationError: "step_down: the register says 0, the service holds 1"
     assert result.delays.values.tolist() == [[1, 1, "acute", "awaiting discharge slot", 21.0, 24.0]]

@@ -41,7 +41,7 @@ def _walk_in(system: flowsim.System, *hours: float) -> None:
 
     def arrive(at: float, patient_id: int):
         yield system.env.timeout(at)
-        system.front_door.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
+        system.arrive(Patient(patient_id, 1, "older", "ed_walk_in", system.env.now))
 
     for patient_id, at in enumerate(hours, start=1):
         system.env.process(arrive(at, patient_id))
@@ -58,7 +58,7 @@ def test_second_patient_waits_in_an_acute_bed_for_the_one_step_down_bed() -> Non
 
     _walk_in(system, 0, 1)
     result = system.run()
-    first, second = system.patients
+    first, second = system.register.patients
     assert _journey(first) == [("arrival", 0), ("ed_start", 0), ("decision_to_admit", 2), ("bed_start", 2),
                                ("medically_fit", 74), ("acute_discharge", 74), ("step_down_start", 74),
                                ("step_down_end", 314), ("left", 314)]
@@ -92,7 +92,7 @@ def test_from_step_down_straight_to_a_package_waits_in_the_bed_for_one_without_r
 
     _walk_in(system, 0, 0.5)
     result = system.run()
-    first, second = system.patients
+    first, second = system.register.patients
     # 1: bed 2-74, step-down 74-314, package 314-434. 2: waits for the step-down bed until 314,
     # rehab to 554, then for the one package (10 of 10 hours) until the first's ends at 434: at once.
     assert (first.step_down_end, first.home_care_start, first.home_care_end) == (314, 314, 434)
@@ -111,6 +111,6 @@ def test_a_winter_admission_stays_longer_by_its_months_multiplier() -> None:
 
     _walk_in(system, 0, 72)  # admitted 30 January 02:00 (3 days x 1.5) and 2 February 02:00 (3 days)
     system.run()
-    january, february = system.patients
+    january, february = system.register.patients
     assert january.medically_fit - january.bed_start == 108
     assert february.medically_fit - february.bed_start == 72

@@ -18,6 +18,7 @@ def test_the_notebook_is_committed_without_outputs() -> None:
     assert "parameters" in code[0].metadata.get("tags", []), "the first code cell holds the parameters"
 
 
+@pytest.mark.slow
 def test_the_options_appraisal_notebook_runs_in_quick_mode_and_ends_with_the_ranking(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

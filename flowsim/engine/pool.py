@@ -52,10 +52,10 @@ class Pool:
         self.queued_units = 0.0
         self.smallest_waiting = float("inf")  # at most the smallest request in the line (see _serve)
         self.until = until
-        self._since = env._now
+        self._since = env.now
         self.area_in_use = 0.0
         self.area_waiting = 0.0
-        self.area_capacity = self.capacity * (until - env._now)
+        self.area_capacity = self.capacity * (until - env.now)
 
     def request(self, units: float = 1.0) -> simpy.Event | None:
         """Ask for `units`: None if they are granted now, else an event that fires when they are.
@@ -68,13 +68,13 @@ class Pool:
         joins_line = bool(self.waiting) and self.discipline == "fifo"
         if not joins_line and self.in_use + units <= self.capacity + EPSILON:
             self.in_use += units
-            self.area_in_use += units * (self.until - self.env._now)
+            self.area_in_use += units * (self.until - self.env.now)
             return None
         granted = self.env.event()
         self.waiting.append((units, granted))
         self.smallest_waiting = min(self.smallest_waiting, units)
         self.queued_units += units
-        self.area_waiting += self.until - self.env._now
+        self.area_waiting += self.until - self.env.now
         return granted
 
     def cancel(self, granted: simpy.Event) -> None:
@@ -83,7 +83,7 @@ class Pool:
             if event is granted:
                 del self.waiting[index]
                 self.queued_units -= units
-                self.area_waiting -= self.until - self.env._now
+                self.area_waiting -= self.until - self.env.now
                 self._serve()
                 return
         raise ValueError(f"{self.name}: no such request is waiting")
@@ -99,7 +99,7 @@ class Pool:
         self.in_use -= units
         if self.in_use < EPSILON:
             self.in_use = 0.0
-        self.area_in_use -= units * (self.until - self.env._now)
+        self.area_in_use -= units * (self.until - self.env.now)
         if self.capacity > self.planned_capacity:  # a cut that waits for units to be released
             self._open(max(self.planned_capacity, self.in_use))
         if self.waiting:
@@ -124,11 +124,11 @@ class Pool:
 
     def reset_statistics(self) -> None:
         """Start the time-weighted totals afresh (at the end of the warm-up)."""
-        rest = self.until - self.env._now
+        rest = self.until - self.env.now
         self.area_in_use = self.in_use * rest
         self.area_waiting = len(self.waiting) * rest
         self.area_capacity = self.capacity * rest
-        self._since = self.env._now
+        self._since = self.env.now
 
     def mean_in_use(self) -> float:
         return self._mean(self.area_in_use, self.in_use)
@@ -141,13 +141,13 @@ class Pool:
 
     def _mean(self, area: float, current: float) -> float:
         """The time-weighted mean since the last reset: the credit of what is held now comes off."""
-        now = self.env._now
+        now = self.env.now
         if now <= self._since:
             return current
         return (area - current * (self.until - now)) / (now - self._since)
 
     def _open(self, capacity: float) -> None:
-        self.area_capacity += (capacity - self.capacity) * (self.until - self.env._now)
+        self.area_capacity += (capacity - self.capacity) * (self.until - self.env.now)
         self.capacity = capacity
 
     def _serve(self) -> None:
@@ -177,7 +177,7 @@ class Pool:
             del self.waiting[index]
 
     def _grant(self, units: float, granted: simpy.Event) -> None:
-        rest = self.until - self.env._now
+        rest = self.until - self.env.now
         self.in_use += units
         self.area_in_use += units * rest
         self.queued_units -= units

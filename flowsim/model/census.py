@@ -2,35 +2,35 @@
 
 One row a day, at the scenario's `census_hour`: occupancy per bed pool,
 patients waiting for a bed, stranded and super-stranded patients, the OPEL
-level the wards declared, medically fit patients by delay reason, and the
-care hours and step-down beds in use and waited for. It only reads: OPEL is
-declared by the wards at their own hour.
+level the wards declared (at their own `opel_hour`), medically fit patients
+by delay reason, and the care hours and step-down beds in use and waited
+for. It only reads.
+
+A day's state is one tuple and the table is built from them a column at a
+time at the end: a run of a textbook scenario takes tens of thousands of
+censuses of a handful of patients, and a dictionary a day cost more than the
+patients did. Each part of the row is made by one method with its columns
+declared beside it, and the table checks that every row has as many values
+as there are columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from operator import add, itemgetter
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import simpy
 
-from flowsim.engine.vocabulary import (
-    AWAITING_CARE_HOME,
-    DELAY_REASONS,
-    DTOC_REASONS,
-    dtoc_column,
-    reason_column,
-)
+from flowsim.engine.clock import Clock
+from flowsim.engine.environment import Environment
+from flowsim.engine.pool import Pool
+from flowsim.engine.register import Register
+from flowsim.engine.vocabulary import AWAITING_CARE_HOME, DELAY_REASONS, DTOC_REASONS, Process, dtoc_column, reason_column
 from flowsim.results.tables import number_columns
 from flowsim.scenario import HOURS_PER_DAY
+from flowsim.services.wards import Wards
 
-if TYPE_CHECKING:
-    from flowsim.model.system import System
-
-STATE_COLUMNS = (
+ACUTE_COLUMNS = (
     "opel",
     "bed_pressure",
     "acute_occupied",
@@ -40,56 +40,51 @@ STATE_COLUMNS = (
     "general_occupied",
     "general_beds_open",
     "waiting_for_bed",
-    "boarding_ed",
-    "boarding_eau",
-    "in_ed",
-    "waiting_for_cubicle",
-    "in_eau",
-    "in_admission_avoidance",
-    "stranded",
-    "super_stranded",
-    "medically_fit",
 )
-"""The census's columns of the acute hospital and its front door, after the date and the warm-up flag."""
-
-
+FRONT_DOOR_COLUMNS = ("boarding_ed", "boarding_eau", "in_ed", "waiting_for_cubicle", "in_eau", "in_admission_avoidance")
+STRANDED_COLUMNS = ("stranded", "super_stranded", "medically_fit")
 CARE_HOURS_COLUMNS = ("hours_in_use", "hours_capacity", "hours_queued", "waiting")
-
-
+"""Of each care-hours service, after its name: `reablement_hours_in_use`, ..., `home_care_waiting`."""
 STEP_DOWN_COLUMNS = ("step_down_occupied", "step_down_beds", "step_down_waiting", "step_down_delayed")
-
-
 CARE_HOME = DTOC_REASONS.index(AWAITING_CARE_HOME)
-
-
 _delay_counts = itemgetter(*DELAY_REASONS)
-
-
 _dtoc_counts = itemgetter(*DTOC_REASONS)
 
 
 class Census:
-    """Takes the daily bed state, and declares OPEL from it.
+    """Takes the county's state once a day and keeps it as a table."""
 
-    A day's state is one tuple, in the order of `columns`, and the table is
-    built from them a column at a time at the end: a run of a textbook
-    scenario takes tens of thousands of censuses of a handful of patients,
-    and a dictionary a day cost more than the patients did.
-    """
-
-    def __init__(self, system: System) -> None:
-        self.system = system
-        community = system.community
-        self._care = [
-            (name, pool) for name, pool in (("reablement", community.reablement), ("home_care", community.home_care))
-            if pool is not None
-        ]
-        self._step_down = community.step_down
+    def __init__(
+        self,
+        env: Environment,
+        clock: Clock,
+        register: Register,
+        wards: Wards,
+        front_door: tuple[Pool, Pool, Pool],
+        care_hours: dict[str, Pool],
+        step_down_beds: Pool | None,
+        census_hour: int,
+        horizon: float,
+        warmup_days: int,
+    ) -> None:
+        self.env = env
+        self.clock = clock
+        self.register = register
+        self.wards = wards
+        self.cubicles, self.eau_places, self.avoidance_places = front_door
+        self.care_hours = care_hours
+        """Each care-hours service's pool, by the service's name (`reablement`, `home_care`)."""
+        self.step_down_beds = step_down_beds
+        self.census_hour = census_hour
+        self.horizon = horizon
+        self.warmup_days = warmup_days
         self.columns = (
-            *STATE_COLUMNS,
+            *ACUTE_COLUMNS,
+            *FRONT_DOOR_COLUMNS,
+            *STRANDED_COLUMNS,
             *(reason_column(reason) for reason in DELAY_REASONS),
-            *(f"{name}_{column}" for name, _ in self._care for column in CARE_HOURS_COLUMNS),
-            *(STEP_DOWN_COLUMNS if self._step_down is not None else ()),
+            *(f"{name}_{column}" for name in care_hours for column in CARE_HOURS_COLUMNS),
+            *(STEP_DOWN_COLUMNS if step_down_beds is not None else ()),
             "dtoc",
             *(dtoc_column(reason) for reason in DTOC_REASONS),
             "care_home_waiting",
@@ -97,31 +92,40 @@ class Census:
         self.rows: list[tuple[float, ...]] = []
 
     def start(self) -> None:
-        self.system.env.process(self._daily())
+        self.env.process(self._daily())
 
-    def _daily(self) -> Generator[simpy.Event, Any, Any]:
-        system = self.system
-        env, scenario = system.env, system.scenario
+    def _daily(self) -> Process:
+        env = self.env
         day = 0
         while True:
-            at = day * HOURS_PER_DAY + scenario.census_hour
-            if at >= scenario.horizon_hours:
+            at = day * HOURS_PER_DAY + self.census_hour
+            if at >= self.horizon:
                 return
-            yield env.timeout(at - env._now)
-            system.wards.declare_opel()
+            yield env.timeout(at - env.now)
             self.rows.append(self.take())
             day += 1
 
     def take(self) -> tuple[float, ...]:
-        """The state of the system now, in the order of `columns`, once today's OPEL level is declared."""
-        system = self.system
-        wards, front, present = system.wards, system.front_door, system.present
-        occupied, base_beds = wards.occupied(), wards.base_beds()
-        delayed, in_step_down = system.waiting["acute"], system.waiting["step_down"]
+        """The state of the county now, in the order of `columns`."""
+        delayed, in_step_down = self.register.waiting["acute"], self.register.waiting["step_down"]
         dtoc = tuple(map(add, _dtoc_counts(delayed), _dtoc_counts(in_step_down)))
-        care = [value for _, pool in self._care for value in (pool.in_use, pool.capacity, pool.queued_units, len(pool.waiting))]
-        beds = self._step_down
-        step_down = () if beds is None else (beds.in_use, beds.capacity, len(beds.waiting), sum(in_step_down.values()))
+        return (
+            *self._acute(),
+            *self._front_door(),
+            *self.wards.stranded(),
+            self.wards.medically_fit,
+            *_delay_counts(delayed),
+            *self._care_hours(),
+            *self._step_down(sum(in_step_down.values())),
+            sum(dtoc),
+            *dtoc,
+            dtoc[CARE_HOME],
+        )
+
+    def _acute(self) -> tuple[float, ...]:
+        """`ACUTE_COLUMNS`: the beds, and the OPEL level and bed pressure the wards last declared."""
+        wards = self.wards
+        occupied, base_beds = wards.occupied(), wards.base_beds()
         return (
             wards.opel,
             wards.bed_pressure,
@@ -132,21 +136,28 @@ class Census:
             wards.general.in_use,
             wards.general.capacity,
             wards.waiting_for_bed(),
+        )
+
+    def _front_door(self) -> tuple[float, ...]:
+        """`FRONT_DOOR_COLUMNS`: would-be admissions waiting in the ED and the EAU, and the places in use."""
+        present = self.register.present
+        return (
             sum(1 for p in present["ed"] if p.decision_to_admit == p.decision_to_admit),  # NaN until decided
             sum(1 for p in present["eau"] if p.decision_to_admit == p.decision_to_admit),
-            front.cubicles.in_use,
-            len(front.cubicles.waiting),
-            front.eau.in_use,
-            front.avoidance.in_use,
-            *wards.stranded(),
-            wards.medically_fit,
-            *_delay_counts(delayed),
-            *care,
-            *step_down,
-            sum(dtoc),
-            *dtoc,
-            dtoc[CARE_HOME],
+            self.cubicles.in_use,
+            len(self.cubicles.waiting),
+            self.eau_places.in_use,
+            self.avoidance_places.in_use,
         )
+
+    def _care_hours(self) -> list[float]:
+        """`CARE_HOURS_COLUMNS` of each care-hours service."""
+        return [value for pool in self.care_hours.values() for value in (pool.in_use, pool.capacity, pool.queued_units, len(pool.waiting))]
+
+    def _step_down(self, delayed: int) -> tuple[float, ...]:
+        """`STEP_DOWN_COLUMNS`, if the county has step-down beds (`delayed`: patients in them waiting to move on)."""
+        beds = self.step_down_beds
+        return () if beds is None else (beds.in_use, beds.capacity, len(beds.waiting), delayed)
 
     def table(self) -> pd.DataFrame:
         """One row a census: its date and whether it fell in the warm-up, then `columns`, each of the
@@ -155,8 +166,8 @@ class Census:
         kinds = [type(value) for value in self.rows[0]] if self.rows else [float] * len(self.columns)
         return pd.DataFrame(
             {
-                "date": self.system.clock.dates(days),
-                "warmup": np.arange(days) < self.system.scenario.warmup_days,
+                "date": self.clock.dates(days),
+                "warmup": np.arange(days) < self.warmup_days,
                 **number_columns(self.rows, days, self.columns, kinds),
             }
         )

@@ -1,90 +1,157 @@
 """The county's system of care, built from a scenario and one seed, and run.
 
-`System` wires the services together (front door, wards, discharge,
-community capacity) and runs each patient's journey as one SimPy process:
+`System` builds each service from what it needs (the event loop, the
+calendar, the random streams, the register and its own part of the
+scenario) and runs each patient's journey as one SimPy process, in the shape
+of the picture in docs/model.md:
 
-    arrive -> ED / EAU -> decision to admit -> acute bed -> medically fit
-           -> wait for a discharge pathway -> home, step-down bed,
-              reablement, home care or care home
+    arrive -> ED and/or EAU -> decision to admit -> admission avoidance or an acute bed
+           -> medically fit -> discharge pathway 0-3 -> home, reablement, home care,
+              step-down bed or care home -> home or care home
 
-It also keeps the register every part shares: where each patient is, how
-many have arrived and left, and the waits of people who are medically fit.
-At the end of a run it checks that every patient who arrived is accounted for.
+The services own their capacity and their steps; the journey decides where a
+patient goes next, and records each exit. Capacity changes on a date go to
+the service that names that capacity. At the end of a run the register
+checks that every patient who arrived is accounted for, and the results are
+built from the run's records.
 """
 
 from __future__ import annotations
 
 import gc
-import math
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
-import simpy
 
-from flowsim.engine.pool import Pool
 from flowsim.engine.clock import Clock
-from flowsim.services.community import Community
-from flowsim.services.discharge import Discharge
-from flowsim.services.front_door import FrontDoor
+from flowsim.engine.environment import Environment, cyclic_gc_paused
 from flowsim.engine.patient import Patient
+from flowsim.engine.pool import Pool
 from flowsim.engine.randomness import Streams
-from flowsim.engine.vocabulary import DELAY_REASONS
+from flowsim.engine.register import Register
+from flowsim.engine.vocabulary import OTHER_ARRANGEMENTS, Process
 from flowsim.model.census import Census
-from flowsim.results.tables import RunResult
+from flowsim.results.tables import RunRecords, RunResult
 from flowsim.scenario import HOURS_PER_DAY, InitialPatients, Scenario
+from flowsim.services import Service
+from flowsim.services.admission_avoidance import AdmissionAvoidance
+from flowsim.services.arrivals import Arrivals
+from flowsim.services.care_homes import CareHomes
+from flowsim.services.discharge import Discharge
+from flowsim.services.eau import AssessmentUnit
+from flowsim.services.ed import EmergencyDepartment
+from flowsim.services.home_care import HomeCare
+from flowsim.services.reablement import Reablement
+from flowsim.services.step_down import StepDown
 from flowsim.services.wards import Wards
 
-Process = Generator[simpy.Event, Any, Any]
+Grant = tuple[str, float]
+"""The service secured for a patient leaving a bed, and the units it holds: ("reablement", 12.0)."""
+HOME: Grant = ("home", 0.0)
+"""Home with no new support, which needs nothing secured."""
+ALTERNATIVE: Grant = ("alternative", 0.0)
+"""Other arrangements, made while the patient waited for a service."""
 
-Delay = tuple[int, int, str, str, float, float]
-"""(patient_id, episode, place, reason, start, end) of one wait while medically fit or between services."""
+FrontDoorPlace = EmergencyDepartment | AssessmentUnit
+"""Where a would-be admission waits for a bed: their ED cubicle or EAU place."""
 
-IN_SYSTEM = ("ed", "eau", "admission_avoidance", "acute", "step_down", "reablement", "home_care")
-EXITS = ("home", "care_home")
+T = TypeVar("T")
 
 
-class ConservationError(RuntimeError):
-    """Patients were lost or invented: a bug in the model, never a result."""
+@dataclass(frozen=True)
+class Parts:
+    """What every service is built from: the event loop, the calendar, the random streams, the
+    register, the scenario and the run's length in hours."""
+
+    env: Environment
+    clock: Clock
+    streams: Streams
+    register: Register
+    scenario: Scenario
+    horizon: float
+
+
+ServiceFactory = Callable[[Parts], Any]
+"""Builds a service in place of the model's own, for tests and extensions (see `System`)."""
 
 
 class System:
-    """One replication of one scenario: the services, the register and the clock."""
+    """One replication of one scenario: the services, the register and the clock.
 
-    def __init__(self, scenario: Scenario, seed: int = 0, replication: int = 0) -> None:
+    `services` replaces any of the model's services by name (`"wards"`,
+    `"reablement"`, ...) with what a factory builds from the run's `Parts`,
+    as a collaborator passed in rather than the engine edited.
+    """
+
+    def __init__(
+        self, scenario: Scenario, seed: int = 0, replication: int = 0, services: Mapping[str, ServiceFactory] | None = None
+    ) -> None:
         self.scenario = scenario
-        self.env = simpy.Environment()
-        """SimPy's event loop. The model reads its clock as `env._now`, the attribute behind SimPy's
-        `env.now` property: a property costs a Python call on every read (Python 3.11), and a patient's
-        journey reads the clock about fifteen times, 5% of an M/M/c run (benchmarks/README.md). The
-        journeys of tests/test_journeys.py, stamped at exact hours, fail if the two ever differ."""
-        self.clock = Clock(scenario.simulation_start, scenario.warmup_days + scenario.days)
-        self.streams = Streams(seed, replication)
-        self.patients: list[Patient] = []
-        self.delays: list[Delay] = []
-        self.arrived = 0
-        self.present: dict[str, set[Patient]] = {place: set() for place in IN_SYSTEM}
-        self.exits: dict[str, int] = dict.fromkeys(EXITS, 0)
-        self.waiting: dict[str, dict[str, int]] = {place: dict.fromkeys(DELAY_REASONS, 0) for place in IN_SYSTEM}
-        """How many patients in each place are waiting now, by reason: every reason the census counts, from zero."""
-        self.front_door = FrontDoor(self)
-        self.wards = Wards(self)
-        self.community = Community(self)
-        self.discharge = Discharge(self)
-        self.census = Census(self)
+        self.env = env = Environment()
+        self.clock = clock = Clock(scenario.simulation_start, scenario.warmup_days + scenario.days)
+        self.streams = streams = Streams(seed, replication)
+        self.register = register = Register(env)
+        horizon = scenario.horizon_hours
+        parts = Parts(env, clock, streams, register, scenario, horizon)
+        replaced = dict(services or {})
+
+        def build(name: str, default: Callable[[], T]) -> T:
+            factory = replaced.pop(name, None)
+            return default() if factory is None else factory(parts)
+
+        groups = scenario.groups
+        self.arrivals = build(
+            "arrivals",
+            lambda: Arrivals(env, clock, streams, scenario.arrivals, groups, scenario.demand_multiplier, horizon, self.arrive),
+        )
+        self.ed = build("ed", lambda: EmergencyDepartment(env, streams, scenario.ed, groups, horizon))
+        self.eau = build("eau", lambda: AssessmentUnit(env, streams, scenario.eau, groups, horizon))
+        self.admission_avoidance = build(
+            "admission_avoidance",
+            lambda: AdmissionAvoidance(env, streams, register, scenario.admission_avoidance, groups, horizon),
+        )
+        self.wards = build("wards", lambda: Wards(env, clock, streams, register, scenario.wards, groups, horizon))
+        self.discharge = build(
+            "discharge",
+            lambda: Discharge(env, clock, streams, register, scenario.discharge, groups, scenario.readmission_days),
+        )
+        reablement, home_care, step_down = scenario.reablement, scenario.home_care, scenario.step_down
+        self.reablement: Reablement | None = build(
+            "reablement", lambda: Reablement(env, streams, register, reablement, horizon) if reablement else None
+        )
+        self.home_care: HomeCare | None = build(
+            "home_care", lambda: HomeCare(env, streams, register, home_care, horizon) if home_care else None
+        )
+        self.step_down: StepDown | None = build(
+            "step_down", lambda: StepDown(env, streams, register, step_down, horizon) if step_down else None
+        )
+        self.care_homes = build("care_homes", lambda: CareHomes(env, streams, register, scenario.care_home))
+        if replaced:
+            raise ValueError(f"no such service to replace: {', '.join(sorted(replaced))}")
+        care_hours = {name: service.hours for name, service in (("reablement", self.reablement), ("home_care", self.home_care)) if service}
+        self.census = Census(
+            env,
+            clock,
+            register,
+            self.wards,
+            (self.ed.cubicles, self.eau.places, self.admission_avoidance.places),
+            care_hours,
+            self.step_down.beds if self.step_down else None,
+            scenario.census_hour,
+            horizon,
+            scenario.warmup_days,
+        )
+
+    # Running ----------------------------------------------------------------
 
     def run(self, progress: Callable[[int], None] | None = None) -> RunResult:
         """Simulate warm-up plus results period and return the results.
 
         `progress`, if given, is called with the number of days simulated so far, once a day.
         """
-        self._start_from_census()
-        self.front_door.start_arrivals()
-        self.census.start()
-        self._schedule_capacity_changes()
-        if self.scenario.warmup_hours > 0:
-            self.env.process(self._end_warmup())
+        self._start()
         with cyclic_gc_paused():
             if progress is None:
                 self.env.run(until=self.scenario.horizon_hours)
@@ -92,46 +159,39 @@ class System:
                 for day in range(1, self.scenario.warmup_days + self.scenario.days + 1):
                     self.env.run(until=day * HOURS_PER_DAY)
                     progress(day)
-            self.check_conservation()
-            for patient in self.patients:  # in arrival order: sets of `present` have no fixed order
-                if patient.waiting_for and patient.place in IN_SYSTEM:
-                    self._record_delay(patient, patient.place, patient.waiting_for, patient.waiting_since)
-            return RunResult.from_system(self)
+            self.register.check(self.occupants())
+            self.register.close()
+            return RunResult.from_records(self.records())
 
-    def journey(self, patient: Patient) -> Process:
-        """One episode, from the front door to wherever the patient ends up."""
-        front_door = self.front_door
-        holding = yield from front_door.attend(patient)
-        if holding is None:  # home from the ED or the EAU
-            return
-        if front_door.diverted(patient):
-            yield from front_door.avoid_admission(patient, holding)
-            return
-        yield from self.wards.stay(patient, holding)
-        yield from self.discharge.leave_hospital(patient)
+    def _start(self) -> None:
+        """Start the services' own processes, today's patients, the census, the capacity changes and
+        the end of the warm-up, in that order (events at the same time happen in the order made)."""
+        self.care_homes.start()
+        self.discharge.start()
+        self._start_from_census()
+        self.arrivals.start()
+        self.wards.start()
+        self.census.start()
+        self._schedule_capacity_changes()
+        if self.scenario.warmup_hours > 0:
+            self.env.process(self._end_warmup())
 
-    def _start_from_census(self) -> None:
-        """Put today's patients (the scenario's initial state) where they are, part-way through."""
-        rows = self.scenario.initial_state.patients
-        if not rows:
-            return
-        generator = self.streams.generator("initial_state")
-        # People already in step-down, reablement or home care hold their place
-        # before anyone in an acute bed can ask for one: start them first.
-        for row in sorted(rows, key=lambda row: row.place in ("short_stay", "general")):
-            for _ in range(row.count):
-                patient = Patient(-self.arrived - 1, 1, row.group, "initial", -row.days_so_far * HOURS_PER_DAY)
-                self.arrived += 1
-                self.patients.append(patient)
-                self.env.process(self._resume(patient, row, generator))
-
-    def _resume(self, patient: Patient, row: InitialPatients, generator: np.random.Generator) -> Process:
-        elapsed = row.days_so_far * HOURS_PER_DAY
-        if row.place in ("short_stay", "general"):
-            yield from self.wards.resume(patient, row.place, elapsed, row.medically_fit, generator)
-            yield from self.discharge.leave_hospital(patient, row.pathway)
-        else:
-            yield from self.community.resume(patient, row.place, elapsed, generator)
+    def records(self) -> RunRecords:
+        """What the results are built from: plain records of the run, no live objects."""
+        pool_means = {}
+        for pool in self.pools():
+            pool_means[f"{pool.name}_in_use"] = pool.mean_in_use()
+            pool_means[f"{pool.name}_waiting"] = pool.mean_waiting()
+            pool_means[f"{pool.name}_capacity"] = pool.mean_capacity()
+        return RunRecords(
+            self.scenario,
+            self.streams.seed,
+            self.streams.replication,
+            self.register.patients,
+            self.register.delays,
+            self.census.table(),
+            pool_means,
+        )
 
     def release(self) -> None:
         """Let go of a finished run's records: its patients, delays, census rows and who is where.
@@ -144,153 +204,253 @@ class System:
         small. The run's result keeps tables of its own; the system is no
         longer fit to inspect.
         """
-        self.patients.clear()
-        self.delays.clear()
+        self.register.release()
         self.census.rows.clear()
-        for patients in self.present.values():
-            patients.clear()
 
-    # The register -----------------------------------------------------------
+    # The journey --------------------------------------------------------------
 
-    def admit_patient(self, patient: Patient) -> None:
-        """A new episode enters the county's urgent care system."""
-        self.arrived += 1
-        self.patients.append(patient)
-        self.move(patient, "ed" if patient.route != "gp_referral" else "eau")
+    def arrive(self, patient: Patient) -> None:
+        """A new episode (an arrival or a readmission) enters at its door and starts its journey."""
+        self.register.add(patient)
+        self.register.move(patient, "ed" if patient.route != "gp_referral" else "eau")
+        self.env.process(self.journey(patient))
 
-    def move(self, patient: Patient, place: str) -> None:
-        """Record that `patient` is now in `place`, one of the services (`IN_SYSTEM`)."""
-        present = self.present
-        if patient.place:
-            present[patient.place].remove(patient)  # a KeyError here is a patient the register lost
-        patient.place = place
-        present[place].add(patient)
+    def journey(self, patient: Patient) -> Process:
+        """One episode, from the front door to wherever the patient ends up."""
+        holding = yield from self._front_door(patient)
+        if holding is None:  # home from the ED or the EAU
+            return
+        avoidance = self.admission_avoidance
+        if avoidance.takes(patient):
+            holding.leave(patient)
+            yield from avoidance.stay(patient)
+            self.register.leave(patient, "home", "home after admission avoidance")
+            return
+        yield from self.wards.take_bed(patient)
+        holding.leave(patient)
+        yield from self.wards.stay(patient)
+        yield from self.leave_hospital(patient)
 
-    def leave(self, patient: Patient, exit: str, destination: str) -> None:
-        """Record that `patient` has left the system by `exit` (`EXITS`), for `destination`."""
-        self.present[patient.place].remove(patient)
-        self.exits[exit] += 1
-        patient.place = exit
-        patient.destination = destination
-        patient.left = self.env._now
-        patient.waiting_for = ""
+    def _front_door(self, patient: Patient) -> Process:
+        """The ED and/or the EAU, by the patient's door. Returns the service whose place a would-be
+        admission keeps while waiting for a bed, or None if they went home."""
+        register, ed, eau = self.register, self.ed, self.eau
+        if patient.route != "gp_referral":
+            outcome = yield from ed.treat(patient)
+            if outcome == "ward":
+                return ed
+            if outcome == "home":
+                ed.leave(patient)
+                register.leave(patient, "home", "home from ED")
+                return None
+            yield from eau.take_place()  # referred to the EAU: the cubicle is kept until a place is free
+            ed.leave(patient)
+            register.move(patient, "eau")
+        else:
+            yield from eau.take_place()
+        if (yield from eau.assess(patient)):
+            return eau
+        eau.leave(patient)
+        register.leave(patient, "home", "home from EAU")
+        return None
 
-    @property
-    def places(self) -> dict[str, int]:
-        """How many patients the register has in each place: every service, then every exit."""
-        return {**{place: len(patients) for place, patients in self.present.items()}, **self.exits}
+    def leave_hospital(self, patient: Patient, pathway: int | None = None) -> Process:
+        """From medically fit to out of the acute bed, then on to the pathway's service.
 
-    def wait(self, patient: Patient, place: str, reason: str, event: simpy.Event | None) -> Process:
-        """Wait for `event` in `place`, recording the wait under `reason` if it takes any time.
-
-        `event` None means what the patient waits for is already theirs (a free bed, say).
+        `pathway` is given only for patients of today's census already known to wait for one.
         """
-        if event is None:
-            return None
-        start = patient.waiting_since = self.env._now
-        patient.waiting_for = reason
-        waiting = self.waiting[place]
-        waiting[reason] += 1
-        value = yield event
-        waiting[reason] -= 1
-        patient.waiting_for = ""
-        if self.env._now > start:
-            self._record_delay(patient, place, reason, start)
-        return value
+        discharge = self.discharge
+        if pathway is None:
+            pathway = discharge.pathway(patient)
+        patient.pathway = pathway
+        yield from discharge.prepare(patient, pathway)
+        grant = HOME if pathway == 0 else (yield from self._secure(patient, pathway, "acute"))
+        yield from discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
+        self.wards.discharge(patient)
+        after = discharge.readmission_after(patient)
+        if after is not None:
+            self._readmit(patient, after)
+        yield from self._receive(patient, grant)
 
-    def wait_or_give_up(
-        self, patient: Patient, place: str, reason: str, pool: Pool, units: float, patience: float | None
-    ) -> Process:
-        """Ask `pool` for `units` and wait for them, at most `patience` hours (None: as long as it takes).
+    def _secure(self, patient: Patient, pathway: int, place: str) -> Process:
+        """Wait in `place` until the service of `pathway` can take the patient; return the grant."""
+        if pathway == 1:
+            return (yield from self._secure_home_support(patient, place))
+        if pathway == 2:
+            assert self.step_down is not None, "the scenario checks pathway 2 has step-down beds"
+            return ("step_down", 1.0) if (yield from self.step_down.secure(patient, place)) else ALTERNATIVE
+        yield from self.care_homes.secure(patient, place)
+        return ("care_home", 0.0)
 
-        Returns True if the units were granted, False if the patient gave up and
-        made other arrangements (their request is withdrawn).
-        """
-        granted = pool.request(units)
-        if granted is None:
-            return True
-        if patience is None:
-            yield from self.wait(patient, place, reason, granted)
-            return True
-        yield from self.wait(patient, place, reason, granted | self.env.timeout(patience))
-        if granted.triggered:
-            return True
-        pool.cancel(granted)
-        return False
+    def _secure_home_support(self, patient: Patient, place: str, package: bool = False) -> Process:
+        """Wait in `place` for reablement or a home care package (a package if `package`, else as
+        reablement refers); ALTERNATIVE if other arrangements came first."""
+        reablement, home_care = self.reablement, self.home_care
+        assert reablement is not None and home_care is not None, "the scenario checks pathway 1 has both"
+        if package or reablement.refers_to_home_care():
+            hours = yield from home_care.secure(patient, place)
+            return ALTERNATIVE if hours is None else ("home_care", hours)
+        hours = yield from reablement.secure(patient, place)
+        return ALTERNATIVE if hours is None else ("reablement", hours)
 
-    def _record_delay(self, patient: Patient, place: str, reason: str, start: float) -> None:
-        self.delays.append((patient.patient_id, patient.episode, place, reason, start, self.env._now))
+    def _receive(self, patient: Patient, grant: Grant) -> Process:
+        """The patient, having left their bed, starts the service they were granted."""
+        service, units = grant
+        if service == "home":
+            self.register.leave(patient, "home", "home")
+        elif service == "reablement":
+            yield from self._reablement(patient, units)
+        elif service == "home_care":
+            yield from self._home_care(patient, units)
+        elif service == "step_down":
+            assert self.step_down is not None
+            self.step_down.claim()
+            yield from self._step_down(patient)
+        elif service == "care_home":
+            patient.care_home_start = self.env.now
+            self.register.leave(patient, "care_home", "care home")
+        else:  # other arrangements came first
+            self.register.leave(patient, "home", OTHER_ARRANGEMENTS)
 
-    def delay(self, patient: Patient, place: str, reason: str, hours: float) -> Process:
-        """A wait of a known length, recorded like any other."""
-        if hours > 0:
-            yield from self.wait(patient, place, reason, self.env.timeout(hours))
+    def _reablement(self, patient: Patient, hours: float, elapsed: float = 0.0, remaining: float | None = None) -> Process:
+        """A reablement episode, then home, or a home care package for those who need one, waited for
+        at home while keeping the reablement hours."""
+        reablement, home_care = self.reablement, self.home_care
+        assert reablement is not None and home_care is not None
+        held = yield from reablement.episode(patient, hours, elapsed, remaining)
+        if not reablement.needs_package_after():
+            reablement.hours.release(held)
+            self.register.leave(patient, "home", "home after reablement")
+            return
+        package = yield from home_care.secure(patient, "reablement")
+        reablement.hours.release(held)
+        if package is None:
+            self.register.leave(patient, "home", OTHER_ARRANGEMENTS)
+        else:
+            yield from self._home_care(patient, package)
 
-    # Checks and schedules ---------------------------------------------------
+    def _home_care(self, patient: Patient, hours: float, elapsed: float = 0.0, remaining: float | None = None) -> Process:
+        assert self.home_care is not None
+        yield from self.home_care.package(patient, hours, elapsed, remaining)
+        self.register.leave(patient, "home", "home care package ended")
 
-    def check_conservation(self) -> None:
-        """Arrived = still in the system + left, and each service holds whom the register says."""
-        places = self.places
-        counted = sum(places.values())
-        problems = []
-        if counted != self.arrived or len(self.patients) != self.arrived:
-            problems.append(f"{self.arrived} arrived but {counted} are accounted for")
-        for place, held in self.occupants().items():
-            if not math.isclose(held, places[place]):
-                problems.append(f"{place}: the register says {places[place]}, the service holds {held:g}")
-        if problems:
-            raise ConservationError("; ".join(problems))
+    def _step_down(self, patient: Patient, elapsed: float = 0.0, remaining: float | None = None) -> Process:
+        """A step-down stay, then the onward service, waited for in the step-down bed."""
+        step_down = self.step_down
+        assert step_down is not None
+        onward = yield from step_down.stay(patient, elapsed, remaining)
+        grant = HOME
+        if onward in ("home_with_support", "home_care"):
+            grant = yield from self._secure_home_support(patient, "step_down", package=onward == "home_care")
+        elif onward == "care_home":
+            yield from self.care_homes.secure(patient, "step_down")
+            grant = ("care_home", 0.0)
+        step_down.leave(patient)
+        if grant == HOME:
+            self.register.leave(patient, "home", "home from step-down")
+        else:
+            yield from self._receive(patient, grant)
 
-    def occupants(self) -> dict[str, float]:
-        """Patients each bed-based service holds by its own count."""
-        return {
-            "acute": self.wards.occupied(),
-            "admission_avoidance": self.front_door.avoidance.in_use,
-            "step_down": self.community.step_down.in_use - self.community.step_down_reserved
-            if self.community.step_down
-            else 0.0,
-        }
+    def _readmit(self, patient: Patient, after: float) -> None:
+        """Back through the door they came in by, `after` hours from now; today's census patients, whose
+        door is unknown, walk in. A timeout with a callback, not a process: nothing happens in between."""
+        env = self.env
+        route = "ed_walk_in" if patient.route == "initial" else patient.route
+        back = env.timeout(after)
+        back.callbacks.append(
+            lambda _: self.arrive(
+                Patient(patient.patient_id, patient.episode + 1, patient.group, route, env.now, readmission=True)
+            )
+        )
+
+    # Today's census -------------------------------------------------------------
+
+    def _start_from_census(self) -> None:
+        """Put today's patients (the scenario's initial state) where they are, part-way through."""
+        rows = self.scenario.initial_state.patients
+        if not rows:
+            return
+        generator = self.streams.generator("initial_state")
+        # People already in step-down, reablement or home care hold their place
+        # before anyone in an acute bed can ask for one: start them first.
+        for row in sorted(rows, key=lambda row: row.place in ("short_stay", "general")):
+            for _ in range(row.count):
+                patient = Patient(-self.register.arrived - 1, 1, row.group, "initial", -row.days_so_far * HOURS_PER_DAY)
+                self.register.add(patient)
+                self.env.process(self._resume(patient, row, generator))
+
+    def _resume(self, patient: Patient, row: InitialPatients, generator: np.random.Generator) -> Process:
+        elapsed = row.days_so_far * HOURS_PER_DAY
+        if row.place in ("short_stay", "general"):
+            yield from self.wards.resume(patient, row.place, elapsed, row.medically_fit, generator)
+            yield from self.leave_hospital(patient, row.pathway)
+        elif row.place == "step_down":
+            assert self.step_down is not None
+            remaining = yield from self.step_down.resume(patient, elapsed, generator)
+            yield from self._step_down(patient, elapsed, remaining)
+        elif row.place == "reablement":
+            assert self.reablement is not None
+            hours, remaining = yield from self.reablement.resume(patient, elapsed, generator)
+            yield from self._reablement(patient, hours, elapsed, remaining)
+        else:
+            assert self.home_care is not None
+            hours, remaining = yield from self.home_care.resume(patient, elapsed, generator)
+            yield from self._home_care(patient, hours, elapsed, remaining)
+
+    # Capacity and checks ------------------------------------------------------
+
+    def services(self) -> list[Service]:
+        """Every service the county has, in the order of a patient's journey."""
+        return [
+            s
+            for s in (
+                self.arrivals,
+                self.ed,
+                self.eau,
+                self.admission_avoidance,
+                self.wards,
+                self.discharge,
+                self.reablement,
+                self.home_care,
+                self.step_down,
+                self.care_homes,
+            )
+            if s is not None
+        ]
+
+    def pools(self) -> list[Pool]:
+        """Every capacity pool, for statistics."""
+        return [pool for service in self.services() for pool in service.pools()]
+
+    def capacities(self) -> dict[str, Callable[[float], None]]:
+        """Every capacity a scenario can change on a date, from the services' own tables."""
+        return {name: change for service in self.services() for name, change in service.capacities().items()}
 
     def _schedule_capacity_changes(self) -> None:
+        table = self.capacities()
         for change in self.scenario.capacity_changes:
+            if change.capacity not in table:
+                raise ValueError(f"capacity_changes: {change.capacity} names a service this scenario does not have")
             at = self.clock.hours_at(change.date)
             if 0 <= at < self.scenario.horizon_hours:
-                self.env.process(self._change_capacity(at, change.capacity, change.value))
+                self.env.process(self._change_capacity(at, table[change.capacity], change.value))
 
-    def _change_capacity(self, at: float, capacity: str, value: float) -> Process:
-        yield self.env.timeout(at - self.env._now)
-        for part in (self.front_door, self.wards, self.community, self.discharge):
-            if part.set_capacity(capacity, value):
-                return
+    def _change_capacity(self, at: float, change: Callable[[float], None], value: float) -> Process:
+        yield self.env.timeout(at - self.env.now)
+        change(value)
 
     def _end_warmup(self) -> Process:
         yield self.env.timeout(self.scenario.warmup_hours)
         for pool in self.pools():
             pool.reset_statistics()
 
-    def pools(self) -> list[Any]:
-        """Every capacity pool in the system, for statistics."""
-        return [*self.front_door.pools(), *self.wards.pools(), *self.community.pools()]
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the event loop runs.
-
-    A run keeps every patient record alive until its end, so the collector
-    would traverse a growing heap again and again without finding garbage
-    (about a quarter of a run's time, measured by benchmarks/). Reference
-    counting still frees everything else at once. Inside a pause already
-    under way (a run inside `simulate`), this does nothing.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    def occupants(self) -> dict[str, float]:
+        """Patients each bed-based service holds by its own count."""
+        return {
+            "acute": self.wards.occupied(),
+            "admission_avoidance": self.admission_avoidance.places.in_use,
+            "step_down": self.step_down.occupants() if self.step_down else 0.0,
+        }
 
 
 def simulate(
@@ -298,14 +458,14 @@ def simulate(
 ) -> RunResult:
     """Run one replication of `scenario` and return its tables and KPIs (`progress`: see `System.run`).
 
-    A finished model lives in reference cycles (each service points back to
-    its system; SimPy's processes and the events they wait for point at each
-    other), which only the cycle collector frees. Everything the model made
-    was made while the collector was paused, so all of it is still in the
-    youngest generation: once the model is released (`System.release`), a
-    collection of that generation alone frees it, without traversing the
-    rest of the process's objects (a full collection cost about 0.1 s a run,
-    most of it on modules such as pandas and scipy).
+    A finished model lives in reference cycles (services point at their
+    register and environment; SimPy's processes and the events they wait for
+    point at each other), which only the cycle collector frees. Everything the
+    model made was made while the collector was paused, so all of it is
+    still in the youngest generation: once the model is released
+    (`System.release`), a collection of that generation alone frees it,
+    without traversing the rest of the process's objects (a full collection
+    cost about 0.1 s a run, most of it on modules such as pandas and scipy).
     """
     with cyclic_gc_paused():
         system = System(scenario, seed, replication)

@@ -39,7 +39,19 @@ from flowsim.files import write_atomically
 from flowsim.results.kpis import PERCENT_UNITS
 from flowsim.statistics import t_interval
 
-SERVICE_MODULES = ("model.system", "services.front_door", "services.wards", "services.discharge", "services.community")
+SERVICE_MODULES = (
+    "model.system",
+    "services.arrivals",
+    "services.ed",
+    "services.eau",
+    "services.admission_avoidance",
+    "services.wards",
+    "services.discharge",
+    "services.reablement",
+    "services.home_care",
+    "services.step_down",
+    "services.care_homes",
+)
 """The modules whose docstrings describe the model's logic, in the order of a patient's journey."""
 
 FIGURE_CAPTIONS = {

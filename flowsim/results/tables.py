@@ -18,18 +18,16 @@ from dataclasses import dataclass, fields
 from itertools import islice, starmap
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_type_hints
+from typing import Any, get_type_hints
 
 import numpy as np
 import pandas as pd
 
 from flowsim.engine.patient import Patient
+from flowsim.engine.register import Delay
 from flowsim.files import write_atomically
 from flowsim.results.kpis import compute_kpis, spell_start
 from flowsim.scenario import HOURS_PER_DAY, Scenario
-
-if TYPE_CHECKING:
-    from flowsim.model.system import System
 
 PATIENT_COLUMNS = tuple(f.name for f in fields(Patient) if f.name not in ("place", "waiting_for", "waiting_since"))
 
@@ -39,6 +37,25 @@ TIME_COLUMNS = tuple(
     for name in PATIENT_COLUMNS
     if name not in ("patient_id", "episode", "group", "route", "readmission", "ward", "pathway", "destination", "handover")
 )
+
+
+@dataclass(frozen=True)
+class RunRecords:
+    """What a finished run hands to the results: plain records, no live objects.
+
+    `patients` and `delays` are in simulation hours from the start of the
+    warm-up; `census` is the daily census table; `pool_means` are each pool's
+    time-weighted means over the results period (`<pool>_in_use`, `_waiting`
+    and `_capacity`).
+    """
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    patients: list[Patient]
+    delays: list[Delay]
+    census: pd.DataFrame
+    pool_means: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -55,15 +72,15 @@ class RunResult:
     pool_means: dict[str, float]
 
     @classmethod
-    def from_system(cls, system: System) -> RunResult:
-        scenario = system.scenario
+    def from_records(cls, records: RunRecords) -> RunResult:
+        """The tables of a run, with times shifted to hours from the results period's start."""
+        scenario = records.scenario
         shift = scenario.warmup_hours
-        patients = patient_table(system.patients)
-        census = system.census.table()
-        census = census.assign(**daily_flows(patients, len(census), scenario.horizon_hours))
+        patients = patient_table(records.patients)
+        census = records.census.assign(**daily_flows(patients, len(records.census), scenario.horizon_hours))
         for column in TIME_COLUMNS:  # column by column: a block of columns at once costs pandas far more
             patients[column] = patients[column].to_numpy() - shift
-        patient_ids, episodes, places, reasons, starts, ends = zip(*system.delays) if system.delays else ([],) * 6
+        patient_ids, episodes, places, reasons, starts, ends = zip(*records.delays) if records.delays else ([],) * 6
         delays = pd.DataFrame(
             {
                 "patient_id": np.array(patient_ids, dtype=np.int64),
@@ -74,13 +91,8 @@ class RunResult:
                 "end": np.array(ends, dtype=float) - shift,
             }
         )
-        pool_means = {}
-        for pool in system.pools():
-            pool_means[f"{pool.name}_in_use"] = pool.mean_in_use()
-            pool_means[f"{pool.name}_waiting"] = pool.mean_waiting()
-            pool_means[f"{pool.name}_capacity"] = pool.mean_capacity()
-        kpis = compute_kpis(scenario, patients, delays, census, pool_means)
-        return cls(scenario, system.streams.seed, system.streams.replication, patients, delays, census, kpis, pool_means)
+        kpis = compute_kpis(scenario, patients, delays, census, records.pool_means)
+        return cls(scenario, records.seed, records.replication, patients, delays, census, kpis, records.pool_means)
 
     def kpi(self, name: str) -> float:
         return float(self.kpis.loc[name, "value"])

@@ -89,6 +89,11 @@ class Wards(Model):
         default=(0.85, 0.92, 0.97),
         description="bed pressure (occupied + waiting for a bed) / base beds at which OPEL 2, 3 and 4 begin",
     )
+    opel_hour: Annotated[int, Field(ge=0, le=23)] = Field(
+        default=0,
+        description="hour of each day at which the hospital declares its OPEL level and opens or closes "
+        "escalation beds (0: midnight), whatever the census hour",
+    )
 
     @field_validator("opel_thresholds")
     @classmethod

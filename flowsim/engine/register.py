@@ -1,0 +1,142 @@
+"""The register: who is where, who is waiting for what and since when, and who has left.
+
+Every service records a patient entering its place (`move`), and the model
+records each exit (`leave`). A wait is recorded under one of the
+vocabulary's delay reasons while it lasts (the census counts them) and, once
+it took time, as a row of the delays table. At the end of a run the register
+checks that every patient who arrived is accounted for.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from flowsim.engine.environment import Environment
+from flowsim.engine.patient import Patient
+from flowsim.engine.pool import Pool
+from flowsim.engine.vocabulary import DELAY_REASONS, EXITS, IN_SYSTEM, Process
+
+Delay = tuple[int, int, str, str, float, float]
+"""(patient_id, episode, place, reason, start, end) of one wait while medically fit or between services."""
+
+
+class ConservationError(RuntimeError):
+    """Patients were lost or invented: a bug in the model, never a result."""
+
+
+class Register:
+    """Where every patient of one run is, their waits, and the records the results are built from."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.patients: list[Patient] = []
+        """Every episode, in the order it entered the system."""
+        self.delays: list[Delay] = []
+        self.arrived = 0
+        self.present: dict[str, set[Patient]] = {place: set() for place in IN_SYSTEM}
+        self.exits: dict[str, int] = dict.fromkeys(EXITS, 0)
+        self.waiting: dict[str, dict[str, int]] = {place: dict.fromkeys(DELAY_REASONS, 0) for place in IN_SYSTEM}
+        """How many patients in each place are waiting now, by reason: every reason the census counts, from zero."""
+
+    def add(self, patient: Patient) -> None:
+        """A new episode enters the system; `move` then says where."""
+        self.arrived += 1
+        self.patients.append(patient)
+
+    def move(self, patient: Patient, place: str) -> None:
+        """Record that `patient` is now in `place`, one of the places of `IN_SYSTEM`."""
+        present = self.present
+        if patient.place:
+            present[patient.place].remove(patient)  # a KeyError here is a patient the register lost
+        patient.place = place
+        present[place].add(patient)
+
+    def leave(self, patient: Patient, exit: str, destination: str) -> None:
+        """Record that `patient` has left the system by `exit` (one of `EXITS`), for `destination`."""
+        self.present[patient.place].remove(patient)
+        self.exits[exit] += 1
+        patient.place = exit
+        patient.destination = destination
+        patient.left = self.env.now
+        patient.waiting_for = ""
+
+    @property
+    def places(self) -> dict[str, int]:
+        """How many patients are in each place: every service, then every exit."""
+        return {**{place: len(patients) for place, patients in self.present.items()}, **self.exits}
+
+    def wait(self, patient: Patient, place: str, reason: str, event: simpy.Event | None) -> Process:
+        """Wait for `event` in `place`, recorded under `reason` if it takes any time.
+
+        `event` None means what the patient waits for is already theirs (a free bed, say).
+        """
+        if event is None:
+            return None
+        env = self.env
+        start = patient.waiting_since = env.now
+        patient.waiting_for = reason
+        waiting = self.waiting[place]
+        waiting[reason] += 1
+        value = yield event
+        waiting[reason] -= 1
+        patient.waiting_for = ""
+        if env.now > start:
+            self._record(patient, place, reason, start)
+        return value
+
+    def wait_or_give_up(
+        self, patient: Patient, place: str, reason: str, pool: Pool, units: float, patience: float | None
+    ) -> Process:
+        """Ask `pool` for `units` and wait for them, at most `patience` hours (None: as long as it takes).
+
+        Returns True if the units were granted, False if the patient gave up and
+        made other arrangements (their request is withdrawn).
+        """
+        granted = pool.request(units)
+        if granted is None:
+            return True
+        if patience is None:
+            yield from self.wait(patient, place, reason, granted)
+            return True
+        yield from self.wait(patient, place, reason, granted | self.env.timeout(patience))
+        if granted.triggered:
+            return True
+        pool.cancel(granted)
+        return False
+
+    def delay(self, patient: Patient, place: str, reason: str, hours: float) -> Process:
+        """A wait of a known length, recorded like any other."""
+        if hours > 0:
+            yield from self.wait(patient, place, reason, self.env.timeout(hours))
+
+    def close(self) -> None:
+        """At the end of a run, record the waits still under way, in arrival order."""
+        for patient in self.patients:
+            if patient.waiting_for and patient.place in IN_SYSTEM:
+                self._record(patient, patient.place, patient.waiting_for, patient.waiting_since)
+
+    def _record(self, patient: Patient, place: str, reason: str, start: float) -> None:
+        self.delays.append((patient.patient_id, patient.episode, place, reason, start, self.env.now))
+
+    def check(self, occupants: dict[str, float]) -> None:
+        """Arrived = still in the system + left, and each bed-based service holds (`occupants`) whom the
+        register says it does; raise ConservationError otherwise."""
+        places = self.places
+        counted = sum(places.values())
+        problems = []
+        if counted != self.arrived or len(self.patients) != self.arrived:
+            problems.append(f"{self.arrived} arrived but {counted} are accounted for")
+        for place, held in occupants.items():
+            if not math.isclose(held, places[place]):
+                problems.append(f"{place}: the register says {places[place]}, the service holds {held:g}")
+        if problems:
+            raise ConservationError("; ".join(problems))
+
+    def release(self) -> None:
+        """Let go of a finished run's records (see `flowsim.model.system.simulate`)."""
+        self.patients.clear()
+        self.delays.clear()
+        for patients in self.present.values():
+            patients.clear()

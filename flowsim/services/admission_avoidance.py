@@ -1,0 +1,69 @@
+"""Admission avoidance: ambulatory care, hospital at home or a virtual ward, instead of a bed.
+
+Before a would-be admission takes an acute bed, a share of them (by group)
+is offered admission avoidance if one of its places is free; they stay in it
+for a while and go home. Those not offered, or offered when it is full, are
+admitted as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from flowsim.engine.environment import Environment
+from flowsim.engine.patient import Patient
+from flowsim.engine.pool import Pool
+from flowsim.engine.randomness import Streams
+from flowsim.engine.register import Register
+from flowsim.engine.vocabulary import Process
+from flowsim.scenario import HOURS_PER_DAY
+from flowsim.scenario.capacity import AdmissionAvoidance as AdmissionAvoidanceSection
+from flowsim.scenario.demand import Group
+
+
+class AdmissionAvoidance:
+    """The admission avoidance places and the stays in them."""
+
+    def __init__(
+        self,
+        env: Environment,
+        streams: Streams,
+        register: Register,
+        avoidance: AdmissionAvoidanceSection,
+        groups: Mapping[str, Group],
+        horizon: float,
+    ) -> None:
+        self.env = env
+        self.register = register
+        self.places = Pool(env, "avoidance_places", avoidance.places, horizon)
+        self._offered: dict[str, Callable[[], bool]] = {
+            name: streams.chance(f"avoidance_offer.{name}", group.avoidance_share) for name, group in groups.items()
+        }
+        stay = avoidance.stay_days
+        self._stay = streams.draws(stay, "avoidance_stay_days", HOURS_PER_DAY) if stay else None
+
+    def pools(self) -> list[Pool]:
+        return [self.places]
+
+    def capacities(self) -> dict[str, Callable[[float], None]]:
+        """The capacities a scenario can change on a date, by name."""
+        return {"avoidance_places": self.places.set_capacity}
+
+    def takes(self, patient: Patient) -> bool:
+        """Whether a would-be admission is offered admission avoidance and a place is free; if so, the
+        place is theirs."""
+        offered = self._offered[patient.group]()
+        if offered and self.places.free >= 1 and self._stay is not None:
+            self.places.request()  # a place is free, so it is granted at once
+            return True
+        return False
+
+    def stay(self, patient: Patient) -> Process:
+        """The stay of a patient who took a place; they leave it at the end."""
+        assert self._stay is not None, "takes() admits no one without a length of stay"
+        env = self.env
+        self.register.move(patient, "admission_avoidance")
+        patient.avoidance_start = env.now
+        yield env.timeout(self._stay.next())
+        patient.avoidance_end = env.now
+        self.places.release()

@@ -20,6 +20,7 @@ from flowsim.engine.environment import Environment
 from flowsim.engine.patient import Patient
 from flowsim.engine.randomness import Streams
 from flowsim.engine.register import Register
+from flowsim.model.escalation import Escalation, Levers, wards_rule
 from flowsim.engine.vocabulary import (
     AWAITING_ASSESSMENT,
     AWAITING_CARE_HOME,
@@ -108,15 +109,16 @@ def run(county: flowsim.System, *hours: float) -> tuple[flowsim.RunResult, list[
 # One service at a time --------------------------------------------------------------------------
 
 
-def test_a_ward_alone_admits_keeps_and_opens_escalation_beds_at_its_own_opel_hour() -> None:
-    """Three would-be admissions for two beds: at 08:00 the pressure is 3/2, OPEL 4, and three
-    escalation beds open for the one waiting."""
+def test_a_ward_with_its_escalation_rule_opens_escalation_beds_at_the_review_hour() -> None:
+    """Three would-be admissions for two beds: at the 08:00 review the pressure is 3/2, OPEL 4, and
+    three escalation beds open for the one waiting."""
     env = Environment()
     register = Register(env)
     section = WardsSection(general_beds=2, escalation={"beds": 3, "open_at_opel": 3}, opel_hour=8)
     scenario = flowsim.scenario_from_dict(_minimal())
     wards = Wards(env, Clock(scenario.start_date, 10), Streams(0, 0), register, section, scenario.groups, 240.0)
-    wards.start()
+    plan = Escalation(env, (wards_rule(wards),), {"opel": lambda: wards.opel}, Levers(wards), 8, 1, 0.0, 240.0)
+    plan.start()
     log: list[tuple[str, float]] = []
 
     def admitted(patient: Patient) -> Any:

@@ -109,6 +109,7 @@ def test_a_group_with_a_winter_season_arrives_more_in_winter_and_others_do_not()
             "start_date": "2017-01-01", "days": 365, "warmup_days": 0,
             "arrivals": {"ed_walk_in": flat, "ed_ambulance": flat, "gp_referral": flat},
             "groups": {"older": {"month_of_year": winter}},
+            "escalation_rules": [], "runaway": {"ceiling_floor": 1e9},  # arrivals only: none diverted, none stopped
         },
     )  # fmt: skip
     patients = simulate(scenario, seed=2).patients

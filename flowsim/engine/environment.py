@@ -26,6 +26,13 @@ class Environment(simpy.Environment):
 
     now = property(attrgetter("_now"), doc="The current simulation time (hours).")  # type: ignore[assignment]
 
+    def stop(self) -> None:
+        """End the current `run()` now, once the events already due at this time are done (a run whose
+        queues ran away)."""
+        stop = self.event()
+        stop.callbacks.append(simpy.core.StopSimulation.callback)
+        stop.succeed()
+
 
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:

@@ -60,7 +60,7 @@ class Census:
         clock: Clock,
         register: Register,
         wards: Wards,
-        front_door: tuple[Pool, Pool, Pool],
+        front_door: tuple[Pool, Pool, Pool, Pool],
         care_hours: dict[str, Pool],
         step_down_beds: Pool | None,
         census_hour: int,
@@ -71,7 +71,7 @@ class Census:
         self.clock = clock
         self.register = register
         self.wards = wards
-        self.cubicles, self.eau_places, self.avoidance_places = front_door
+        self.cubicles, self.boarding_spaces, self.eau_places, self.avoidance_places = front_door
         self.care_hours = care_hours
         """Each care-hours service's pool, by the service's name (`reablement`, `home_care`)."""
         self.step_down_beds = step_down_beds
@@ -139,12 +139,13 @@ class Census:
         )
 
     def _front_door(self) -> tuple[float, ...]:
-        """`FRONT_DOOR_COLUMNS`: would-be admissions waiting in the ED and the EAU, and the places in use."""
+        """`FRONT_DOOR_COLUMNS`: would-be admissions waiting in the ED and the EAU, patients in the ED
+        (in cubicles or boarding spaces), waiting for a cubicle, in the EAU and in admission avoidance."""
         present = self.register.present
         return (
             sum(1 for p in present["ed"] if p.decision_to_admit == p.decision_to_admit),  # NaN until decided
             sum(1 for p in present["eau"] if p.decision_to_admit == p.decision_to_admit),
-            self.cubicles.in_use,
+            self.cubicles.in_use + self.boarding_spaces.in_use,
             len(self.cubicles.waiting),
             self.eau_places.in_use,
             self.avoidance_places.in_use,

@@ -33,6 +33,8 @@ from flowsim.engine.randomness import Streams
 from flowsim.engine.register import Register
 from flowsim.engine.vocabulary import OTHER_ARRANGEMENTS, Process
 from flowsim.model.census import Census
+from flowsim.model.escalation import Escalation, Levers, wards_rule
+from flowsim.model.runaway import RunawayWatch, ceiling
 from flowsim.results.tables import RunRecords, RunResult
 from flowsim.scenario import HOURS_PER_DAY, InitialPatients, Scenario
 from flowsim.services import Service
@@ -136,12 +138,26 @@ class System:
             clock,
             register,
             self.wards,
-            (self.ed.cubicles, self.eau.places, self.admission_avoidance.places),
+            (self.ed.cubicles, self.ed.boarding_spaces, self.eau.places, self.admission_avoidance.places),
             care_hours,
             self.step_down.beds if self.step_down else None,
             scenario.census_hour,
             horizon,
             scenario.warmup_days,
+        )
+        self.watch = RunawayWatch(env, self.queues(), horizon, env.stop)
+        levers = Levers(
+            self.wards, self.discharge, self.admission_avoidance, self.arrivals, self.reablement, self.home_care, self.step_down
+        )
+        self.escalation = Escalation(
+            env,
+            (wards_rule(self.wards), *scenario.escalation_rules),
+            self.measures(),
+            levers,
+            scenario.wards.opel_hour,
+            scenario.wards.reviews_per_day,
+            scenario.warmup_hours,
+            horizon,
         )
 
     # Running ----------------------------------------------------------------
@@ -159,6 +175,11 @@ class System:
                 for day in range(1, self.scenario.warmup_days + self.scenario.days + 1):
                     self.env.run(until=day * HOURS_PER_DAY)
                     progress(day)
+                    if self.watch.found:
+                        break
+            if self.watch.found is None:
+                settings = self.scenario.runaway
+                self.watch.found = self.watch.still_growing(settings.trend_days, settings.trend_correlation)
             self.register.check(self.occupants())
             self.register.close()
             return RunResult.from_records(self.records())
@@ -170,8 +191,9 @@ class System:
         self.discharge.start()
         self._start_from_census()
         self.arrivals.start()
-        self.wards.start()
+        self.escalation.start()
         self.census.start()
+        self.watch.start()
         self._schedule_capacity_changes()
         if self.scenario.warmup_hours > 0:
             self.env.process(self._end_warmup())
@@ -191,6 +213,14 @@ class System:
             self.register.delays,
             self.census.table(),
             pool_means,
+            self.watch.found,
+            tuple(self.watch.queues),
+            self.escalation.use(
+                min(self.env.now, self.scenario.horizon_hours),
+                self.discharge.slots.brought_forward,
+                self.admission_avoidance.taken_under_pressure,
+                self.arrivals.diverted,
+            ),
         )
 
     def release(self) -> None:
@@ -443,6 +473,47 @@ class System:
         yield self.env.timeout(self.scenario.warmup_hours)
         for pool in self.pools():
             pool.reset_statistics()
+        self.escalation.reset()
+        self.discharge.slots.brought_forward = self.admission_avoidance.taken_under_pressure = self.arrivals.diverted = 0
+
+    def measures(self) -> dict[str, Callable[[], float]]:
+        """What an escalation rule's trigger can read (`flowsim.scenario.escalation.MEASURES`), by name."""
+        wards, ed = self.wards, self.ed
+
+        def waiting(service: Reablement | HomeCare | StepDown | None) -> Callable[[], float]:
+            pool = service.pools()[0] if service is not None else None
+            return (lambda: float(len(pool.waiting))) if pool is not None else (lambda: 0.0)
+
+        return {
+            "opel": lambda: wards.opel,
+            "occupancy": lambda: wards.occupied() / max(wards.base_beds(), 1.0),
+            "bed_pressure": wards.pressure,
+            "boarders": wards.waiting_for_bed,
+            "medically_fit": lambda: wards.medically_fit,
+            "ed_occupancy": lambda: (ed.cubicles.in_use + len(ed.cubicles.waiting) + ed.boarding_spaces.in_use)
+            / max(ed.cubicles.capacity, 1.0),
+            "reablement_waiting": waiting(self.reablement),
+            "home_care_waiting": waiting(self.home_care),
+            "step_down_waiting": waiting(self.step_down),
+        }
+
+    def queues(self) -> dict[str, tuple[Callable[[], float], float]]:
+        """The queues the runaway watch reads each day, by name, with their ceilings."""
+        scenario, ed, eau, wards = self.scenario, self.ed, self.eau, self.wards
+        front_door = scenario.ed.cubicles + scenario.ed.boarding_spaces + scenario.eau.places
+        beds = scenario.wards.short_stay_beds + scenario.wards.general_beds + scenario.wards.escalation.beds
+        queues: dict[str, tuple[Callable[[], float], float]] = {
+            "ed_queue": (lambda: len(ed.cubicles.waiting), ceiling(scenario)),
+            "eau_queue": (lambda: len(eau.places.waiting), ceiling(scenario)),
+            "waiting_for_bed": (wards.waiting_for_bed, ceiling(scenario, front_door)),
+            "medically_fit": (lambda: wards.medically_fit, ceiling(scenario, beds)),
+        }
+        in_beds = beds + (scenario.step_down.beds if scenario.step_down else 0)  # where people wait for a service
+        for name, service in (("reablement", self.reablement), ("home_care", self.home_care), ("step_down", self.step_down)):
+            if service is not None:
+                pool = service.pools()[0]
+                queues[f"{name}_waiting_list"] = (lambda pool=pool: len(pool.waiting), ceiling(scenario, in_beds))
+        return queues
 
     def occupants(self) -> dict[str, float]:
         """Patients each bed-based service holds by its own count."""

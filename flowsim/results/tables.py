@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -27,6 +28,7 @@ from flowsim.engine.patient import Patient
 from flowsim.engine.register import Delay
 from flowsim.files import write_atomically
 from flowsim.results.kpis import compute_kpis, spell_start
+from flowsim.results.pressure import EscalationUse, Runaway, escalation_kpis, pressure_kpis, runaway_kpis
 from flowsim.scenario import HOURS_PER_DAY, Scenario
 
 PATIENT_COLUMNS = tuple(f.name for f in fields(Patient) if f.name not in ("place", "waiting_for", "waiting_since"))
@@ -56,6 +58,10 @@ class RunRecords:
     delays: list[Delay]
     census: pd.DataFrame
     pool_means: dict[str, float]
+    runaway: Runaway | None
+    watched: tuple[str, ...]
+    """The queues the runaway watch read."""
+    escalation: EscalationUse
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class RunResult:
     census: pd.DataFrame
     kpis: pd.DataFrame
     pool_means: dict[str, float]
+    runaway: Runaway | None = None
+    """The queue that grew without bound, if one did: the run's figures are not a steady state."""
 
     @classmethod
     def from_records(cls, records: RunRecords) -> RunResult:
@@ -91,16 +99,28 @@ class RunResult:
                 "end": np.array(ends, dtype=float) - shift,
             }
         )
-        kpis = compute_kpis(scenario, patients, delays, census, records.pool_means)
-        return cls(scenario, records.seed, records.replication, patients, delays, census, kpis, records.pool_means)
+        kpis = pd.concat(
+            [
+                compute_kpis(scenario, patients, delays, census, records.pool_means),
+                pressure_kpis(scenario, patients),
+                escalation_kpis(records.escalation, scenario),
+                runaway_kpis(records.runaway, records.watched, scenario),
+            ]
+        )
+        return cls(
+            scenario, records.seed, records.replication, patients, delays, census, kpis, records.pool_means, records.runaway
+        )
 
     def kpi(self, name: str) -> float:
         return float(self.kpis.loc[name, "value"])
 
     def daily(self) -> pd.DataFrame:
         """The results period's census and flows, one row of numbers per date: what experiments
-        average across replications (`_7d` columns are over the 7 days to that date)."""
-        table = self.census[~self.census.warmup].drop(columns="warmup").set_index("date").astype(float)
+        average across replications (`_7d` columns are over the 7 days to that date). A run stopped
+        early (its queues ran away) has no numbers for the days it did not reach."""
+        start = self.scenario.start_date
+        dates = pd.Index([start + dt.timedelta(days=day) for day in range(self.scenario.days)], name="date")
+        table = self.census[~self.census.warmup].drop(columns="warmup").set_index("date").astype(float).reindex(dates)
         week = table[["ed_attendances", "ed_within_4h", "trolley_waits_over_12h"]].rolling(7, min_periods=1).sum()
         return table.assign(
             four_hour_performance_7d=week.ed_within_4h / week.ed_attendances.replace(0, np.nan),

@@ -27,6 +27,7 @@ from flowsim.scenario.distributions import Distribution
 
 CAPACITY_FIELDS = {
     "ed_cubicles": "ed.cubicles",
+    "ed_boarding_spaces": "ed.boarding_spaces",
     "eau_places": "eau.places",
     "avoidance_places": "admission_avoidance.places",
     "short_stay_beds": "wards.short_stay_beds",
@@ -46,9 +47,26 @@ CAPACITIES = tuple(CAPACITY_FIELDS)
 
 
 class ED(Model):
-    """The Emergency Department's treatment spaces."""
+    """The Emergency Department's treatment spaces, where admitted patients wait, and ambulance handover."""
 
     cubicles: PositiveInt = Field(description="cubicles / treatment spaces (a patient keeps one until they leave ED)")
+    boarding_spaces: NonNegativeInt = Field(
+        default=0,
+        description="trolley spaces outside the cubicles (a corridor, a boarding area) where patients the ED has "
+        "decided to admit wait for a bed, so their cubicle is free for the next patient; when they are full, "
+        "the next such patient keeps their cubicle and moves out when a space frees (0: all keep their cubicle)",
+    )
+    max_handover_hours: PositiveFloat | None = Field(
+        default=None,
+        description="the longest an ambulance crew waits to hand over: then the crew is released and the "
+        "patient waits for a cubicle in the ED's care (0.75: NHS England's 45-minute release to respond; "
+        "none: crews wait until a cubicle is free)",
+    )
+    minutes_per_boarder: NonNegativeFloat = Field(
+        default=0.0,
+        description="minutes added to a patient's ED treatment for each admitted patient waiting in the ED when "
+        "it starts: crowding by boarders slows the department (0: no effect; see docs/model.md for the evidence)",
+    )
 
 
 class EAU(Model):
@@ -91,8 +109,11 @@ class Wards(Model):
     )
     opel_hour: Annotated[int, Field(ge=0, le=23)] = Field(
         default=0,
-        description="hour of each day at which the hospital declares its OPEL level and opens or closes "
-        "escalation beds (0: midnight), whatever the census hour",
+        description="hour of each day of the hospital's first review: it declares its OPEL level and its "
+        "escalation rules start or stand down (0: midnight), whatever the census hour",
+    )
+    reviews_per_day: Annotated[int, Field(ge=1, le=24)] = Field(
+        default=1, description="reviews a day, evenly spaced from `opel_hour` (1: once a day)"
     )
 
     @field_validator("opel_thresholds")
@@ -261,4 +282,13 @@ class Costs(Model):
     home_care_hour: NonNegativeFloat | None = Field(default=None, description="an hour of home care capacity")
     avoidance_place_day: NonNegativeFloat | None = Field(
         default=None, description="an admission avoidance place (virtual ward, hospital at home) for a day"
+    )
+    spot_reablement_hour: NonNegativeFloat | None = Field(
+        default=None, description="an hour of reablement bought at short notice by an escalation rule"
+    )
+    spot_home_care_hour: NonNegativeFloat | None = Field(
+        default=None, description="an hour of home care bought at short notice by an escalation rule"
+    )
+    spot_step_down_bed_day: NonNegativeFloat | None = Field(
+        default=None, description="a step-down bed bought at short notice by an escalation rule, for a day"
     )

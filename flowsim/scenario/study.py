@@ -32,6 +32,7 @@ from flowsim.scenario.capacity import (
     Wards,
 )
 from flowsim.scenario.demand import Arrivals, Group, Population
+from flowsim.scenario.escalation import EscalationRule
 
 class InitialPatients(Model):
     """Patients already in a bed or service when the simulation starts (a row of today's census)."""
@@ -100,6 +101,25 @@ class Target(Model):
     note: str = Field(default="", description="what the comparison means, or why it cannot match")
 
 
+class RunawaySettings(Model):
+    """When a replication's queues count as growing without bound (see `flowsim.model.runaway`)."""
+
+    ceiling_days: PositiveFloat = Field(
+        default=2.0,
+        description="a queue holding more than this many days' worth of the county's expected arrivals has run "
+        "away: the replication is stopped that day and flagged",
+    )
+    ceiling_floor: PositiveFloat = Field(default=200.0, description="the ceiling is never below this many people")
+    trend_days: PositiveInt = Field(
+        default=28, description="at the end of a run, a queue still rising through these last days is flagged"
+    )
+    trend_correlation: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.9,
+        description="how steadily it must rise: the rank correlation of its daily lengths with time, "
+        "and only above half the ceiling",
+    )
+
+
 class Scenario(Model):
     """A county's demand and capacity, and how long to simulate it."""
 
@@ -124,6 +144,9 @@ class Scenario(Model):
     step_down: StepDown | None = None
     care_home: CareHome = CareHome()
     capacity_changes: tuple[CapacityChange, ...] = ()
+    escalation_rules: tuple[EscalationRule, ...] = Field(
+        default=(), description="what the county does under pressure, beyond the wards' escalation beds"
+    )
     initial_state: InitialState = Field(
         default=InitialState(), description="today's census to start from (default: start empty and warm up)"
     )
@@ -131,6 +154,9 @@ class Scenario(Model):
         default=(), description="published figures to check the scenario against (`flowsim validate`)"
     )
     costs: Costs = Field(default_factory=lambda: Costs(), description="unit costs, to price the capacity an option provides")
+    runaway: RunawaySettings = Field(
+        default_factory=lambda: RunawaySettings(), description="when a replication's queues count as running away"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -160,6 +186,7 @@ class Scenario(Model):
         ):
             raise ValueError("step_down.onward.home_with_support or home_care > 0 needs reablement and home_care")
         self._check_capacity_changes()
+        self._check_escalation_rules()
         self._check_initial_state()
         for index, target in enumerate(self.validation):
             if target.per_100k and getattr(self.population, target.per_100k) is None:
@@ -221,6 +248,34 @@ class Scenario(Model):
                     f"{where}.date {change.date} is before the simulation starts ({self.simulation_start}, "
                     "start_date less warm-up); set the capacity itself instead"
                 )
+
+    def _check_escalation_rules(self) -> None:
+        """Rule names are unique, and each rule reads and acts on services the scenario has."""
+        services = {"reablement": self.reablement, "home_care": self.home_care, "step_down": self.step_down}
+        seen: set[str] = set()
+        for index, rule in enumerate(self.escalation_rules):
+            where = f"escalation_rules.{index}"
+            if rule.slug in seen:
+                raise ValueError(f"{where}.name {rule.name!r}: another rule has the same name")
+            seen.add(rule.slug)
+            measure = rule.when.measure.removesuffix("_waiting")
+            if measure in services and services[measure] is None:
+                raise ValueError(f"{where}.when.measure {rule.when.measure} needs {measure} to be defined")
+            then = rule.then
+            for action, service in (
+                ("buy_reablement_hours_per_month", "reablement"),
+                ("buy_home_care_hours_per_month", "home_care"),
+                ("buy_step_down_beds", "step_down"),
+            ):
+                if getattr(then, action) and services[service] is None:
+                    raise ValueError(f"{where}.then.{action} needs {service} to be defined")
+            if then.extra_discharges_per_day and self.discharge.discharges_per_weekday is None:
+                raise ValueError(
+                    f"{where}.then.extra_discharges_per_day needs discharge.discharges_per_weekday: without a "
+                    "daily limit no discharge waits for a slot"
+                )
+            if then.extra_avoidance_share and self.admission_avoidance.stay_days is None:
+                raise ValueError(f"{where}.then.extra_avoidance_share needs admission_avoidance places and stay_days")
 
     @property
     def warmup_hours(self) -> float:

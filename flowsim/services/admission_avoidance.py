@@ -39,6 +39,13 @@ class AdmissionAvoidance:
         self._offered: dict[str, Callable[[], bool]] = {
             name: streams.chance(f"avoidance_offer.{name}", group.avoidance_share) for name, group in groups.items()
         }
+        self._offered_under_pressure: dict[str, Callable[[float], bool]] = {
+            name: streams.varying_chance(f"avoidance_offer_escalation.{name}") for name in groups
+        }
+        self.extra_share = 0.0
+        """Share of the would-be admissions not otherwise offered who are, while an escalation rule says so."""
+        self.taken_under_pressure = 0
+        """Would-be admissions who took a place offered so, since the warm-up."""
         stay = avoidance.stay_days
         self._stay = streams.draws(stay, "avoidance_stay_days", HOURS_PER_DAY) if stay else None
 
@@ -53,8 +60,10 @@ class AdmissionAvoidance:
         """Whether a would-be admission is offered admission avoidance and a place is free; if so, the
         place is theirs."""
         offered = self._offered[patient.group]()
-        if offered and self.places.free >= 1 and self._stay is not None:
+        under_pressure = not offered and self.extra_share > 0 and self._offered_under_pressure[patient.group](self.extra_share)
+        if (offered or under_pressure) and self.places.free >= 1 and self._stay is not None:
             self.places.request()  # a place is free, so it is granted at once
+            self.taken_under_pressure += under_pressure
             return True
         return False
 

@@ -53,6 +53,11 @@ class Arrivals:
         self.horizon = horizon
         self.arrive = arrive
         self._next_id = 0
+        self.divert_share = 0.0
+        """Share of ambulance arrivals diverted to other hospitals, while an escalation rule says so."""
+        self.diverted = 0
+        """Ambulance arrivals diverted, since the warm-up."""
+        self._diverted = streams.varying_chance("arrivals.ed_ambulance.diverted")
 
     def start(self) -> None:
         """Open every door with arrivals, in the order of `ARRIVAL_ROUTES`."""
@@ -93,6 +98,7 @@ class Arrivals:
         gaps = self.streams.generator(f"arrivals.{route}.gap")
         accept = self.streams.generator(f"arrivals.{route}.accept")
         group_draws = self.streams.generator(f"arrivals.{route}.group") if len(groups) > 1 else None
+        ambulance = route == "ed_ambulance"
         t = 0.0
         while t < horizon:
             times = np.add.accumulate(np.concatenate(([t], gaps.standard_exponential(BATCH) / max_rate)))[1:]
@@ -108,6 +114,9 @@ class Arrivals:
             for at, group in zip(times[accepted].tolist(), groups[chosen].tolist()):
                 yield env.timeout(at - env.now)
                 self._next_id += 1
+                if ambulance and self.divert_share > 0 and self._diverted(self.divert_share):
+                    self.diverted += 1  # taken to another hospital: never enters the county's system
+                    continue
                 self.arrive(Patient(self._next_id, 1, group, route, env.now))
 
     def _hourly_rates(

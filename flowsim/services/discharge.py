@@ -69,6 +69,12 @@ class DischargeSlots:
         self.always_open = (self.opens, self.closes) == (0, 24) and self.per_weekday is None
         self.is_open = False
         self.slots_left = math.inf
+        self.extra_per_day = 0
+        """Discharges added to every day's allowance by an escalation rule."""
+        self.unlimited = False
+        """Whether an escalation rule lets everyone ready leave at once, whatever the hour or the count."""
+        self.brought_forward = 0
+        """Patients who left at once because of it, who would have waited for a slot."""
         self.waiting: deque[simpy.Event] = deque()
         self._carry = 0.0
 
@@ -80,10 +86,20 @@ class DischargeSlots:
     def set_per_weekday(self, discharges: float) -> None:
         self.per_weekday = int(discharges)
 
+    def set_unlimited(self, unlimited: bool) -> None:
+        """Let everyone ready leave at once (an escalation rule), those waiting for a slot first."""
+        self.unlimited = unlimited
+        while unlimited and self.waiting:
+            self.brought_forward += 1
+            self.waiting.popleft().succeed()
+
     def request(self) -> simpy.Event | None:
         """None if the patient can leave now, else an event that fires at their slot."""
         if self.always_open or (self.is_open and not self.waiting and self.slots_left >= 1):
             self.slots_left -= 1
+            return None
+        if self.unlimited:
+            self.brought_forward += 1
             return None
         slot = self.env.event()
         self.waiting.append(slot)
@@ -98,7 +114,7 @@ class DischargeSlots:
             if self.per_weekday is None:
                 self.slots_left = math.inf
             else:
-                allowance = self.per_weekday * self.day_share[clock.weekday(env.now)] + self._carry
+                allowance = self.per_weekday * self.day_share[clock.weekday(env.now)] + self.extra_per_day + self._carry
                 self.slots_left = math.floor(allowance)
                 self._carry = allowance - self.slots_left
             while self.waiting and self.slots_left >= 1:
@@ -186,6 +202,15 @@ class Discharge:
             yield from self.register.delay(patient, "acute", AWAITING_ASSESSMENT, self._assessment.next())
         if self._choice is not None and self._chooses[patient.group]():
             yield from self.register.delay(patient, "acute", PATIENT_CHOICE, self._choice.next())
+
+    def set_extra_per_day(self, discharges: int) -> None:
+        """Add `discharges` to every day's allowance from the next day the wards open (an escalation rule)."""
+        self.slots.extra_per_day = discharges
+
+    def set_same_day(self, same_day: bool) -> None:
+        """Let patients leave the same day, without waiting for the wards' discharge slots (an escalation
+        rule): pathway 0, and every pathway where the services have no slots of their own."""
+        self.slots.set_unlimited(same_day)
 
     def wait_for_slot(self, patient: Patient, supported: bool) -> Process:
         """Wait in the acute bed for the next discharge slot (a supported discharge's, if `supported`)."""

@@ -32,6 +32,10 @@ class HomeCare:
         self.register = register
         self.settings = home_care
         self.hours = Pool(env, "home_care_hours", month_hours_to_week(home_care.hours_per_month), horizon, home_care.queue)
+        self.planned_per_week = month_hours_to_week(home_care.hours_per_month)
+        """Care hours a week from the scenario and its capacity changes."""
+        self.bought_per_week = 0.0
+        """Care hours a week bought at short notice by an escalation rule."""
         self._hours_per_week = streams.draws(home_care.hours_per_week, "home_care.hours_per_week")
         self._duration = streams.draws(home_care.duration_days, "home_care.duration_days", HOURS_PER_DAY)
         self._patience = (
@@ -45,7 +49,16 @@ class HomeCare:
 
     def capacities(self) -> dict[str, Callable[[float], None]]:
         """The capacities a scenario can change on a date, by name (care hours a month)."""
-        return {"home_care_hours_per_month": lambda hours: self.hours.set_capacity(month_hours_to_week(hours))}
+        return {"home_care_hours_per_month": self._set_planned}
+
+    def _set_planned(self, hours_per_month: float) -> None:
+        self.planned_per_week = month_hours_to_week(hours_per_month)
+        self.hours.set_capacity(self.planned_per_week + self.bought_per_week)
+
+    def buy(self, hours_per_month: float) -> None:
+        """Hold `hours_per_month` more care hours bought at short notice (0: none), from now on."""
+        self.bought_per_week = month_hours_to_week(hours_per_month)
+        self.hours.set_capacity(self.planned_per_week + self.bought_per_week)
 
     def secure(self, patient: Patient, place: str) -> Process:
         """Wait in `place` for the hours of a package; return them, or None if other arrangements were

@@ -38,6 +38,10 @@ class Reablement:
         self.register = register
         self.settings = reablement
         self.hours = Pool(env, "reablement_hours", month_hours_to_week(reablement.hours_per_month), horizon, reablement.queue)
+        self.planned_per_week = month_hours_to_week(reablement.hours_per_month)
+        """Care hours a week from the scenario and its capacity changes."""
+        self.bought_per_week = 0.0
+        """Care hours a week bought at short notice by an escalation rule."""
         self._hours_per_week = streams.draws(reablement.hours_per_week, "reablement.hours_per_week")
         self._duration = streams.draws(reablement.duration_days, "reablement.duration_days", HOURS_PER_DAY)
         self._patience = (
@@ -59,7 +63,16 @@ class Reablement:
 
     def capacities(self) -> dict[str, Callable[[float], None]]:
         """The capacities a scenario can change on a date, by name (care hours a month)."""
-        return {"reablement_hours_per_month": lambda hours: self.hours.set_capacity(month_hours_to_week(hours))}
+        return {"reablement_hours_per_month": self._set_planned}
+
+    def _set_planned(self, hours_per_month: float) -> None:
+        self.planned_per_week = month_hours_to_week(hours_per_month)
+        self.hours.set_capacity(self.planned_per_week + self.bought_per_week)
+
+    def buy(self, hours_per_month: float) -> None:
+        """Hold `hours_per_month` more care hours bought at short notice (0: none), from now on."""
+        self.bought_per_week = month_hours_to_week(hours_per_month)
+        self.hours.set_capacity(self.planned_per_week + self.bought_per_week)
 
     def secure(self, patient: Patient, place: str) -> Process:
         """Wait in `place` for the hours of an episode; return them, or None if other arrangements

@@ -37,6 +37,10 @@ class StepDown:
         self.register = register
         self.settings = step_down
         self.beds = Pool(env, "step_down_beds", step_down.beds, horizon)
+        self.planned = float(step_down.beds)
+        """Beds from the scenario and its capacity changes."""
+        self.bought = 0.0
+        """Beds bought at short notice by an escalation rule."""
         self.reserved = 0
         """Beds secured by patients still in an acute bed, waiting for a discharge slot."""
         self._onward = streams.choice("step_down.onward", step_down.onward.shares())
@@ -52,7 +56,16 @@ class StepDown:
 
     def capacities(self) -> dict[str, Callable[[float], None]]:
         """The capacities a scenario can change on a date, by name."""
-        return {"step_down_beds": self.beds.set_capacity}
+        return {"step_down_beds": self._set_planned}
+
+    def _set_planned(self, beds: float) -> None:
+        self.planned = beds
+        self.beds.set_capacity(self.planned + self.bought)
+
+    def buy(self, beds: float) -> None:
+        """Hold `beds` more beds bought at short notice (0: none), from now on."""
+        self.bought = beds
+        self.beds.set_capacity(self.planned + self.bought)
 
     def occupants(self) -> float:
         """Patients in a step-down bed (beds secured but not yet taken are not)."""

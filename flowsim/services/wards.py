@@ -11,10 +11,11 @@ winter if the group's `los_month_of_year` says so), after which they are
 medically fit (discharge ready) and discharge takes over. A patient is
 *stranded* once their stay reaches 7 days and *super-stranded* at 21 days.
 
-Every day at `opel_hour` the hospital declares an Operational Pressure
-Escalation Level (OPEL 1-4) from bed pressure: occupied beds plus patients
-waiting for one, over the base beds. At the chosen level escalation beds
-open; when pressure falls they close as their patients leave.
+At each review (`opel_hour`, `reviews_per_day`) the hospital declares an
+Operational Pressure Escalation Level (OPEL 1-4) from bed pressure: occupied
+beds plus patients waiting for one, over the base beds. Escalation beds open
+while an escalation rule says so (the wards' own rule: at OPEL
+`escalation.open_at_opel`), and close as their patients leave.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class Wards:
         """Each ward's beds, by the name a patient's `ward` holds."""
         self.base_general_beds = float(wards.general_beds)
         self.escalation_beds = float(wards.escalation.beds)
+        self.escalated = False
+        """Whether the escalation beds are open."""
         self.opel = 1
         self.bed_pressure = 0.0
         """The bed pressure today's OPEL level was declared from."""
@@ -76,10 +79,6 @@ class Wards:
                 self._los[name, "short_stay"] = streams.draws(
                     group.short_stay_los_days, f"los_days.short_stay.{name}", HOURS_PER_DAY
                 )
-
-    def start(self) -> None:
-        """Begin the daily OPEL declaration."""
-        self.env.process(self._declare_daily())
 
     def pools(self) -> list[Pool]:
         return [self.short_stay, self.general]
@@ -156,26 +155,18 @@ class Wards:
         return (self.occupied() + self.waiting_for_bed()) / max(self.base_beds(), 1.0)
 
     def declare_opel(self) -> int:
-        """Set today's OPEL level from bed pressure and open or close escalation beds."""
+        """Declare the OPEL level from bed pressure now."""
         self.bed_pressure = self.pressure()
         self.opel = 1 + bisect_right(self.settings.opel_thresholds, self.bed_pressure)
-        self._open_beds()
         return self.opel
 
-    def _declare_daily(self) -> Process:
-        env = self.env
-        day = 0
-        while True:
-            at = day * HOURS_PER_DAY + self.settings.opel_hour
-            if at >= self.horizon:
-                return
-            yield env.timeout(at - env.now)
-            self.declare_opel()
-            day += 1
+    def escalate(self, open_beds: bool) -> None:
+        """Open the escalation beds, or close them as their patients leave."""
+        self.escalated = open_beds
+        self._open_beds()
 
     def _open_beds(self) -> None:
-        escalated = self.opel >= self.settings.escalation.open_at_opel
-        self.general.set_capacity(self.base_general_beds + (self.escalation_beds if escalated else 0.0))
+        self.general.set_capacity(self.base_general_beds + (self.escalation_beds if self.escalated else 0.0))
 
     def stranded(self) -> tuple[int, int]:
         """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""

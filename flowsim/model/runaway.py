@@ -1,0 +1,89 @@
+"""Runaway queues: a replication whose queues grow without bound is stopped and flagged, never reported as a result.
+
+Near saturation a queue can grow all year: the ED's queue for a cubicle when
+every bed is full and every boarder keeps a cubicle, a waiting list a
+service can never clear. Such a run has no steady state to report, and left
+alone it fills memory. So every day the watch reads each queue (the ED's and
+the EAU's queues for a place, patients waiting for a bed, medically fit
+patients in acute beds, and each community service's waiting list):
+
+- a queue longer than its **ceiling** (`runaway.ceiling_days` days' worth of
+  the county's expected arrivals, at least `runaway.ceiling_floor` people,
+  and for a queue held in beds or places, more than they can hold) has run
+  away: the replication stops that day, flagged;
+- at the end of a run, a queue that rose through the last
+  `runaway.trend_days` days (rank correlation with time of at least
+  `runaway.trend_correlation`) to more than half its ceiling is flagged too:
+  it was still growing, towards its ceiling, when the run ended.
+
+The flag names the queue and the day; experiments, reports and rankings read
+it from the KPIs (`runaway`, `runaway_day`, `runaway_<queue>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+import numpy as np
+from scipy import stats
+
+from flowsim.engine.environment import Environment
+from flowsim.engine.vocabulary import Process
+from flowsim.results.pressure import Runaway
+from flowsim.scenario import HOURS_PER_DAY, Scenario
+
+
+def ceiling(scenario: Scenario, holds: float = 0.0) -> float:
+    """The longest a queue may be: `ceiling_days` of the county's expected arrivals a day, at least the
+    floor, and half as much again as the beds or places that hold it (`holds`), which it cannot outgrow."""
+    daily = sum(stream.daily for stream in scenario.arrivals.streams().values()) * scenario.demand_multiplier
+    return max(scenario.runaway.ceiling_floor, scenario.runaway.ceiling_days * daily, 1.5 * holds)
+
+
+class RunawayWatch:
+    """Reads each queue once a day; `stop` is called at once when one passes the ceiling."""
+
+    def __init__(
+        self,
+        env: Environment,
+        queues: Mapping[str, tuple[Callable[[], float], float]],
+        horizon: float,
+        stop: Callable[[], None],
+    ) -> None:
+        self.env = env
+        self.queues = {name: length for name, (length, _) in queues.items()}
+        self.ceilings = {name: ceiling for name, (_, ceiling) in queues.items()}
+        self.horizon = horizon
+        self.stop = stop
+        self.lengths: dict[str, list[float]] = {name: [] for name in self.queues}
+        self.found: Runaway | None = None
+
+    def start(self) -> None:
+        self.env.process(self._daily())
+
+    def _daily(self) -> Process:
+        env = self.env
+        day = 0
+        while day * HOURS_PER_DAY < self.horizon:
+            yield env.timeout(day * HOURS_PER_DAY - env.now)
+            for name, length in self.queues.items():
+                now = length()
+                self.lengths[name].append(now)
+                if now > self.ceilings[name] and self.found is None:
+                    self.found = Runaway(name, day, now, self.ceilings[name], stopped=True)
+            if self.found is not None:
+                self.stop()
+                return
+            day += 1
+
+    def still_growing(self, days: int, correlation: float) -> Runaway | None:
+        """At the end of a run: the first queue that rose through its last `days` days to more than half
+        its ceiling, or None."""
+        for name, lengths in self.lengths.items():
+            last = np.asarray(lengths[-days:], dtype=float)
+            ceiling = self.ceilings[name]
+            if len(last) < days or last[-1] <= ceiling / 2 or np.ptp(last) == 0:
+                continue
+            rho = stats.spearmanr(np.arange(len(last)), last).statistic
+            if rho >= correlation:
+                return Runaway(name, len(lengths) - days, float(last[-1]), ceiling, stopped=False)
+        return None

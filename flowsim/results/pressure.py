@@ -1,0 +1,162 @@
+"""A system under pressure, in figures: queues that ran away, boarders, waits for a bed and crews released.
+
+A run whose queue grew without bound (`flowsim.model.runaway`) carries its
+`Runaway` record; its KPIs say so (`runaway`, `runaway_day`, and
+`runaway_<queue>` for each queue watched), so experiments, reports and
+rankings can flag it after the tables are written and read back.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from flowsim.scenario import HOURS_PER_DAY, Scenario
+from flowsim.scenario.escalation import rule_slug
+
+@dataclass(frozen=True)
+class Runaway:
+    """The queue that ran away, the simulation day it was found, its length then and its ceiling."""
+
+    queue: str
+    day: int
+    length: float
+    ceiling: float
+    stopped: bool
+    """True if the run was stopped there (ceiling); False if flagged at the end (still growing)."""
+
+    def describe(self, warmup_days: int) -> str:
+        """In words: which queue, how long, and from when."""
+        day = self.day - warmup_days
+        when = f"day {day} of the results period" if day >= 0 else f"day {self.day} of the warm-up"
+        what = queue_label(self.queue)
+        if self.stopped:
+            return f"the {what} reached {self.length:,.0f} (ceiling {self.ceiling:,.0f}) on {when}; the run was stopped"
+        return f"the {what} was still growing at the end of the run ({self.length:,.0f}, ceiling {self.ceiling:,.0f}), from {when}"
+
+
+QUEUE_LABELS = {
+    "ed_queue": "queue for an ED cubicle",
+    "eau_queue": "queue for an EAU place",
+    "waiting_for_bed": "number of patients waiting for a bed",
+    "medically_fit": "number of medically fit patients in acute beds",
+}
+"""The watched queues in words; a community service's is its '<service> waiting list'."""
+
+
+def queue_label(queue: str) -> str:
+    return QUEUE_LABELS.get(queue, queue.replace("_", " ").replace("waiting list", "waiting list"))
+
+
+
+def runaway_kpis(runaway: Runaway | None, watched: tuple[str, ...], scenario: Scenario) -> pd.DataFrame:
+    """The runaway flags as KPI rows: whether, from which results-period day, and which queue."""
+    rows = [
+        ("runaway", float(runaway is not None), "flag", "1 if a queue grew without bound: the run's figures are not a steady state"),
+        (
+            "runaway_day",
+            runaway.day - scenario.warmup_days if runaway else math.nan,
+            "days",
+            "day of the results period (negative: the warm-up) the runaway queue was found",
+        ),
+        *(
+            (f"runaway_{queue}", float(runaway is not None and runaway.queue == queue), "flag", f"1 if the {queue_label(queue)} ran away")
+            for queue in watched
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")
+
+
+def boarders_by_hour(patients: pd.DataFrame, days: int) -> pd.Series:
+    """The mean number of patients waiting for a bed (from the decision to admit until they take a
+    bed, an admission avoidance place, or the run ends) at each hour of the day over the results
+    period, sampled on the hour; `patients` in hours from the results period's start."""
+    end = days * HOURS_PER_DAY
+    decided = patients.decision_to_admit.to_numpy(dtype=float)
+    waited = patients.decision_to_admit.notna().to_numpy()
+    until = patients.bed_start.fillna(patients.avoidance_start).fillna(end).to_numpy(dtype=float)
+    starts, ends = np.sort(decided[waited]), np.sort(until[waited])
+    hours = np.arange(int(end), dtype=float)
+    waiting = np.searchsorted(starts, hours, side="right") - np.searchsorted(ends, hours, side="right")
+    by_hour = waiting.reshape(days, 24).mean(axis=0) if days else np.full(24, math.nan)
+    return pd.Series(by_hour, index=pd.RangeIndex(24, name="hour"), name="boarders")
+
+
+def pressure_kpis(scenario: Scenario, patients: pd.DataFrame) -> pd.DataFrame:
+    """The 95th percentile wait for a bed, ED stays over 12 hours from arrival, crews released from
+    handover, and boarders through the day."""
+    days = scenario.days
+    end = days * HOURS_PER_DAY
+    admitted = patients.loc[
+        (patients.decision_to_admit >= 0) & (patients.decision_to_admit < end) & patients.avoidance_start.isna(),
+        ["decision_to_admit", "bed_start"],
+    ]
+    bed_wait = admitted.bed_start.fillna(end) - admitted.decision_to_admit
+    ed = patients.loc[patients.route.isin(("ed_walk_in", "ed_ambulance")) & (patients.arrival >= 0) & (patients.arrival < end), ["arrival", "ed_end"]]
+    in_ed = ed.ed_end.fillna(end) - ed.arrival
+    ambulance = patients.loc[(patients.route == "ed_ambulance") & (patients.arrival >= 0) & (patients.arrival < end), "handover"]
+    limit = scenario.ed.max_handover_hours
+    released = float((ambulance >= limit - 1e-9).sum()) if limit is not None else 0.0
+    boarders = boarders_by_hour(patients, days)
+    rows = [
+        ("ed_stays_over_12h", float((in_ed > 12.0).sum()), "patients", "ED attendances in the department over 12 hours from arrival (NHS England's 12 hours from arrival)"),
+        ("bed_wait_p95_hours", float(np.percentile(bed_wait, 95)) if len(bed_wait) else math.nan, "hours", "95th percentile wait from decision to admit to a bed"),
+        ("crews_released_per_day", released / days, "crews/day", "ambulance crews released at the longest handover (ed.max_handover_hours), their patient not yet in a cubicle"),
+        ("boarders_mean", float(boarders.mean()), "patients", "patients waiting for a bed, hour by hour"),
+        ("boarders_peak_hour", float(boarders.idxmax()) if boarders.notna().any() else math.nan, "hour", "hour of the day with the most patients waiting for a bed, on average"),
+        ("boarders_at_peak_hour_mean", float(boarders.max()), "patients", "mean patients waiting for a bed at that hour"),
+    ]
+    return pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")
+
+
+@dataclass(frozen=True)
+class EscalationUse:
+    """What the escalation plan used over the results period (see `flowsim.model.escalation`)."""
+
+    rule_days: dict[str, float]
+    """Days each rule was active, by rule name."""
+    rule_starts: dict[str, int]
+    escalation_bed_days: float
+    extra_discharge_slots: float
+    same_day_discharges: int
+    admissions_avoided_under_pressure: int
+    ambulances_diverted: int
+    spot_reablement_hours: float
+    spot_home_care_hours: float
+    spot_step_down_bed_days: float
+
+
+def escalation_kpis(use: EscalationUse, scenario: Scenario) -> pd.DataFrame:
+    """The use of every escalation rule and action over the results period, and the price of what was bought."""
+    costs = scenario.costs
+    spot = [
+        (use.spot_reablement_hours, costs.spot_reablement_hour),
+        (use.spot_home_care_hours, costs.spot_home_care_hour),
+        (use.spot_step_down_bed_days, costs.spot_step_down_bed_day),
+    ]
+    bought = [amount for amount, _ in spot if amount > 0]
+    priced = [amount * price for amount, price in spot if amount > 0 and price is not None]
+    cost = sum(priced) if len(priced) == len(bought) else math.nan  # unpriced purchases: no cost, not zero
+    rows = [
+        *(
+            row
+            for name, days in use.rule_days.items()
+            for row in (
+                (f"rule_{rule_slug(name)}_days_active", days, "days", f"days the escalation rule '{name}' was active"),
+                (f"rule_{rule_slug(name)}_starts", float(use.rule_starts[name]), "times", f"times the escalation rule '{name}' started"),
+            )
+        ),
+        ("escalation_bed_days", use.escalation_bed_days, "bed days", "escalation bed days opened by escalation rules"),
+        ("extra_discharge_slots", use.extra_discharge_slots, "discharges", "discharge slots added by escalation rules"),
+        ("same_day_discharges", float(use.same_day_discharges), "patients", "patients who left at once instead of waiting for a discharge slot, by escalation rules"),
+        ("admissions_avoided_under_pressure", float(use.admissions_avoided_under_pressure), "patients", "would-be admissions offered admission avoidance by escalation rules"),
+        ("ambulances_diverted", float(use.ambulances_diverted), "patients", "ambulance arrivals diverted to other hospitals by escalation rules"),
+        ("spot_reablement_hours", use.spot_reablement_hours, "hours", "reablement hours bought at short notice by escalation rules"),
+        ("spot_home_care_hours", use.spot_home_care_hours, "hours", "home care hours bought at short notice by escalation rules"),
+        ("spot_step_down_bed_days", use.spot_step_down_bed_days, "bed days", "step-down bed days bought at short notice by escalation rules"),
+        ("spot_purchase_cost", cost, "GBP", "what escalation rules bought at short notice, at the spot prices (none where unpriced)"),
+    ]
+    return pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")

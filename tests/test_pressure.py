@@ -1,0 +1,144 @@
+"""A county under pressure: boarding, crew release, crowding, escalation rules and runaway queues.
+
+The journeys use the fixed durations of tests/test_pathway_journeys.py: 2 hours of ED treatment,
+admission at once, medically fit 3 days (72 hours) after taking a bed.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import flowsim
+from flowsim.model.escalation import RuleState
+from flowsim.scenario.escalation import EscalationRule
+from tests.test_pathway_journeys import fixed, run, system
+
+ROOT_SCENARIO = Path(__file__).parents[1] / "scenarios" / "examples" / "small_county.yaml"
+
+
+def test_a_boarder_waits_in_a_corridor_space_and_gives_the_cubicle_to_the_next_patient() -> None:
+    county = system(ed={"cubicles": 1, "boarding_spaces": 1}, wards={"general_beds": 1})
+    result, (p1, p2, p3, p4) = run(county, 0, 0.5, 1, 10)
+    # 1 takes the one bed at 2. 2 is decided at 4, boards in the corridor and frees the cubicle for 3,
+    # who is decided at 6 with the corridor full, so keeps the cubicle: 4 waits for it. At 74 1 leaves,
+    # 2 takes the bed and 3 moves into the corridor space, so 4 starts at 74.
+    assert (p1.ed_end, p1.bed_start) == (2, 2)
+    assert (p2.ed_start, p2.decision_to_admit, p2.ed_end, p2.bed_start) == (2, 4, 74, 74)
+    assert (p3.ed_start, p3.decision_to_admit, p3.bed_start) == (4, 6, 146)
+    assert (p4.ed_start, p4.ed_end) == (74, 218)
+    census = result.census
+    assert (census.boarding_ed <= 1 + 1).all(), "boarders never exceed boarding spaces plus cubicles"
+
+
+def test_an_ambulance_crew_is_released_at_the_longest_handover_and_the_patient_waits_in_the_ed() -> None:
+    county = system(ed={"cubicles": 1, "max_handover_hours": 0.5}, wards={"general_beds": 5})
+    county.arrive(flowsim.engine.patient.Patient(1, 1, "older", "ed_walk_in", 0.0))
+
+    def ambulance() -> Any:
+        yield county.env.timeout(0.25)
+        county.arrive(flowsim.engine.patient.Patient(2, 1, "older", "ed_ambulance", county.env.now))
+
+    county.env.process(ambulance())
+    result = county.run()
+    walk_in, by_ambulance = county.register.patients
+    assert (by_ambulance.arrival, by_ambulance.handover, by_ambulance.ed_start) == (0.25, 0.5, 2)
+    assert result.kpi("crews_released_per_day") == pytest.approx(1 / 60)
+    assert result.kpi("handovers_over_15_min") == 1.0
+
+
+def test_boarders_slow_the_treatment_of_the_patients_after_them() -> None:
+    county = system(ed={"cubicles": 2, "minutes_per_boarder": 30}, wards={"general_beds": 1})
+    _, (p1, p2, p3) = run(county, 0, 0, 3)
+    # 1 takes the bed at 2; 2 boards from 2; 3 is treated with one boarder in the ED: 2.5 hours.
+    assert (p3.ed_start, p3.decision_to_admit) == (3, 5.5)
+
+
+def test_a_rule_starts_after_its_measure_holds_and_stands_down_after_its_minimum_time() -> None:
+    rule = EscalationRule.model_validate(
+        {
+            "name": "full capacity",
+            "when": {"measure": "boarders", "at_least": 5, "for_hours": 12, "stand_down_below": 2, "min_active_hours": 24},
+            "then": {"same_day_discharge": True},
+        }
+    )
+    state = RuleState(rule)
+    log = []
+    for now, boarders in [(0, 6), (6, 7), (12, 6), (18, 1), (30, 1), (36, 1), (42, 3), (48, 6), (54, 2)]:
+        state.review(boarders, now)
+        log.append((now, state.active))
+    # Held from 0: started at the review 12 hours later; below 2 at 18 and 30, but active only since 12,
+    # so it stands down at 36 (24 hours on); a dip below the start level resets the wait.
+    assert log == [(0, False), (6, False), (12, True), (18, True), (30, True), (36, False), (42, False), (48, False), (54, False)]
+    assert state.starts == 1
+
+
+def test_same_day_discharge_lets_a_patient_waiting_for_the_slots_to_open_leave_at_once() -> None:
+    rules = [{"name": "push discharges", "when": {"measure": "medically_fit", "at_least": 1}, "then": {"same_day_discharge": True}}]
+    county = system(discharge={"hours": [8, 20]}, wards={"general_beds": 5, "reviews_per_day": 24}, escalation_rules=rules)
+    result, (patient,) = run(county, 0)
+    # Fit at 74 (02:00), waiting for the slots to open at 08:00; the 02:00 review, just after, sees one
+    # medically fit patient, the rule starts and they leave at once.
+    assert (patient.medically_fit, patient.acute_discharge) == (74, 74)
+    assert result.delays.empty
+    assert result.kpi("same_day_discharges") == 1 and result.kpi("rule_push_discharges_starts") == 1
+
+
+def test_a_rule_buys_reablement_hours_while_its_waiting_list_holds() -> None:
+    rules = [
+        {
+            "name": "spot purchase",
+            "when": {"measure": "reablement_waiting", "at_least": 1},
+            "then": {"buy_reablement_hours_per_month": 10 * 52 / 12},
+        }
+    ]
+    county = system(
+        {"pathway": {"p0": 0, "p1": 1}},
+        reablement={"hours_per_month": 10 * 52 / 12, "hours_per_week": fixed(10), "duration_days": fixed(14)},
+        home_care={"hours_per_month": 10 * 52 / 12, "hours_per_week": fixed(10), "duration_days": fixed(30)},
+        wards={"general_beds": 5, "reviews_per_day": 24},
+        escalation_rules=rules,
+        costs={"spot_reablement_hour": 40},
+    )
+    result, (first, second) = run(county, 0, 1)
+    # 2 is fit at 75 and waits for the hours 1 holds; the review at 75, just after, sees one waiting and
+    # buys 10 hours a week, and 2 starts at once.
+    assert (first.reablement_start, second.reablement_start) == (74, 75)
+    bought = result.kpi("spot_reablement_hours")
+    assert bought > 0 and result.kpi("spot_purchase_cost") == pytest.approx(40 * bought)
+
+
+def test_a_rule_diverts_ambulances_while_it_is_active_and_counts_them() -> None:
+    rules = [{"name": "divert", "when": {"measure": "opel", "at_least": 1}, "then": {"divert_ambulance_share": 1.0}}]
+    scenario = flowsim.load_scenario(ROOT_SCENARIO, {"days": 30, "warmup_days": 0, "escalation_rules": rules})
+    result = flowsim.simulate(scenario, seed=1)
+    arrived_after_first_review = result.patients[(result.patients.route == "ed_ambulance") & (result.patients.arrival > 8)]
+    assert arrived_after_first_review.empty, "every ambulance after the 08:00 review is diverted"
+    assert result.kpi("ambulances_diverted") > 15 * 30
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_readme_example_runs_a_stable_year(seed: int) -> None:
+    result = flowsim.simulate(flowsim.load_scenario(ROOT_SCENARIO), seed=seed)
+    assert result.runaway is None, result.runaway.describe(result.scenario.warmup_days)
+    assert 0.8 < result.kpi("occupancy_mean") < 0.95
+
+
+@pytest.mark.slow
+def test_demand_three_times_capacity_stops_early_naming_the_queue_and_the_day_in_bounded_time_and_memory() -> None:
+    scenario = flowsim.load_scenario(ROOT_SCENARIO, {"demand_multiplier": 3.0})
+    start = time.perf_counter()
+    result = flowsim.simulate(scenario, seed=1)
+    seconds = time.perf_counter() - start
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert result.runaway is not None and result.runaway.stopped
+    assert result.runaway.queue in ("ed_queue", "eau_queue")
+    assert result.kpi("runaway") == 1 and result.kpi(f"runaway_{result.runaway.queue}") == 1
+    words = result.runaway.describe(scenario.warmup_days)
+    assert "queue for an" in words and "the run was stopped" in words
+    assert seconds < 60 and peak_mib < 1024

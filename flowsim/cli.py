@@ -44,7 +44,8 @@ from flowsim.output.plots import comparison_figure, heatmap_figure, save_figure,
 from flowsim.scenario.reference import write_reference
 from flowsim.output.report import write_report
 from flowsim.files import write_atomically
-from flowsim.results.kpis import HEADLINE_KPIS, PERCENT_UNITS
+from flowsim.results.catalogue import PERCENT_UNITS
+from flowsim.results.kpis import HEADLINE_KPIS
 from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
 from flowsim.model.system import simulate
 from flowsim.analysis.validation import check_measures, validation_table

@@ -42,7 +42,7 @@ from flowsim.engine.vocabulary import DELAY_REASONS, reason_column  # noqa: E402
 
 from flowsim.files import write_atomically  # noqa: E402
 
-from flowsim.results.kpis import PERCENT_UNITS  # noqa: E402
+from flowsim.results.catalogue import PERCENT_UNITS  # noqa: E402
 
 OCCUPANCY_LINES = (0.92, 0.95)
 """Acute occupancy guidance (92%) and the level above which flow fails in practice (95%)."""

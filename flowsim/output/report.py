@@ -36,7 +36,7 @@ import flowsim
 from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, ExperimentResults
 from flowsim.output.plots import comparison_figure, png_bytes, year_figures
 from flowsim.files import write_atomically
-from flowsim.results.kpis import PERCENT_UNITS
+from flowsim.results.catalogue import PERCENT_UNITS
 from flowsim.statistics import t_interval
 
 SERVICE_MODULES = ("model.system", "services.front_door", "services.wards", "services.discharge", "services.community")

@@ -7,6 +7,7 @@
     flowsim warmup SCENARIO.yaml
     flowsim validate scenarios/oxfordshire_2017.yaml
     flowsim discharges scenarios/oxfordshire_2017.yaml --target 0.92
+    flowsim kpis
 
 A scenario that cannot be run is reported with its file, field and what is
 allowed, exit status 2, before anything is simulated or written.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 import shlex
 import sys
 from collections.abc import Callable, Iterator
@@ -44,7 +44,8 @@ from flowsim.output.plots import comparison_figure, heatmap_figure, save_figure,
 from flowsim.scenario.reference import write_reference
 from flowsim.output.report import write_report
 from flowsim.files import write_atomically
-from flowsim.results.catalogue import PERCENT_UNITS
+from flowsim.output.formatting import change, interval, number, percent
+from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name
 from flowsim.results.kpis import HEADLINE_KPIS
 from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
 from flowsim.model.system import simulate
@@ -90,17 +91,26 @@ def _folder(args: argparse.Namespace, default: str) -> Path:
 
 # Printing ------------------------------------------------------------------------
 
-def _value(value: float, unit: str) -> str:
-    if pd.isna(value):
-        return "—"
-    return f"{value:.1%}" if unit in PERCENT_UNITS else f"{value:,.2f}"
+def _unit(name: str) -> str:
+    """A KPI's unit, from the catalogue."""
+    return KPIS[current_name(name)].unit
 
 
 def format_kpis(kpis: pd.DataFrame, title: str) -> str:
-    """A single run's KPI table as text: name, value, unit, meaning."""
+    """A single run's KPI table as text: name, value, unit, meaning (unit and meaning from the catalogue)."""
     lines = [title, "-" * len(title)]
-    for name, row in kpis.iterrows():
-        lines.append(f"{name:<44} {_value(row['value'], row['unit']):>12}  {row['unit']:<13} {row['description']}")
+    for name, value in kpis["value"].items():
+        measure = KPIS[name]
+        lines.append(f"{name:<44} {number(value, measure.unit):>12}  {measure.unit:<16} {measure.description}")
+    return "\n".join(lines)
+
+
+def format_catalogue(catalogue: dict[str, Measure]) -> str:
+    """Every measure of a catalogue: name, unit, bounds, which way is better, and what it means."""
+    lines = [f"{'measure':<44} {'unit':<16} {'bounds':<10} {'better':<8} description"]
+    for measure in catalogue.values():
+        needs = f" (when the scenario has {measure.needs.replace('_', ' ')})" if measure.needs else ""
+        lines.append(f"{measure.name:<44} {measure.unit:<16} {measure.bounds:<10} {measure.better:<8} {measure.description}{needs}")
     return "\n".join(lines)
 
 
@@ -108,9 +118,11 @@ def format_summary(summary: pd.DataFrame, title: str) -> str:
     """KPI means with 95% intervals and relative half-widths."""
     lines = [title, "-" * len(title), f"{'kpi':<44} {'mean':>12} {'95% interval':>27} {'±%':>7}  unit"]
     for name, row in summary.iterrows():
-        interval = f"{_value(row['lower'], row['unit'])} to {_value(row['upper'], row['unit'])}"
-        relative = "—" if not math.isfinite(row["relative_half_width"]) else f"{row['relative_half_width']:.1%}"
-        lines.append(f"{name:<44} {_value(row['mean'], row['unit']):>12} {interval:>27} {relative:>7}  {row['unit']}")
+        unit = _unit(name)
+        lines.append(
+            f"{name:<44} {number(row['mean'], unit):>12} {interval(row['lower'], row['upper'], unit):>27} "
+            f"{percent(row['relative_half_width']):>7}  {unit}"
+        )
     return "\n".join(lines)
 
 
@@ -121,12 +133,11 @@ def format_comparison(comparison: pd.DataFrame, base: str) -> str:
         title = f"{option} against {base} (paired by replication; ≈: interval includes zero)"
         lines = [title, "-" * len(title), f"{'kpi':<44} {'base':>12} {'option':>12} {'difference (95% interval)':>38}"]
         for _, row in rows.iterrows():
-            unit = row["unit"]
+            unit = _unit(row["kpi"])
             mark = " " if row["distinguishable"] else "≈"
-            interval = f"{_value(row['lower'], unit)} to {_value(row['upper'], unit)}"
             lines.append(
-                f"{row['kpi']:<44} {_value(row['base_mean'], unit):>12} {_value(row['option_mean'], unit):>12} "
-                f"{mark} {_value(row['difference'], unit):>10} ({interval})"
+                f"{row['kpi']:<44} {number(row['base_mean'], unit):>12} {number(row['option_mean'], unit):>12} "
+                f"{mark} {change(row['difference'], unit):>12} ({interval(row['lower'], row['upper'], unit, signed=True)})"
             )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -137,10 +148,10 @@ def format_validation(table: pd.DataFrame, title: str) -> str:
     lines = [title, "-" * len(title), f"{'':2}{'published figure':<58} {'published':>11} {'model (95% interval)':>36} {'±':>9}  role"]
     for _, row in table.iterrows():
         unit = row["unit"]
-        interval = f"{_value(row['mean'], unit)} ({_value(row['lower'], unit)} to {_value(row['upper'], unit)})"
+        model = f"{number(row['mean'], unit)} ({interval(row['lower'], row['upper'], unit)})"
         mark = "✓" if row["within"] else "✗"
         lines.append(
-            f"{mark} {row['figure'][:58]:<58} {_value(row['published'], unit):>11} {interval:>36} {_value(row['tolerance'], unit):>9}  {row['role']}"
+            f"{mark} {row['figure'][:58]:<58} {number(row['published'], unit):>11} {model:>36} {number(row['tolerance'], unit):>9}  {row['role']}"
         )
     lines.append(
         "✓: the model's mean is within the tolerance of the published figure. fitted: a parameter was tuned to it; "
@@ -366,6 +377,11 @@ def _discharges(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kpis(args: argparse.Namespace) -> int:
+    print(format_catalogue(DAILY if args.daily else KPIS))
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     path = Path(args.out)
     write_reference(path)
@@ -438,6 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     discharges.add_argument("--limit", type=float, default=2.0, help="largest capacity factor to try (default 2)")
     discharges.add_argument("--steps", type=int, default=5, help="halvings of [1, limit] (default 5)")
     discharges.set_defaults(handler=_discharges)
+
+    kpis = commands.add_parser("kpis", help="list every KPI: name, unit, bounds, which way is better, meaning")
+    kpis.add_argument("--daily", action="store_true", help="list the daily measures (census and flows) instead")
+    kpis.set_defaults(handler=_kpis)
 
     schema = commands.add_parser("schema", help="write the scenario file reference (Markdown)")
     schema.add_argument("--out", default="docs/scenarios.md")

@@ -34,9 +34,10 @@ from tqdm import tqdm
 
 import flowsim
 from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, ExperimentResults
+from flowsim.output.formatting import change, interval, number
 from flowsim.output.plots import comparison_figure, png_bytes, year_figures
 from flowsim.files import write_atomically
-from flowsim.results.catalogue import PERCENT_UNITS
+from flowsim.results.catalogue import KPIS, PERCENT_UNITS, current_name
 from flowsim.statistics import t_interval
 
 SERVICE_MODULES = ("model.system", "services.front_door", "services.wards", "services.discharge", "services.community")
@@ -75,40 +76,6 @@ pre { background: #f6f6f6; padding: 0.6em; font-size: 0.85em; white-space: pre-w
 details summary { cursor: pointer; font-weight: bold; }
 @media print { body { max-width: none; } h2 { page-break-after: avoid; } figure { page-break-inside: avoid; } }
 """
-
-
-# Numbers as a planner reads them -------------------------------------------------
-
-def number(value: float, unit: str = "") -> str:
-    """A value in its unit: shares as percentages, money in pounds, counts with thousands separators."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if math.isinf(value):
-        return "unbounded"
-    if value == 0:
-        return "0"
-    if unit in PERCENT_UNITS:
-        return f"{value:.1%}"
-    if unit.startswith("GBP"):
-        pounds = round(value)
-        return f"-£{-pounds:,}" if pounds < 0 else f"£{pounds:,}"
-    size = abs(value)
-    return f"{value:,.0f}" if size >= 100 else f"{value:,.1f}" if size >= 10 else f"{value:,.2f}"
-
-
-def change(value: float, unit: str = "") -> str:
-    """A difference: shares in percentage points, others as numbers, signed."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if unit in PERCENT_UNITS:
-        return f"{value * 100:+.1f} points"
-    text = number(value, unit)
-    return text if text.startswith(("-", "£0")) or text == "0" else "+" + text
-
-
-def interval(lower: float, upper: float, unit: str = "", signed: bool = False) -> str:
-    show = change if signed else number
-    return f"{show(lower, unit)} to {show(upper, unit)}"
 
 
 # Text ----------------------------------------------------------------------------
@@ -342,15 +309,15 @@ def scenarios_section(results: ExperimentResults) -> str:
 
 
 def kpi_section(results: ExperimentResults) -> str:
-    info = results.kpi_info()
     summaries = {label: results.summary(label) for label in results.labels}
     comparison = results.comparison().set_index(["option", "kpi"]) if results.options else None
 
     def rows(kpis: Iterable[str]) -> list[list[str]]:
         out = []
         for kpi in kpis:
-            unit = str(info.loc[kpi, "unit"])
-            row = [f"{_escape(info.loc[kpi, 'description'])}<br><span class='note'><code>{kpi}</code>, {_escape(unit)}</span>"]
+            measure = KPIS[current_name(kpi)]
+            unit = measure.unit
+            row = [f"{_escape(measure.description)}<br><span class='note'><code>{kpi}</code>, {_escape(unit)}</span>"]
             for label in results.labels:
                 s = summaries[label].loc[kpi]
                 cell = f"{number(s['mean'], unit)}<span class='interval'>{interval(s['lower'], s['upper'], unit)}</span>"
@@ -362,7 +329,7 @@ def kpi_section(results: ExperimentResults) -> str:
             out.append(row)
         return out
 
-    shown = [k for k in REPORT_KPIS if k in info.index and k in summaries[results.base].index]
+    shown = [k for k in REPORT_KPIS if k in summaries[results.base].index]
     header = ["key figure", *(_name(label) for label in results.labels)]
     numeric = range(1, len(results.labels) + 1)
     body = _table(header, rows(shown), numeric)
@@ -370,7 +337,7 @@ def kpi_section(results: ExperimentResults) -> str:
         "<p class='note'>Each cell: the mean, its 95% interval across replications and, for options, the change from the base "
         "with its 95% paired interval; ≈ marks a change the data cannot tell from zero.</p>"
     )
-    others = [k for k in summaries[results.base].index if k not in shown and k in info.index]
+    others = [k for k in summaries[results.base].index if k not in shown and current_name(k) in KPIS]
     body += f"<details><summary>All {len(others) + len(shown)} KPIs</summary>{_table(header, rows(others), numeric)}</details>"
     return _section("kpis", "Key figures with 95% intervals", body)
 

@@ -33,7 +33,9 @@ import pandas as pd
 from flowsim import __version__
 from flowsim.files import write_atomically
 from flowsim.scenario import Scenario
-from flowsim.statistics import RunningBands, moving_average, mser5, paired_differences, precise_from, summarise
+from flowsim.results.catalogue import produced_by
+from flowsim.results.experiment_results import ExperimentResults, describe
+from flowsim.statistics import RunningBands, moving_average, mser5, precise_from
 from flowsim.model.system import simulate
 
 SCHEDULER_VARIABLE = "FLOWSIM_SCHEDULER"
@@ -185,28 +187,24 @@ class Runner:
 
 
 @dataclass
-class Experiment:
-    """Replications of labelled scenarios with the same seed: values, summaries, comparisons.
+class _Collector:
+    """Finished replications of labelled scenarios, absorbed in replication order as they arrive.
 
-    `values[label]` holds every replication's KPIs (a row each); `bands(label)` summarises
-    the daily series day by day, and `monthly[label]` holds each replication's sum of every
-    daily measure over each calendar month, with the number of `days` summed (so a mean over
-    any months, or a ratio of two measures, is exact).
+    KPIs are kept as plain numpy rows against one shared index per scenario (a thousand
+    replications cost a thousand small arrays, not a thousand pandas objects); daily series
+    only as running sums for the bands and monthly totals.
     """
 
     scenarios: dict[str, Scenario]
     seed: int
-    values: dict[str, pd.DataFrame] = field(default_factory=dict)
-    monthly: dict[str, pd.DataFrame] = field(default_factory=dict)
-    kpi_info: pd.DataFrame = field(default_factory=pd.DataFrame)
     ran: int = 0
     reused: int = 0
-    _daily: dict[str, RunningBands] = field(default_factory=dict, repr=False)
-    _waiting: dict[str, dict[int, Outcome]] = field(default_factory=dict, repr=False)
-    _kpis: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
-    _kpi_names: dict[str, pd.Index] = field(default_factory=dict, repr=False)
-    _months: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
-    _month_axes: dict[str, tuple[pd.Index, pd.Index]] = field(default_factory=dict, repr=False)
+    _daily: dict[str, RunningBands] = field(default_factory=dict)
+    _waiting: dict[str, dict[int, Outcome]] = field(default_factory=dict)
+    _kpis: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    _kpi_names: dict[str, pd.Index] = field(default_factory=dict)
+    _months: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    _month_axes: dict[str, tuple[pd.Index, pd.Index]] = field(default_factory=dict)
 
     def replications(self, label: str) -> int:
         """How many replications of `label` have been absorbed (0, 1, ... without gaps)."""
@@ -214,18 +212,12 @@ class Experiment:
 
     def add(self, label: str, replication: int, outcome: Outcome) -> None:
         """Take one finished replication; outcomes are absorbed in replication order."""
-        info = outcome.kpis[["unit", "description"]]
-        new = info[~info.index.isin(self.kpi_info.index)]
-        if not new.empty:
-            self.kpi_info = new if self.kpi_info.empty else pd.concat([self.kpi_info, new])
         waiting = self._waiting.setdefault(label, {})
         waiting[replication] = outcome
         while self.replications(label) in waiting:
             self._absorb(label, waiting.pop(self.replications(label)))
 
     def _absorb(self, label: str, outcome: Outcome) -> None:
-        # Plain numpy rows against one shared index per scenario: a thousand replications
-        # cost a thousand small arrays, not a thousand pandas objects with their own indexes.
         names = self._kpi_names.setdefault(label, outcome.kpis.index)
         self._kpis.setdefault(label, []).append(outcome.kpis["value"].reindex(names).to_numpy(dtype=float))
         self._daily.setdefault(label, RunningBands()).add(outcome.daily)
@@ -234,32 +226,26 @@ class Experiment:
         rows, columns = self._month_axes.setdefault(label, (months.index, months.columns))
         self._months.setdefault(label, []).append(months.reindex(index=rows, columns=columns).to_numpy(dtype=float))
 
-    def collect(self) -> None:
-        """Bring `values` and `monthly` up to date with what has been absorbed."""
-        for label, kpis in self._kpis.items():
-            replications = pd.RangeIndex(len(kpis), name="replication")
-            self.values[label] = pd.DataFrame(np.vstack(kpis), index=replications, columns=self._kpi_names[label])
+    def values(self, label: str) -> pd.DataFrame:
+        """Every KPI of every replication absorbed so far, a row per replication."""
+        kpis = self._kpis[label]
+        return pd.DataFrame(np.vstack(kpis), index=pd.RangeIndex(len(kpis), name="replication"), columns=self._kpi_names[label])
+
+    def results(self, files: dict[str, str | Path] | None, command: str) -> ExperimentResults:
+        """What has been absorbed, as the experiment's results."""
+        values, monthly = {}, {}
+        for label in self.scenarios:
+            values[label] = self.values(label)
             months, measures = self._month_axes[label]
-            index = pd.MultiIndex.from_product([replications, months.rename("month")])
-            self.monthly[label] = pd.DataFrame(np.vstack(self._months[label]), index=index, columns=measures)
-
-    def summary(self, label: str) -> pd.DataFrame:
-        """Mean, 95% interval and relative half-width of every KPI of one scenario."""
-        return self.kpi_info.join(summarise(self.values[label]), how="right")
-
-    def bands(self, label: str) -> pd.DataFrame:
-        """Each day's mean and 95% interval across replications of every daily measure (tidy)."""
-        return self._daily[label].summary()
-
-    def comparison(self, base: str) -> pd.DataFrame:
-        """Every other scenario against `base`: paired differences with 95% intervals, tidy."""
-        tables = [
-            paired_differences(self.values[base], self.values[label]).assign(option=label).reset_index()
-            for label in self.values
-            if label != base
-        ]
-        table = pd.concat(tables, ignore_index=True)
-        return table.merge(self.kpi_info[["unit"]], left_on="kpi", right_index=True, how="left")
+            index = pd.MultiIndex.from_product([values[label].index, months.rename("month")])
+            monthly[label] = pd.DataFrame(np.vstack(self._months[label]), index=index, columns=measures)
+        bands = pd.concat([self._daily[label].summary().assign(scenario=label) for label in self.scenarios], ignore_index=True)
+        replications = min(len(table) for table in values.values())
+        about = describe(self.scenarios, self.seed, replications, files, command)
+        return ExperimentResults(
+            about, values, monthly, bands[["scenario", "date", "measure", "mean", "lower", "upper", "n"]],
+            ran=self.ran, reused=self.reused,
+        )  # fmt: skip
 
 
 def run_experiment(
@@ -268,30 +254,34 @@ def run_experiment(
     seed: int = 0,
     store: ReplicationStore | None = None,
     runner: Runner | None = None,
-) -> Experiment:
-    """Run replications 0..replications-1 of every scenario with the same seed, reusing stored ones."""
-    experiment = Experiment(dict(scenarios), seed)
-    extend(experiment, replications, store, runner or Runner())
-    return experiment
+    files: dict[str, str | Path] | None = None,
+    command: str = "",
+) -> ExperimentResults:
+    """Run replications 0..replications-1 of every scenario with the same seed, reusing stored ones.
+
+    The first scenario is the base the others are compared with. `files` (each scenario's
+    file by label) and `command` only go into the results' record."""
+    collector = _Collector(dict(scenarios), seed)
+    _extend(collector, replications, store, runner or Runner())
+    return collector.results(files, command)
 
 
-def extend(experiment: Experiment, replications: int, store: ReplicationStore | None, runner: Runner) -> None:
-    """Bring every scenario of `experiment` up to `replications` replications."""
+def _extend(collector: _Collector, replications: int, store: ReplicationStore | None, runner: Runner) -> None:
+    """Bring every scenario of `collector` up to `replications` replications."""
     missing = []
-    for label, scenario in experiment.scenarios.items():
-        for replication in range(experiment.replications(label), replications):
-            work = Replication(label, scenario, experiment.seed, replication)
+    for label, scenario in collector.scenarios.items():
+        for replication in range(collector.replications(label), replications):
+            work = Replication(label, scenario, collector.seed, replication)
             if store is not None and store.has(work):
-                experiment.add(label, replication, store.load(work))
-                experiment.reused += 1
+                collector.add(label, replication, store.load(work))
+                collector.reused += 1
             else:
                 missing.append(work)
     for work, outcome in runner.map(replication_outcome, missing):
         if store is not None:
             store.save(work, outcome)
-        experiment.add(work.label, work.replication, outcome)
-        experiment.ran += 1
-    experiment.collect()
+        collector.add(work.label, work.replication, outcome)
+        collector.ran += 1
 
 
 def run_until_precise(
@@ -303,31 +293,32 @@ def run_until_precise(
     maximum: int = 200,
     store: ReplicationStore | None = None,
     runner: Runner | None = None,
-) -> tuple[Experiment, int | None]:
+    files: dict[str, str | Path] | None = None,
+    command: str = "",
+) -> tuple[ExperimentResults, int | None]:
     """Add replications until every chosen KPI's 95% relative half-width is within `target`.
 
     The confidence-interval method: after each batch, find the fewest
     replications from which the target holds for every later prefix; stop once
     that number is followed by a look-ahead of max(3, 10%) further replications
-    that all keep it. Returns the experiment and that number (None if
-    `maximum` was reached first).
+    that all keep it. Returns the results and that number (None if `maximum`
+    was reached first). `kpis` must be names of the catalogue.
     """
+    unknown = sorted(set(kpis) - set(produced_by(scenario)))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: not a KPI of {scenario.name}; `flowsim kpis` lists the KPIs")
     runner = runner or Runner()
-    experiment = Experiment({scenario.name: scenario}, seed)
+    collector = _Collector({scenario.name: scenario}, seed)
     batch = max(runner.workers or os.cpu_count() or 1, 1)
     total = initial
     while True:
-        extend(experiment, total, store, runner)
-        unknown = sorted(set(kpis) - set(experiment.values[scenario.name].columns))
-        if unknown:
-            raise ValueError(f"unknown KPI {', '.join(unknown)}; the KPI table of `flowsim run` lists the names")
-        needed = precise_from(experiment.values[scenario.name], kpis, target)
+        _extend(collector, total, store, runner)
+        needed = precise_from(collector.values(scenario.name), kpis, target)
         if needed is not None and total >= needed + max(3, needed // 10):
-            return experiment, needed
+            return collector.results(files, command), needed
         if total >= maximum:
-            return experiment, None
+            return collector.results(files, command), None
         total = min(maximum, total + batch)
-
 
 
 WARMUP_MEASURES = ("acute_occupied", "medically_fit", "dtoc", "step_down_occupied", "reablement_hours_in_use", "home_care_hours_in_use")

@@ -32,7 +32,7 @@ def test_same_kpis_serially_in_a_process_pool_and_on_dask() -> None:
         on_dask = run_experiment({"mmc": scenario}, 4, seed=7, runner=Runner(scheduler=client, progress=False))
     for other in (pooled, on_dask):
         pd.testing.assert_frame_equal(serial.values["mmc"], other.values["mmc"])
-        pd.testing.assert_frame_equal(serial.bands("mmc"), other.bands("mmc"))
+        pd.testing.assert_frame_equal(serial.bands, other.bands)
         pd.testing.assert_frame_equal(serial.monthly["mmc"], other.monthly["mmc"])
     assert serial.values["mmc"]["admissions_per_day"].nunique() == 4, "replications must differ from each other"
 
@@ -193,3 +193,20 @@ def test_a_bad_grid_is_reported_before_anything_runs(tmp_path: Path, grid: str, 
     assert main(["sweep", str(TWO_STAGE), str(path), "--out", str(tmp_path / "out")]) == 2
     assert str(path) in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_results_read_back_from_their_folder_are_the_results_written(tmp_path: Path) -> None:
+    from flowsim.results.experiment_results import ExperimentResults
+
+    base, option = load_scenario(MMC, SHORT), load_scenario(MMC, {**SHORT, "wards": {"general_beds": 29}})
+    results = run_experiment({"base": base, "fewer": option}, 3, seed=2, runner=Runner(workers=1, progress=False))
+    written = {path.name for path in results.write(tmp_path)}
+    assert {"experiment.json", "kpi_values.csv", "monthly.csv", "bands.csv", "summaries.csv", "comparison.csv"} == written
+    read = ExperimentResults.read(str(tmp_path))  # a plain string is a path too
+    assert (read.labels, read.base, read.options) == (["base", "fewer"], "base", ["fewer"])
+    for label in read.labels:
+        pd.testing.assert_frame_equal(read.values[label], results.values[label])
+        pd.testing.assert_frame_equal(read.monthly[label], results.monthly[label], check_index_type=False)
+    pd.testing.assert_frame_equal(read.comparison(), results.comparison())
+    pd.testing.assert_frame_equal(read.summary("fewer"), results.summary("fewer"))
+    assert read.summary("base").loc["occupancy_mean", "unit"] == "ratio"

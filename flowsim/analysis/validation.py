@@ -22,8 +22,8 @@ import warnings
 
 import pandas as pd
 
-from flowsim.experiment import Experiment
 from flowsim.results.catalogue import DAILY, KPIS, current_name, produced_by
+from flowsim.results.experiment_results import ExperimentResults
 from flowsim.scenario import Scenario, ScenarioError, Target
 from flowsim.statistics import t_interval
 
@@ -69,9 +69,9 @@ def check_measures(scenario: Scenario, file: str) -> None:
         raise ScenarioError("\n".join(problems))
 
 
-def target_values(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame:
+def target_values(scenario: Scenario, results: ExperimentResults, label: str) -> pd.DataFrame:
     """Each target's model value in each replication: a row per replication, a column per target."""
-    kpis, monthly = experiment.values[label], experiment.monthly[label]
+    kpis, monthly = results.values[label], results.monthly[label]
     columns = {}
     for index, target in enumerate(scenario.validation):
         names = _terms(target.measure)
@@ -90,9 +90,9 @@ def target_values(scenario: Scenario, experiment: Experiment, label: str) -> pd.
     return pd.DataFrame(columns)
 
 
-def validation_table(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame:
+def validation_table(scenario: Scenario, results: ExperimentResults, label: str) -> pd.DataFrame:
     """Published figure, model mean and 95% interval, tolerance and verdict: one row per target."""
-    values = target_values(scenario, experiment, label)
+    values = target_values(scenario, results, label)
     rows = []
     for index, target in enumerate(scenario.validation):
         interval = t_interval(values[index])

@@ -33,11 +33,12 @@ from matplotlib.figure import Figure
 from tqdm import tqdm
 
 import flowsim
-from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, ExperimentResults
+from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, appraisal
 from flowsim.output.formatting import change, interval, number
-from flowsim.output.plots import comparison_figure, png_bytes, year_figures
+from flowsim.output.plots import comparison_figure, png_bytes, save_figure, year_figures
 from flowsim.files import write_atomically
 from flowsim.results.catalogue import KPIS, PERCENT_UNITS, current_name
+from flowsim.results.experiment_results import ExperimentResults
 from flowsim.statistics import t_interval
 
 SERVICE_MODULES = ("model.system", "services.front_door", "services.wards", "services.discharge", "services.community")
@@ -144,7 +145,7 @@ def answer(results: ExperimentResults) -> str:
     )
     if not results.options:
         return _baseline_answer(results) + f" <span class='note'>{basis}</span>"
-    ranking = results.appraisal()
+    ranking = appraisal(results)
     base = results.summary(results.base)
     best = ranking.iloc[0]
     name = f"<strong>{_escape(best['option'])}</strong>"
@@ -198,7 +199,7 @@ def _cost_sentence(row: pd.Series) -> str:
 def _runner_up_sentence(results: ExperimentResults, ranking: pd.DataFrame) -> str:
     """How surely the best option beats the second, paired by replication."""
     first, second = ranking.iloc[0]["option"], ranking.iloc[1]["option"]
-    ahead = results.table(second)[SAVED_KPI] - results.table(first)[SAVED_KPI]
+    ahead = results.values[second][SAVED_KPI] - results.values[first][SAVED_KPI]
     gap = t_interval(ahead)
     verdict = (
         "so it is ahead with 95% confidence"
@@ -225,7 +226,7 @@ def _baseline_answer(results: ExperimentResults) -> str:
 # Sections ------------------------------------------------------------------------
 
 def readable_appraisal(ranking: pd.DataFrame) -> pd.DataFrame:
-    """The ranking of `ExperimentResults.appraisal` as a planner reads it: each figure and its interval as text."""
+    """The ranking of `appraisal` as a planner reads it: each figure and its interval as text."""
     rows = []
     for rank, row in ranking.iterrows():
         priced = not math.isnan(row["extra_cost"])
@@ -254,7 +255,7 @@ def readable_appraisal(ranking: pd.DataFrame) -> pd.DataFrame:
 
 
 def options_section(results: ExperimentResults) -> str:
-    ranking = results.appraisal()
+    ranking = appraisal(results)
     rows = []
     for (rank, row), (_, text) in zip(ranking.iterrows(), readable_appraisal(ranking).iterrows()):
         faint = "" if row["saving_distinguishable"] else ' class="not-distinguishable"'
@@ -344,7 +345,7 @@ def kpi_section(results: ExperimentResults) -> str:
 
 def _figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
     if results.options:
-        kpis = [k for k in REPORT_KPIS[:-1] if k in set(results.values["kpi"])]
+        kpis = [k for k in REPORT_KPIS[:-1] if k in results.values[results.base].columns]
         yield "comparison", comparison_figure(results.comparison(), kpis, results.base)
     yield from year_figures(results.bands)
 
@@ -405,7 +406,7 @@ def model_section(results: ExperimentResults) -> str:
             else "The question: how the system performs over the period, with what certainty."
         )
         + "</p><p>Key figures: "
-        + ", ".join(f"<code>{k}</code>" for k in REPORT_KPIS if k in about["kpis"])
+        + ", ".join(f"<code>{k}</code>" for k in REPORT_KPIS if k in results.values[results.base].columns)
         + ".</p>"
     )
     logic = "".join(_module_doc(name) for name in SERVICE_MODULES) + _assumptions()
@@ -500,3 +501,13 @@ def write_report(results: ExperimentResults, path: Path, progress: bool = False)
     write_atomically(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path
 
+
+
+def write_results(results: ExperimentResults, folder: Path, report: bool = False, progress: bool = False) -> list[Path]:
+    """A results folder: the results' files, the plots through the year, the comparison forest plot when
+    there are options, and (with `report`) report.html first; return the paths written."""
+    written = results.write(folder)
+    written += [save_figure(figure, folder / f"{name}.png") for name, figure in _figures(results)]
+    if report:
+        written.insert(0, write_report(results, folder / "report.html", progress=progress))
+    return written

@@ -12,13 +12,20 @@ runs agree to the last bit.
 
 Each finished replication is stored under
 `<out>/replications/flowsim-<version>/<name>-<content hash>/seed<S>/`,
-written atomically, so an interrupted experiment keeps what it finished and a
-rerun only runs what is missing. The content hash covers every scenario
-value and the version covers flowsim's own code.
+written atomically with a manifest of checksums and row counts, so an
+interrupted experiment keeps what it finished and a rerun only runs what is
+missing. The store's key is flowsim's version (its own code), the scenario's
+name and content hash (every scenario value), the seed and the replication
+number: a replication from another version or another scenario is never
+reused, nor one whose files do not match their manifest.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -71,35 +78,72 @@ def replication_census(scenario: Scenario, seed: int, replication: int) -> pd.Da
 
 
 class ReplicationStore:
-    """Finished replications on disk, keyed by flowsim's version, content hash, seed and replication.
+    """Finished replications on disk, so an interrupted experiment keeps what it finished.
 
-    The KPI table is written last, so its presence means the replication is complete.
+    A replication is stored as its KPI table and daily series, then a manifest
+    (`replicationNNNNN.json`) naming flowsim's version, the scenario and its
+    content hash, the seed and replication number, and each file's SHA-256
+    checksum and row count. The manifest is written last, so its presence
+    means the replication is complete. A stored replication is reused only if
+    its manifest matches this version and this scenario and both files match
+    their checksums and row counts; anything else (a file cut short, one from
+    another version or another scenario) is run again and stored afresh.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     def path(self, work: Replication) -> Path:
+        """The manifest of `work`; its KPI table (.csv) and daily series (.daily.csv.gz) sit beside it."""
         key = f"{work.scenario.name}-{work.scenario.content_hash()}"
-        return self.folder / f"flowsim-{__version__}" / key / f"seed{work.seed}" / f"replication{work.replication:05d}.csv"
+        return self.folder / f"flowsim-{__version__}" / key / f"seed{work.seed}" / f"replication{work.replication:05d}.json"
 
-    def _daily_path(self, work: Replication) -> Path:
-        return self.path(work).with_suffix(".daily.csv.gz")
+    def _files(self, work: Replication) -> dict[str, Path]:
+        manifest = self.path(work)
+        return {"kpis": manifest.with_suffix(".csv"), "daily": manifest.with_suffix(".daily.csv.gz")}
 
-    def has(self, work: Replication) -> bool:
-        return self.path(work).exists() and self._daily_path(work).exists()
+    @staticmethod
+    def _identity(work: Replication) -> dict[str, Any]:
+        """What a stored replication must have been made by to be reused."""
+        return {
+            "flowsim_version": __version__,
+            "scenario": work.scenario.name,
+            "content_hash": work.scenario.content_hash(),
+            "seed": work.seed,
+            "replication": work.replication,
+        }
 
-    def load(self, work: Replication) -> Outcome:
-        daily = pd.read_csv(self._daily_path(work), index_col="date", parse_dates=["date"])
+    def load(self, work: Replication) -> Outcome | None:
+        """The stored outcome of `work`, or None if none is stored that can be trusted."""
+        identity = self._identity(work)
+        try:
+            manifest = json.loads(self.path(work).read_text())
+            if {key: manifest.get(key) for key in identity} != identity:
+                return None
+            content = {name: path.read_bytes() for name, path in self._files(work).items()}
+            if any(hashlib.sha256(data).hexdigest() != manifest[name]["sha256"] for name, data in content.items()):
+                return None
+            kpis = pd.read_csv(io.BytesIO(content["kpis"]), index_col="kpi")
+            daily = pd.read_csv(io.BytesIO(content["daily"]), compression="gzip", index_col="date", parse_dates=["date"])
+            if (len(kpis), len(daily)) != (manifest["kpis"]["rows"], manifest["daily"]["rows"]):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
         daily.index = daily.index.date
         daily.index.name = "date"
-        return Outcome(pd.read_csv(self.path(work), index_col="kpi"), daily)
+        return Outcome(kpis, daily)
 
     def save(self, work: Replication, outcome: Outcome) -> None:
-        path = self.path(work)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(self._daily_path(work), lambda tmp: outcome.daily.to_csv(tmp, compression="gzip"))
-        write_atomically(path, lambda tmp: outcome.kpis.to_csv(tmp))
+        """Store `outcome`: each file atomically, the manifest with their checksums and row counts last."""
+        files = self._files(work)
+        files["kpis"].parent.mkdir(parents=True, exist_ok=True)
+        contents = {"kpis": outcome.kpis.to_csv().encode(), "daily": gzip.compress(outcome.daily.to_csv().encode(), mtime=0)}
+        rows = {"kpis": len(outcome.kpis), "daily": len(outcome.daily)}
+        manifest: dict[str, Any] = self._identity(work)
+        for name, data in contents.items():
+            write_atomically(files[name], lambda tmp, data=data: tmp.write_bytes(data))
+            manifest[name] = {"file": files[name].name, "sha256": hashlib.sha256(data).hexdigest(), "rows": rows[name]}
+        write_atomically(self.path(work), lambda tmp: tmp.write_text(json.dumps(manifest, indent=1)))
 
 
 def default_scheduler() -> str | None:
@@ -272,11 +316,12 @@ def _extend(collector: _Collector, replications: int, store: ReplicationStore | 
     for label, scenario in collector.scenarios.items():
         for replication in range(collector.replications(label), replications):
             work = Replication(label, scenario, collector.seed, replication)
-            if store is not None and store.has(work):
-                collector.add(label, replication, store.load(work))
-                collector.reused += 1
-            else:
+            stored = store.load(work) if store is not None else None
+            if stored is None:
                 missing.append(work)
+            else:
+                collector.add(label, replication, stored)
+                collector.reused += 1
     for work, outcome in runner.map(replication_outcome, missing):
         if store is not None:
             store.save(work, outcome)

@@ -210,3 +210,52 @@ def test_results_read_back_from_their_folder_are_the_results_written(tmp_path: P
     pd.testing.assert_frame_equal(read.comparison(), results.comparison())
     pd.testing.assert_frame_equal(read.summary("fewer"), results.summary("fewer"))
     assert read.summary("base").loc["occupancy_mean", "unit"] == "ratio"
+
+
+def test_a_stored_replication_is_reused_only_whole_and_from_this_version_and_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flowsim.experiment as experiment
+
+    scenario = load_scenario(MMC, SHORT)
+    store = ReplicationStore(tmp_path)
+    serial = Runner(workers=1, progress=False)
+    first = run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial)
+    kpis = sorted(tmp_path.rglob("replication*[0-9].csv"))
+    lines = kpis[0].read_text().splitlines(keepends=True)
+    kpis[0].write_text("".join(lines[: len(lines) // 2]))  # cut off at a row boundary: still a valid CSV
+    daily = sorted(tmp_path.rglob("replication*.daily.csv.gz"))
+    daily[1].write_bytes(daily[1].read_bytes()[:-8])
+    again = run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial)
+    assert (again.ran, again.reused) == (2, 2)
+    pd.testing.assert_frame_equal(first.values["mmc"], again.values["mmc"])
+    assert run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial).reused == 4, "the reruns were stored whole"
+    manifest = store.path(Replication("mmc", scenario, 1, 2))
+    manifest.write_text(manifest.read_text().replace(f'"content_hash": "{scenario.content_hash()}"', '"content_hash": "another"'))
+    assert run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial).ran == 1
+    monkeypatch.setattr(experiment, "__version__", "99.0")
+    assert run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial).reused == 0
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path: Path) -> None:
+    from flowsim.files import write_atomically
+
+    path = tmp_path / "kpis.csv"
+    path.write_text("old")
+
+    def half_then_fail(tmp: Path) -> None:
+        tmp.write_text("half a ta")
+        raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_atomically(path, half_then_fail)
+    assert [p.name for p in tmp_path.iterdir()] == ["kpis.csv"] and path.read_text() == "old"
+
+
+def test_an_out_folder_keeps_the_files_already_in_it(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("the board's questions")
+    (tmp_path / "earlier").mkdir()
+    argv = ["run", str(MMC), "--days", "10", "--warmup-days", "0", "--replications", "2", "--workers", "1", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "notes.txt").read_text() == "the board's questions" and (tmp_path / "earlier").is_dir()
+    assert (tmp_path / "summary.csv").exists() and not list(tmp_path.rglob("*.tmp"))

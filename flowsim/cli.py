@@ -20,6 +20,7 @@ or an internal error (a fault of flowsim, to be reported); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shlex
 import socket
@@ -39,7 +40,15 @@ from flowsim import __version__
 from flowsim.analysis.planning import capacity_for_target, required_discharges
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
 from flowsim.analysis.validation import check_measures, validation_table
-from flowsim.experiment import ReplicationStore, Runner, analyse_warmup, default_scheduler, run_experiment, run_until_precise
+from flowsim.experiment import (
+    SCHEDULER_VARIABLE,
+    ReplicationStore,
+    Runner,
+    analyse_warmup,
+    default_scheduler,
+    run_experiment,
+    run_until_precise,
+)
 from flowsim.files import write_atomically
 from flowsim.model.system import ConservationError, simulate
 from flowsim.output.formatting import change, interval, number, percent
@@ -54,40 +63,35 @@ from flowsim.scenario.reference import reference
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 """Exit statuses: success; a failed invariant or internal error; invalid input or arguments; interrupted."""
 
-ISSUES = "https://github.com/flowsim/flowsim/issues"
-"""Where a fault of flowsim is reported."""
-
-
 # Arguments -----------------------------------------------------------------------
+
+def _number(kind: type[int] | type[float], low: float, inclusive: bool) -> Callable[[str], Any]:
+    """An argparse type: a whole number (`kind` int) or a finite number (float) of `low` or more
+    (`inclusive`) or above `low`."""
+    words = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {words}") from None
+        if inclusive and value < low:
+            raise argparse.ArgumentTypeError(f"must be {low:g} or more, got {text}")
+        if not inclusive and not (low < value < math.inf):
+            raise argparse.ArgumentTypeError(f"must be a finite number above {low:g}, got {text}")
+        return value
+
+    return parse
+
 
 def _at_least(minimum: int) -> Callable[[str], int]:
     """An argparse type: a whole number of `minimum` or more."""
-
-    def whole(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
-        return value
-
-    return whole
+    return _number(int, minimum, inclusive=True)
 
 
 def _above(minimum: float) -> Callable[[str], float]:
     """An argparse type: a finite number above `minimum`."""
-
-    def finite(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not value > minimum or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"must be a finite number above {minimum:g}, got {text}")
-        return value
-
-    return finite
+    return _number(float, minimum, inclusive=False)
 
 
 def _setting(text: str) -> tuple[str, Any]:
@@ -130,17 +134,18 @@ def _scheduler(args: argparse.Namespace) -> str | None:
     address = args.scheduler or default_scheduler()
     if address is None:
         return None
+    option = "--scheduler" if args.scheduler else SCHEDULER_VARIABLE
     where = urlsplit(address if "://" in address else f"tcp://{address}")
     try:
         port = where.port
     except ValueError:
         port = None
     if not where.hostname or port is None:
-        raise ScenarioError(f"--scheduler {address}: not a Dask scheduler address such as tcp://10.0.0.5:8786")
+        raise ScenarioError(f"{option} {address}: not a Dask scheduler address such as tcp://10.0.0.5:8786")
     try:
         socket.create_connection((where.hostname, port), timeout=5).close()
     except OSError as error:
-        raise ScenarioError(f"--scheduler {address}: cannot reach the Dask scheduler ({error.strerror or error})") from None
+        raise ScenarioError(f"{option} {address}: cannot reach the Dask scheduler ({error.strerror or error})") from None
     return address
 
 
@@ -559,8 +564,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report_it(args: argparse.Namespace) -> str:
     return (
-        f"This is a fault in flowsim {__version__}, not in your input. Please report it at {ISSUES} with the command "
-        f"({args.command_line}) and the scenario files; FLOWSIM_DEBUG=1 shows the traceback."
+        f"This is a fault in flowsim {__version__}, not in your input. Please report it to the flowsim maintainers "
+        f"with the command ({args.command_line}) and the scenario files; FLOWSIM_DEBUG=1 shows the traceback."
     )
 
 

@@ -73,6 +73,15 @@ def test_a_wrong_argument_is_refused_with_one_message_and_nothing_written(
     assert list(nothing_runs.iterdir()) == []
 
 
+def test_an_unreachable_scheduler_from_the_environment_names_the_variable(
+    nothing_runs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FLOWSIM_SCHEDULER", "tcp://127.0.0.1:1")
+    assert main(["compare", MMC, MMC, "--replications", "2"]) == EXIT_BAD_INPUT
+    assert "FLOWSIM_SCHEDULER tcp://127.0.0.1:1: cannot reach the Dask scheduler" in capsys.readouterr().err
+    assert list(nothing_runs.iterdir()) == []
+
+
 def test_an_out_that_is_a_file_or_under_one_is_refused(nothing_runs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     taken = nothing_runs / "taken"
     taken.write_text("a planner's notes")

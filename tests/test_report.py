@@ -96,8 +96,8 @@ def test_community_plot_has_a_row_per_service_with_capacity_and_waiting_lists(re
     figure = community_figure(results.bands)
     titles = [a.get_title(loc="left") for a in figure.axes]
     assert titles == [
-        "HART reablement: in use and capacity",
-        "HART reablement: people waiting",
+        "Reablement (HART): in use and capacity",
+        "Reablement (HART): people waiting",
         "Home care: in use and capacity",
         "Home care: people waiting",
         "Step-down beds: in use and capacity",
@@ -152,12 +152,12 @@ def test_the_ranking_matches_the_paired_comparison_and_a_missing_price_is_not_ze
     assert best["option"] == "small_county_more_hart"
     assert (best["saved"], best["saved_lower"], best["saved_upper"]) == pytest.approx((-dtoc["difference"], -dtoc["upper"], -dtoc["lower"]))
     assert not np.isnan(best["extra_cost"]) and best["cost_note"] in ("", "saving not distinguishable from zero: cost per bed day not bounded")
-    assert "HART hours" in best["cost_changes"], "the HART hours it adds are priced"
+    assert "reablement hours" in best["cost_changes"], "the reablement hours it adds are priced"
     assert sum(best["cost_changes"].values()) == pytest.approx(best["extra_cost"], abs=2.0 * len(best["cost_changes"]) + 1)
     unpriced = replace(results, about=json.loads(json.dumps(results.about)))
     unpriced.scenario("small_county_more_hart")["costs"]["reablement_hour"] = None
     row = appraisal(unpriced).loc[1]
-    assert np.isnan(row["extra_cost"]) and row["cost_note"] == "HART hours changed but not priced"
+    assert np.isnan(row["extra_cost"]) and row["cost_note"] == "reablement hours changed but not priced"
 
 
 # The report ----------------------------------------------------------------------

@@ -36,7 +36,7 @@ REPORT_KPIS = (SAVED_KPI, *HEADLINE_KPIS, COST_KPI)
 PRICED_CAPACITY = {
     "acute_bed_day": ("acute_beds_open_mean", "acute beds", 365.0),
     "step_down_bed_day": ("step_down_beds_mean", "step-down beds", 365.0),
-    "reablement_hour": ("reablement_hours_capacity_per_month", "HART hours", 12.0),
+    "reablement_hour": ("reablement_hours_capacity_per_month", "reablement hours", 12.0),
     "home_care_hour": ("home_care_hours_capacity_per_month", "home care hours", 12.0),
     "avoidance_place_day": ("avoidance_places_mean", "admission avoidance places", 365.0),
 }

@@ -50,7 +50,7 @@ FIGURE_CAPTIONS = {
     "delays": "Medically fit patients waiting in acute beds, by the reason they wait.",
     "stranded": "Stranded (7+ days) and super-stranded (21+ days) patients in acute beds.",
     "front_door": "Weekly 4-hour performance and 12-hour trolley waits.",
-    "community": "HART, home care and step-down beds: capacity in use against capacity, and waiting lists.",
+    "community": "Reablement (HART), home care and step-down beds: capacity in use against capacity, and waiting lists.",
 }
 
 STYLE = """

@@ -195,7 +195,7 @@ def format_kpis(kpis: pd.DataFrame, title: str) -> str:
     """A single run's KPI table as text: name, value, unit, meaning (unit and meaning from the catalogue)."""
     lines = [title, "-" * len(title)]
     for name, value in kpis["value"].items():
-        measure = KPIS[name]
+        measure = KPIS[str(name)]
         lines.append(f"{name:<44} {number(value, measure.unit):>12}  {measure.unit:<16} {measure.description}")
     return "\n".join(lines)
 
@@ -213,7 +213,7 @@ def format_summary(summary: pd.DataFrame, title: str) -> str:
     """KPI means with 95% intervals and relative half-widths."""
     lines = [title, "-" * len(title), f"{'kpi':<44} {'mean':>12} {'95% interval':>27} {'±%':>7}  unit"]
     for name, row in summary.iterrows():
-        unit = _unit(name)
+        unit = _unit(str(name))
         lines.append(
             f"{name:<44} {number(row['mean'], unit):>12} {interval(row['lower'], row['upper'], unit):>27} "
             f"{percent(row['relative_half_width']):>7}  {unit}"

@@ -82,6 +82,19 @@ def test_an_unreachable_scheduler_from_the_environment_names_the_variable(
     assert list(nothing_runs.iterdir()) == []
 
 
+def test_a_damaged_results_folder_is_refused_naming_it(nothing_runs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = nothing_runs / "results"
+    folder.mkdir()
+    for contents in ({"experiment.json": "{not json", "kpi_values.csv": "", "bands.csv": ""},
+                     {"experiment.json": "{}", "kpi_values.csv": "scenario,replication,kpi,value\n", "bands.csv": "x\n"}):  # fmt: skip
+        for name, text in contents.items():
+            (folder / name).write_text(text)
+        assert main(["report", str(folder)]) == EXIT_BAD_INPUT
+        error = capsys.readouterr().err
+        assert f"{folder}: not a results folder flowsim can read" in error and "Traceback" not in error
+    assert sorted(p.name for p in folder.iterdir()) == ["bands.csv", "experiment.json", "kpi_values.csv"]
+
+
 def test_an_out_that_is_a_file_or_under_one_is_refused(nothing_runs: Path, capsys: pytest.CaptureFixture[str]) -> None:
     taken = nothing_runs / "taken"
     taken.write_text("a planner's notes")

@@ -242,12 +242,21 @@ class ExperimentResults:
                 f"{folder}: missing {', '.join(missing)}; a results folder comes from "
                 "`flowsim compare` or `flowsim run --replications N` (N of 2 or more)"
             )
+        try:
+            return cls._read(folder)
+        except (ValueError, KeyError, TypeError, StopIteration) as error:  # damaged or hand-edited files
+            raise ScenarioError(
+                f"{folder}: not a results folder flowsim can read ({type(error).__name__}: {error}); rerun the experiment"
+            ) from None
+
+    @classmethod
+    def _read(cls, folder: Path) -> ExperimentResults:
         about = json.loads((folder / "experiment.json").read_text())
         about.pop("kpis", None)
         values = pd.read_csv(folder / "kpi_values.csv")
         monthly = folder / "monthly.csv"
         validation = folder / "validation.csv"
-        return cls(
+        results = cls(
             about,
             {
                 str(label): rows.pivot(index="replication", columns="kpi", values="value")
@@ -258,6 +267,10 @@ class ExperimentResults:
             pd.read_csv(folder / "bands.csv"),
             pd.read_csv(validation) if validation.exists() else None,
         )
+        missing = [label for label in results.labels if label not in results.values]
+        if missing or results.base not in results.labels:
+            raise ValueError(f"kpi_values.csv has no values of {', '.join(missing) or results.base}")
+        return results
 
 
 def _kpi_info(names: Any) -> pd.DataFrame:

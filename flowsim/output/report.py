@@ -1,7 +1,9 @@
 """The HTML report: one self-contained file a planner can open, read and paste into a board paper.
 
-`write_report(results, path)` turns the files of a finished experiment (see
-`flowsim.appraisal`) into one HTML page. It opens with the answer a board
+`write_report(results, path)` turns the results of a finished experiment
+(`flowsim.results.experiment_results`, in memory or read back from its
+folder) into one HTML page; `write_results` writes the folder itself, its
+plots and, if asked, the report. The report opens with the answer a board
 asks for (which option cuts delayed bed days most, by how much, with what
 certainty, at what cost), then ranks the options, says what each scenario
 changes, gives the key figures with their 95% intervals, shows the plots,

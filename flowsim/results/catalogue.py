@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from flowsim.engine.vocabulary import DELAY_REASONS, DTOC_REASONS, reason_column, dtoc_column, slug
+from flowsim.engine.vocabulary import DELAY_REASONS, DTOC_REASONS, dtoc_column, reason_column, slug
 from flowsim.scenario import PATHWAYS, Scenario
 
 Better = Literal["higher", "lower", "neither"]
@@ -227,7 +227,7 @@ KPIS: dict[str, Measure] = {m.name: m for part in (_front_door, _acute_beds, _de
 # The daily measures ----------------------------------------------------------------
 
 def _daily() -> Iterator[Measure]:
-    yield _measure("opel", "level", "the OPEL level declared that day (1 to 4)")
+    yield Measure("opel", "level", "the OPEL level declared that day", lower=OPEL_LEVELS[0], upper=OPEL_LEVELS[-1])
     yield _measure("bed_pressure", RATIO, "the bed pressure the day's OPEL level was declared from")
     yield _measure("acute_occupied", "beds", "acute beds occupied at the census", "lower")
     yield _measure("acute_base_beds", "beds", "acute base beds (escalation beds not counted)")

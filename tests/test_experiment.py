@@ -186,7 +186,15 @@ def test_sweep_and_warmup_commands_write_their_tables_and_figures(tmp_path: Path
     assert means["step_down_occupied"].iloc[:5].mean() < means["step_down_occupied"].iloc[-30:].mean()
 
 
-@pytest.mark.parametrize("grid", ["parameters: {step_down.beds: [-1]}\n", "parameter: {step_down.beds: [1]}\n"])
+@pytest.mark.parametrize(
+    "grid",
+    [
+        "parameters: {step_down.beds: [-1]}\n",
+        "parameter: {step_down.beds: [1]}\n",
+        "parameters: {step_down.beds: [1]}\nheatmap: occupancy_maen\n",
+        "parameters: {step_down.beds: [1]}\nheatmap: reablement_hours_per_month\n",  # two_stage has no reablement
+    ],
+)
 def test_a_bad_grid_is_reported_before_anything_runs(tmp_path: Path, grid: str, capsys: pytest.CaptureFixture) -> None:
     path = tmp_path / "grid.yaml"
     path.write_text(grid)

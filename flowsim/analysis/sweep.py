@@ -20,6 +20,7 @@ over the grid.
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ import yaml
 from pydantic import Field, ValidationError
 
 from flowsim.experiment import ReplicationStore, Runner, run_experiment
-from flowsim.results.catalogue import KPIS, produced_by
+from flowsim.results.catalogue import KPIS, current_name, produced_by
 from flowsim.results.experiment_results import ExperimentResults
 from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
 
@@ -53,6 +54,10 @@ def load_grid(path: str | Path) -> Grid:
     except ValidationError as error:
         problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
         raise ScenarioError("\n".join(problems)) from None
+    if current_name(grid.heatmap) != grid.heatmap:
+        renamed = f"{path}: heatmap: {grid.heatmap} is now {current_name(grid.heatmap)}; the old name still works"
+        warnings.warn(renamed, FutureWarning, stacklevel=2)
+        grid = grid.model_copy(update={"heatmap": current_name(grid.heatmap)})
     if grid.heatmap not in KPIS:
         raise ScenarioError(f"{path}: heatmap: no KPI called {grid.heatmap}; `flowsim kpis` lists them")
     return grid

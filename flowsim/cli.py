@@ -7,31 +7,41 @@
     flowsim warmup SCENARIO.yaml
     flowsim validate scenarios/oxfordshire_2017.yaml
     flowsim discharges scenarios/oxfordshire_2017.yaml --target 0.92
+    flowsim kpis
+    flowsim schema [--out docs/scenarios.md]
 
-A scenario that cannot be run is reported with its file, field and what is
-allowed, exit status 2, before anything is simulated or written.
+This module only reads arguments, calls the package and prints. Every
+argument and scenario is checked before the first replication runs. Exit
+statuses: 0 success; 2 invalid input or arguments (one message naming the
+file and field, or the argument, and nothing written); 1 a failed invariant
+or an internal error (a fault of flowsim, to be reported); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
+import os
 import shlex
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 import yaml
-from pydantic import Field, ValidationError
 from tqdm import tqdm
 
-from flowsim.analysis.appraisal import ExperimentResults
+from flowsim import __version__
+from flowsim.analysis.planning import capacity_for_target, required_discharges
+from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
+from flowsim.analysis.validation import check_measures, validation_table
 from flowsim.experiment import (
-    Experiment,
+    SCHEDULER_VARIABLE,
     ReplicationStore,
     Runner,
     analyse_warmup,
@@ -39,37 +49,129 @@ from flowsim.experiment import (
     run_experiment,
     run_until_precise,
 )
-from flowsim.analysis.planning import capacity_for_target, required_discharges
-from flowsim.output.plots import comparison_figure, heatmap_figure, save_figure, warmup_figure, year_figures
-from flowsim.scenario.reference import write_reference
-from flowsim.output.report import write_report
 from flowsim.files import write_atomically
-from flowsim.results.kpis import HEADLINE_KPIS, PERCENT_UNITS
-from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
+from flowsim.engine.register import ConservationError
 from flowsim.model.system import simulate
-from flowsim.analysis.validation import check_measures, validation_table
+from flowsim.output.formatting import change, interval, number, percent
+from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
+from flowsim.output.report import write_report, write_results
+from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measure, produced_by
+from flowsim.results.experiment_results import ExperimentResults
+from flowsim.results.kpis import HEADLINE_KPIS
+from flowsim.scenario import Scenario, ScenarioError, load_scenario
+from flowsim.scenario.reference import reference
 
-EXIT_BAD_INPUT = 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+"""Exit statuses: success; a failed invariant or internal error; invalid input or arguments; interrupted."""
+
+# Arguments -----------------------------------------------------------------------
+
+def _number(kind: type[int] | type[float], low: float, inclusive: bool) -> Callable[[str], Any]:
+    """An argparse type: a whole number (`kind` int) or a finite number (float) of `low` or more
+    (`inclusive`) or above `low`."""
+    words = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {words}") from None
+        if inclusive and value < low:
+            raise argparse.ArgumentTypeError(f"must be {low:g} or more, got {text}")
+        if not inclusive and not (low < value < math.inf):
+            raise argparse.ArgumentTypeError(f"must be a finite number above {low:g}, got {text}")
+        return value
+
+    return parse
 
 
-# Loading -------------------------------------------------------------------------
-
-def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    chosen = {"days": args.days, "warmup_days": getattr(args, "warmup_days", None)}
-    return {key: value for key, value in chosen.items() if value is not None}
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of `minimum` or more."""
+    return _number(int, minimum, inclusive=True)
 
 
-def _load_labelled(paths: list[str], overrides: dict[str, Any]) -> dict[str, Scenario]:
+def _above(minimum: float) -> Callable[[str], float]:
+    """An argparse type: a finite number above `minimum`."""
+    return _number(float, minimum, inclusive=False)
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    """An argparse type: one `--set key.path=value`, the value read as YAML (a number, a word, a list)."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip() or any(not part for part in key.strip().split(".")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not key.path=value (for example wards.general_beds=600)")
+    try:
+        return key.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise argparse.ArgumentTypeError(f"{text!r}: the value is not a number, a word or a [list]") from None
+
+
+def _overrides(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+    """The values set on the command line, and for each the argument that set it (for error messages)."""
+    chosen = {"days": ("--days", args.days), "warmup_days": ("--warmup-days", getattr(args, "warmup_days", None))}
+    values = {key: value for key, (_, value) in chosen.items() if value is not None}
+    sources = {key: option for key, (option, value) in chosen.items() if value is not None}
+    for key, value in getattr(args, "set", None) or []:
+        values[key], sources[key] = value, f"--set {key}"
+    return values, sources
+
+
+def _load(path: str, args: argparse.Namespace) -> Scenario:
+    values, sources = _overrides(args)
+    return load_scenario(path, values, sources)
+
+
+def _load_labelled(paths: list[str], args: argparse.Namespace) -> dict[str, Scenario]:
     """Scenarios keyed by name (by file name where names repeat, numbered where both do); all validated first."""
-    scenarios = [load_scenario(path, overrides) for path in paths]
+    scenarios = [_load(path, args) for path in paths]
     names = [s.name for s in scenarios]
     labels = [s.name if names.count(s.name) == 1 else Path(p).stem for s, p in zip(scenarios, paths)]
     labels = [f"{label} ({i + 1})" if labels.count(label) > 1 else label for i, label in enumerate(labels)]
     return dict(zip(labels, scenarios))
 
 
+def _scheduler(args: argparse.Namespace) -> str | None:
+    """The Dask scheduler to use, checked to answer within a few seconds (None: run locally)."""
+    address = args.scheduler or default_scheduler()
+    if address is None:
+        return None
+    option = "--scheduler" if args.scheduler else SCHEDULER_VARIABLE
+    where = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = where.port
+    except ValueError:
+        port = None
+    if not where.hostname or port is None:
+        raise ScenarioError(f"{option} {address}: not a Dask scheduler address such as tcp://10.0.0.5:8786")
+    try:
+        socket.create_connection((where.hostname, port), timeout=5).close()
+    except OSError as error:
+        raise ScenarioError(f"{option} {address}: cannot reach the Dask scheduler ({error.strerror or error})") from None
+    return address
+
+
 def _runner(args: argparse.Namespace) -> Runner:
-    return Runner(workers=args.workers, scheduler=args.scheduler or default_scheduler(), progress=not args.quiet)
+    return Runner(workers=args.workers, scheduler=_scheduler(args), progress=not args.quiet)
+
+
+def _writable_folder(path: Path, option: str = "--out") -> Path:
+    """`path` if it is, or can become, a folder this process can write in; checked without creating anything."""
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if path.exists() and not path.is_dir():
+        raise ScenarioError(f"{option} {path}: is a file, not a folder")
+    if not existing.is_dir():
+        raise ScenarioError(f"{option} {path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ScenarioError(f"{option} {path}: {existing} cannot be written to")
+    return path
+
+
+def _folder(args: argparse.Namespace, default: str) -> Path:
+    return _writable_folder(Path(args.out) if args.out else Path("outputs") / default)
 
 
 @contextmanager
@@ -83,23 +185,28 @@ def _day_bar(scenario: Scenario, quiet: bool) -> Iterator[Callable[[int], None] 
         yield lambda day: bar.update(day - bar.n)
 
 
-def _folder(args: argparse.Namespace, default: str) -> Path:
-    return Path(args.out) if args.out else Path("outputs") / default
-
-
 # Printing ------------------------------------------------------------------------
 
-def _value(value: float, unit: str) -> str:
-    if pd.isna(value):
-        return "—"
-    return f"{value:.1%}" if unit in PERCENT_UNITS else f"{value:,.2f}"
+def _unit(name: str) -> str:
+    """A KPI's unit, from the catalogue."""
+    return measure(name).unit
 
 
 def format_kpis(kpis: pd.DataFrame, title: str) -> str:
-    """A single run's KPI table as text: name, value, unit, meaning."""
+    """A single run's KPI table as text: name, value, unit, meaning (unit and meaning from the catalogue)."""
     lines = [title, "-" * len(title)]
-    for name, row in kpis.iterrows():
-        lines.append(f"{name:<44} {_value(row['value'], row['unit']):>12}  {row['unit']:<13} {row['description']}")
+    for name, value in kpis["value"].items():
+        this = measure(str(name))
+        lines.append(f"{name:<44} {number(value, this.unit):>12}  {this.unit:<16} {this.description}")
+    return "\n".join(lines)
+
+
+def format_catalogue(catalogue: dict[str, Measure]) -> str:
+    """Every measure of a catalogue: name, unit, bounds, which way is better, and what it means."""
+    lines = [f"{'measure':<44} {'unit':<16} {'bounds':<10} {'better':<8} description"]
+    for each in catalogue.values():
+        needs = f" (when the scenario has {each.needs.replace('_', ' ')})" if each.needs else ""
+        lines.append(f"{each.name:<44} {each.unit:<16} {each.bounds:<10} {each.better:<8} {each.description}{needs}")
     return "\n".join(lines)
 
 
@@ -107,9 +214,11 @@ def format_summary(summary: pd.DataFrame, title: str) -> str:
     """KPI means with 95% intervals and relative half-widths."""
     lines = [title, "-" * len(title), f"{'kpi':<44} {'mean':>12} {'95% interval':>27} {'±%':>7}  unit"]
     for name, row in summary.iterrows():
-        interval = f"{_value(row['lower'], row['unit'])} to {_value(row['upper'], row['unit'])}"
-        relative = "—" if not math.isfinite(row["relative_half_width"]) else f"{row['relative_half_width']:.1%}"
-        lines.append(f"{name:<44} {_value(row['mean'], row['unit']):>12} {interval:>27} {relative:>7}  {row['unit']}")
+        unit = _unit(str(name))
+        lines.append(
+            f"{name:<44} {number(row['mean'], unit):>12} {interval(row['lower'], row['upper'], unit):>27} "
+            f"{percent(row['relative_half_width']):>7}  {unit}"
+        )
     return "\n".join(lines)
 
 
@@ -120,12 +229,11 @@ def format_comparison(comparison: pd.DataFrame, base: str) -> str:
         title = f"{option} against {base} (paired by replication; ≈: interval includes zero)"
         lines = [title, "-" * len(title), f"{'kpi':<44} {'base':>12} {'option':>12} {'difference (95% interval)':>38}"]
         for _, row in rows.iterrows():
-            unit = row["unit"]
+            unit = _unit(row["kpi"])
             mark = " " if row["distinguishable"] else "≈"
-            interval = f"{_value(row['lower'], unit)} to {_value(row['upper'], unit)}"
             lines.append(
-                f"{row['kpi']:<44} {_value(row['base_mean'], unit):>12} {_value(row['option_mean'], unit):>12} "
-                f"{mark} {_value(row['difference'], unit):>10} ({interval})"
+                f"{row['kpi']:<44} {number(row['base_mean'], unit):>12} {number(row['option_mean'], unit):>12} "
+                f"{mark} {change(row['difference'], unit):>12} ({interval(row['lower'], row['upper'], unit, signed=True)})"
             )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -136,10 +244,10 @@ def format_validation(table: pd.DataFrame, title: str) -> str:
     lines = [title, "-" * len(title), f"{'':2}{'published figure':<58} {'published':>11} {'model (95% interval)':>36} {'±':>9}  role"]
     for _, row in table.iterrows():
         unit = row["unit"]
-        interval = f"{_value(row['mean'], unit)} ({_value(row['lower'], unit)} to {_value(row['upper'], unit)})"
+        model = f"{number(row['mean'], unit)} ({interval(row['lower'], row['upper'], unit)})"
         mark = "✓" if row["within"] else "✗"
         lines.append(
-            f"{mark} {row['figure'][:58]:<58} {_value(row['published'], unit):>11} {interval:>36} {_value(row['tolerance'], unit):>9}  {row['role']}"
+            f"{mark} {row['figure'][:58]:<58} {number(row['published'], unit):>11} {model:>36} {number(row['tolerance'], unit):>9}  {row['role']}"
         )
     lines.append(
         "✓: the model's mean is within the tolerance of the published figure. fitted: a parameter was tuned to it; "
@@ -148,9 +256,21 @@ def format_validation(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines)
 
 
-def _validation(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame | None:
-    """The scenario's published figures against the model (None if it lists none)."""
-    return validation_table(scenario, experiment, label) if scenario.validation else None
+def _with_validation(results: ExperimentResults, scenario: Scenario) -> ExperimentResults:
+    """The results with the base against its published figures, when the scenario lists any."""
+    return replace(results, validation=validation_table(scenario, results, results.base)) if scenario.validation else results
+
+
+def _precision_kpis(args: argparse.Namespace, scenario: Scenario) -> list[str]:
+    """The KPIs --precision applies to, each checked to be one the scenario's runs produce."""
+    kpis = [current_name(name.strip()) for name in args.kpis.split(",") if name.strip()]
+    unknown = [name for name in kpis if name not in produced_by(scenario)]
+    if unknown or not kpis:
+        raise ScenarioError(
+            f"--kpis {args.kpis}: {', '.join(unknown) or 'no name'} is not a KPI of {scenario.name}; "
+            "give names separated by commas, as `flowsim kpis` lists them"
+        )
+    return kpis
 
 
 def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
@@ -159,152 +279,94 @@ def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
     return path
 
 
-def _write_results(
-    experiment: Experiment, files: list[str], args: argparse.Namespace, out: Path, validation: pd.DataFrame | None = None
-) -> list[Path]:
-    """The files a report is made from (validation.csv too, when the base lists published figures),
-    the through-the-year plots and, with --report, the report."""
-    results = ExperimentResults.from_experiment(
-        experiment, dict(zip(experiment.scenarios, files)), args.command_line, validation
-    )
-    written = results.write(out)
-    written += [save_figure(figure, out / f"{name}.png") for name, figure in year_figures(results.bands)]
-    if args.report:
-        written.insert(0, write_report(results, out / "report.html", progress=not args.quiet))
-    return written
-
-
-def _done(written: list[Path], out: Path, experiment: Experiment | None = None) -> None:
+def _done(written: list[Path], out: Path, results: ExperimentResults | None = None) -> None:
     """The one line that ends every command: what was written where (and what was run)."""
-    runs = f" ({experiment.ran} replications run, {experiment.reused} reused)" if experiment else ""
+    runs = f" ({results.ran} replications run, {results.reused} reused)" if results else ""
     print(f"\nWrote {', '.join(p.name for p in written)} to {out}{runs}")
 
 
 # Commands ------------------------------------------------------------------------
 
 def _run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, _overrides(args))
+    scenario = _load(args.scenario, args)
     check_measures(scenario, args.scenario)
+    single = args.replications == 1 and args.precision is None
+    if single and args.report:
+        raise ScenarioError("--report needs intervals: add --replications N (N of 2 or more) or --precision")
+    kpis = _precision_kpis(args, scenario) if args.precision is not None else []
     out = _folder(args, f"{scenario.name}-seed{args.seed}")
-    if args.replications == 1 and args.precision is None:
-        if args.report:
-            raise ScenarioError("--report needs intervals: add --replications N (N of 2 or more) or --precision")
+    if single:
         with _day_bar(scenario, args.quiet) as tick:
             result = simulate(scenario, seed=args.seed, progress=tick)
         written = result.write(out)
         print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
         _done(written, out)
-        return 0
-    store = ReplicationStore(out / "replications")
+        return EXIT_OK
+    runner, store, files = _runner(args), ReplicationStore(out / "replications"), {scenario.name: args.scenario}
+    note = ""
     if args.precision is None:
-        experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, _runner(args))
-        note = ""
+        results = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, runner, files, args.command_line)
     else:
-        kpis = args.kpis.split(",")
         start = max(args.replications, 5)
-        try:
-            experiment, needed = run_until_precise(
-                scenario, kpis, args.precision, args.seed, start, args.max_replications, store, _runner(args)
-            )
-        except ValueError as error:
-            raise ScenarioError(f"--kpis: {error}") from None
+        results, needed = run_until_precise(
+            scenario, kpis, args.precision, args.seed, start, args.max_replications, store, runner, files, args.command_line
+        )
         note = (
             f"\n{needed} replications give a 95% relative half-width within {args.precision:.1%} for {', '.join(kpis)}"
             if needed
             else f"\nnot within {args.precision:.1%} after {args.max_replications} replications; raise --max-replications"
         )
-    summary = experiment.summary(scenario.name)
-    validation = _validation(scenario, experiment, scenario.name)
-    written = [
-        _write_csv(summary, out / "summary.csv"),
-        *_write_results(experiment, [args.scenario], args, out, validation),
-    ]
-    n = len(experiment.values[scenario.name])
-    print(format_summary(summary, f"{scenario.name}: {n} replications, seed {args.seed}, {scenario.days} days"))
+    results = _with_validation(results, scenario)
+    written = write_results(results, out, args.report, progress=not args.quiet)
+    title = f"{scenario.name}: {results.replications(scenario.name)} replications, seed {args.seed}, {scenario.days} days"
+    print(format_summary(results.summary(scenario.name), title))
     print(note)
-    _done(written, out, experiment)
-    return 0
+    _done(written, out, results)
+    return EXIT_OK
 
 
 def _compare(args: argparse.Namespace) -> int:
-    scenarios = _load_labelled([args.base, *args.options], _overrides(args))
+    paths = [args.base, *args.options]
+    scenarios = _load_labelled(paths, args)
     base = next(iter(scenarios))
     check_measures(scenarios[base], args.base)
     out = _folder(args, f"compare-{base}")
-    experiment = run_experiment(scenarios, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
-    comparison = experiment.comparison(base)
-    summaries = pd.concat({label: experiment.summary(label) for label in scenarios}, names=["scenario"])
-    kpis = [k for k in ("dtoc_bed_days_per_year", *HEADLINE_KPIS) if k in set(comparison["kpi"])]
-    validation = _validation(scenarios[base], experiment, base)
-    written = [
-        _write_csv(comparison, out / "comparison.csv", index=False),
-        _write_csv(summaries, out / "summaries.csv"),
-        save_figure(comparison_figure(comparison, kpis, base), out / "comparison.png"),
-        *_write_results(experiment, [args.base, *args.options], args, out, validation),
-    ]
-    shown = comparison if args.all_kpis else comparison[comparison["kpi"].isin(kpis)]
-    print(format_comparison(shown, base))
-    _done(written, out, experiment)
-    return 0
+    runner, store = _runner(args), ReplicationStore(out / "replications")
+    results = run_experiment(scenarios, args.replications, args.seed, store, runner, dict(zip(scenarios, paths)), args.command_line)
+    results = _with_validation(results, scenarios[base])
+    written = write_results(results, out, args.report, progress=not args.quiet)
+    comparison = results.comparison()
+    headline = comparison["kpi"].isin(("dtoc_bed_days_per_year", *HEADLINE_KPIS))
+    print(format_comparison(comparison if args.all_kpis else comparison[headline], base))
+    _done(written, out, results)
+    return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    folder = Path(args.results)
-    path = write_report(ExperimentResults.read(folder), Path(args.out) if args.out else folder / "report.html", progress=True)
+    results = ExperimentResults.read(args.results)
+    path = Path(args.out) if args.out else Path(args.results) / "report.html"
+    if path.is_dir():
+        raise ScenarioError(f"--out {path}: is a folder; give the HTML file to write")
+    _writable_folder(path.parent)
+    write_report(results, path, progress=True)
     _done([path], path.parent)
-    return 0
-
-
-class Grid(Model):
-    """A sweep: dotted scenario fields and the values each takes; every combination is run."""
-
-    parameters: dict[str, list[Any]] = Field(min_length=1, max_length=2)
-    heatmap: str = Field(default="delayed_bed_days_per_day", description="the KPI drawn as a heat-map")
-    target: float | None = Field(default=None, description="the heat-map KPI's target, drawn as a contour (e.g. 0.92)")
-
-
-def _load_grid(path: str) -> Grid:
-    try:
-        return Grid.model_validate(yaml.safe_load(Path(path).read_text()) or {})
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except ValidationError as error:
-        problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-        raise ScenarioError("\n".join(problems)) from None
+    return EXIT_OK
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    grid = _load_grid(args.grid)
-    names = list(grid.parameters)
-    points = list(itertools.product(*grid.parameters.values()))
-    scenarios = {}
-    for point in points:
-        overrides = {**_overrides(args), **dict(zip(names, point))}
-        label = ", ".join(f"{n}={v}" for n, v in zip(names, point))
-        scenarios[label] = load_scenario(args.base, overrides, overrides_from=f"{args.grid} (grid point {label})")
+    grid = load_grid(args.grid)
+    scenarios = grid_scenarios(args.base, args.grid, grid, *_overrides(args))
     out = _folder(args, f"sweep-{Path(args.grid).stem}")
-    experiment = run_experiment(scenarios, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
-    rows = []
-    for point, label in zip(points, scenarios):
-        summary = experiment.summary(label).reset_index()
-        rows.append(summary.assign(**dict(zip(names, point))))
-    table = pd.concat(rows, ignore_index=True)[[*names, "kpi", "unit", "mean", "lower", "upper", "half_width", "n"]]
-    written = [_write_csv(table, out / "sweep.csv", index=False)]
-    chosen = table[table["kpi"] == grid.heatmap]
-    if chosen.empty:
-        raise ScenarioError(f"{args.grid}: heatmap: no KPI called {grid.heatmap}")
-    square = chosen.pivot_table(index=names[0], columns=names[1], values="mean") if len(names) == 2 else (
-        chosen.set_index(names[0])[["mean"]].rename(columns={"mean": grid.heatmap})
-    )
-    figure = heatmap_figure(square, grid.heatmap, str(chosen["unit"].iloc[0]), grid.target)
-    written.append(save_figure(figure, out / "sweep.png"))
-    print(f"{grid.heatmap} (mean of {args.replications} replications)\n{square.to_string()}")
-    _done(written, out, experiment)
-    return 0
+    sweep = run_sweep(scenarios, grid, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
+    figure = heatmap_figure(sweep.square, grid.heatmap, measure(grid.heatmap).unit, grid.target)
+    written = [_write_csv(sweep.table, out / "sweep.csv", index=False), save_figure(figure, out / "sweep.png")]
+    print(f"{grid.heatmap} (mean of {args.replications} replications)\n{sweep.square.to_string()}")
+    _done(written, out, sweep.results)
+    return EXIT_OK
 
 
 def _warmup(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    scenario = _load(args.scenario, args)
     out = _folder(args, f"{scenario.name}-warmup")
     analysis = analyse_warmup(scenario, args.replications, args.days, args.seed, runner=_runner(args))
     table = pd.concat({m: t.mean(axis=1) for m, t in analysis.series.items()}, axis=1)
@@ -313,89 +375,114 @@ def _warmup(args: argparse.Namespace) -> int:
         save_figure(warmup_figure(analysis.series, analysis.averages, analysis.recommended_days), out / "warmup.png"),
     ]
     print(f"MSER-5 truncation point of each daily measure ({args.replications} replications from empty):")
-    for measure, days in analysis.truncation.items():
-        print(f"  {measure:<24} {days:>5} days")
+    for name, days in analysis.truncation.items():
+        print(f"  {name:<24} {days:>5} days")
     print(
         f"Recommended warm-up: {analysis.recommended_days} days (the longest, in whole weeks); "
         f"the scenario has {scenario.warmup_days}."
     )
     _done(written, out)
-    return 0
+    return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, _overrides(args))
+    scenario = _load(args.scenario, args)
     if not scenario.validation:
         raise ScenarioError(f"{args.scenario}: validation: the scenario lists no published figures to check")
     check_measures(scenario, args.scenario)
     out = _folder(args, f"{scenario.name}-validation-seed{args.seed}")
-    experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
-    table = validation_table(scenario, experiment, scenario.name)
-    written = [
-        _write_csv(experiment.summary(scenario.name), out / "summary.csv"),
-        *_write_results(experiment, [args.scenario], args, out, table),
-    ]
+    runner, store = _runner(args), ReplicationStore(out / "replications")
+    results = run_experiment(
+        {scenario.name: scenario}, args.replications, args.seed, store, runner, {scenario.name: args.scenario}, args.command_line
+    )
+    results = _with_validation(results, scenario)
+    assert results.validation is not None
+    written = write_results(results, out, args.report, progress=not args.quiet)
     title = f"{scenario.name} against published figures: {args.replications} replications, seed {args.seed}, {scenario.days} days"
-    print(format_validation(table, title))
-    print(f"\n{int(table.within.sum())} of {len(table)} figures within tolerance.")
-    _done(written, out, experiment)
-    return 0
+    print(format_validation(results.validation, title))
+    print(f"\n{int(results.validation.within.sum())} of {len(results.validation)} figures within tolerance.")
+    _done(written, out, results)
+    return EXIT_OK
 
 
 def _discharges(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, _overrides(args))
+    scenario = _load(args.scenario, args)
     out = _folder(args, f"{scenario.name}-discharges-seed{args.seed}")
-    store = ReplicationStore(out / "replications")
-    experiment = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, _runner(args))
-    needed = required_discharges(experiment, scenario.name)
-    plan = capacity_for_target(
-        scenario, args.target, args.replications, args.seed, args.limit, args.steps, _runner(args), store
-    )
+    runner, store = _runner(args), ReplicationStore(out / "replications")
+    results = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, runner)
+    needed = required_discharges(results, scenario.name)
+    plan = capacity_for_target(scenario, args.target, args.replications, args.seed, args.limit, args.steps, runner, store)
     written = [_write_csv(needed, out / "discharges.csv"), _write_csv(plan.trials, out / "capacity_plan.csv", index=False)]
     print(f"{scenario.name}: discharges a day by day of the week ({args.replications} replications, seed {args.seed})")
     print(needed.round(1).to_string())
     print("swing: beds between the week's lowest and highest midnight under each pattern\n")
-    print(f"Post-hospital capacity (HART hours, home care hours, step-down beds, one factor) for mean occupancy <= {args.target:.0%}:")
+    print(f"Post-hospital capacity (reablement hours, home care hours, step-down beds, one factor) for mean occupancy <= {args.target:.0%}:")
     print(plan.trials.round(3).to_string(index=False))
     if plan.uplift is None:
         print(f"Not reached by {args.limit:.2f} times today's capacity: the rest is clinical stay and other delays.")
     else:
         print(f"Needed: {plan.uplift:.3f} times today's post-hospital capacity.")
-    _done(written, out, experiment)
-    return 0
+    _done(written, out, results)
+    return EXIT_OK
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    print(format_catalogue(DAILY if args.daily else KPIS))
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace) -> int:
+    if args.out is None:
+        print(reference(), end="")
+        return EXIT_OK
     path = Path(args.out)
-    write_reference(path)
+    if path.is_dir():
+        raise ScenarioError(f"--out {path}: is a folder; give the Markdown file to write")
+    _writable_folder(path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, lambda tmp: tmp.write_text(reference()))
     _done([path], path.parent)
-    return 0
+    return EXIT_OK
 
 
 # Parser --------------------------------------------------------------------------
 
 def _common(command: argparse.ArgumentParser, replications: int) -> None:
-    command.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    command.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
     command.add_argument("--days", type=int, help="days of results (overrides the scenario's `days`)")
     command.add_argument("--warmup-days", type=int, help="days of warm-up (overrides the scenario's `warmup_days`)")
-    command.add_argument("--replications", type=int, default=replications, help=f"replications (default {replications})")
-    command.add_argument("--out", help="output folder (default under outputs/)")
-    command.add_argument("--workers", type=int, help="local processes (default: every core)")
+    command.add_argument(
+        "--set", type=_setting, action="append", metavar="KEY.PATH=VALUE",
+        help="set one scenario field, checked like the file (repeatable), e.g. --set reablement.hours_per_month=8440",
+    )  # fmt: skip
+    command.add_argument(
+        "--replications", type=_at_least(1), default=replications, help=f"replications, 1 or more (default {replications})"
+    )
+    command.add_argument("--out", help="output folder (default under outputs/); files already in it are kept")
+    command.add_argument("--workers", type=_at_least(1), help="local processes, 1 or more (default: every core)")
     command.add_argument("--scheduler", help="Dask scheduler address (default: $FLOWSIM_SCHEDULER, else local)")
     command.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flowsim", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="flowsim",
+        description=__doc__.splitlines()[0],
+        epilog="Exit statuses: 0 success, 2 invalid input or arguments, 1 a failed invariant or internal error, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"flowsim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="simulate a scenario: one run's tables, or replications with intervals")
     run.add_argument("scenario", help="scenario YAML file")
     _common(run, replications=1)
     run.add_argument("--report", action="store_true", help="also write report.html (needs --replications N)")
-    run.add_argument("--precision", type=float, help="add replications until the relative half-width is within this")
-    run.add_argument("--kpis", default="delayed_bed_days_per_day,occupancy_mean", help="KPIs --precision applies to")
-    run.add_argument("--max-replications", type=int, default=200, help="stop --precision here (default 200)")
+    run.add_argument("--precision", type=_above(0.0), help="add replications until the relative half-width is within this")
+    run.add_argument(
+        "--kpis", default="delayed_bed_days_per_day,occupancy_mean",
+        help="KPIs --precision applies to, separated by commas (`flowsim kpis` lists them)",
+    )  # fmt: skip
+    run.add_argument("--max-replications", type=_at_least(1), default=200, help="stop --precision here (default 200)")
     run.set_defaults(handler=_run)
 
     compare = commands.add_parser("compare", help="options against a base with common random numbers")
@@ -433,19 +520,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     discharges.add_argument("scenario", help="scenario YAML file")
     _common(discharges, replications=10)
-    discharges.add_argument("--target", type=float, default=0.92, help="mean acute occupancy to reach (default 0.92)")
-    discharges.add_argument("--limit", type=float, default=2.0, help="largest capacity factor to try (default 2)")
-    discharges.add_argument("--steps", type=int, default=5, help="halvings of [1, limit] (default 5)")
+    discharges.add_argument("--target", type=_above(0.0), default=0.92, help="mean acute occupancy to reach (default 0.92)")
+    discharges.add_argument("--limit", type=_above(1.0), default=2.0, help="largest capacity factor to try, above 1 (default 2)")
+    discharges.add_argument("--steps", type=_at_least(0), default=5, help="halvings of [1, limit] (default 5)")
     discharges.set_defaults(handler=_discharges)
 
-    schema = commands.add_parser("schema", help="write the scenario file reference (Markdown)")
-    schema.add_argument("--out", default="docs/scenarios.md")
+    kpis = commands.add_parser("kpis", help="list every KPI: name, unit, bounds, which way is better, meaning")
+    kpis.add_argument("--daily", action="store_true", help="list the daily measures (census and flows) instead")
+    kpis.set_defaults(handler=_kpis)
+
+    schema = commands.add_parser("schema", help="print the scenario file reference (Markdown), or write it with --out")
+    schema.add_argument("--out", help="the Markdown file to write (the repository's copy is docs/scenarios.md)")
     schema.set_defaults(handler=_schema)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; return its exit status (see the module's docstring)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or an argument argparse refused (it printed why)
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     args.command_line = shlex.join(["flowsim", *(sys.argv[1:] if argv is None else argv)])
     try:
         return args.handler(args)
@@ -454,10 +549,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\nflowsim: interrupted; finished replications are kept and a rerun reuses them", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and closed: not an error of the run
         sys.stderr.close()
-        return 0
+        return EXIT_OK
+    except ConservationError as error:
+        print(f"flowsim: a model invariant failed: {error}\n{_report_it(args)}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as error:  # noqa: BLE001 - anything else is a fault of flowsim, said in one message
+        if os.environ.get("FLOWSIM_DEBUG"):
+            raise
+        print(f"flowsim: internal error: {type(error).__name__}: {error}\n{_report_it(args)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _report_it(args: argparse.Namespace) -> str:
+    return (
+        f"This is a fault in flowsim {__version__}, not in your input. Please report it to the flowsim maintainers "
+        f"with the command ({args.command_line}) and the scenario files; FLOWSIM_DEBUG=1 shows the traceback."
+    )
 
 
 if __name__ == "__main__":

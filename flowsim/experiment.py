@@ -12,13 +12,20 @@ runs agree to the last bit.
 
 Each finished replication is stored under
 `<out>/replications/flowsim-<version>/<name>-<content hash>/seed<S>/`,
-written atomically, so an interrupted experiment keeps what it finished and a
-rerun only runs what is missing. The content hash covers every scenario
-value and the version covers flowsim's own code.
+written atomically with a manifest of checksums and row counts, so an
+interrupted experiment keeps what it finished and a rerun only runs what is
+missing. The store's key is flowsim's version (its own code), the scenario's
+name and content hash (every scenario value), the seed and the replication
+number: a replication from another version or another scenario is never
+reused, nor one whose files do not match their manifest.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
+import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,7 +40,9 @@ import pandas as pd
 from flowsim import __version__
 from flowsim.files import write_atomically
 from flowsim.scenario import Scenario
-from flowsim.statistics import RunningBands, moving_average, mser5, paired_differences, precise_from, summarise
+from flowsim.results.catalogue import produced_by
+from flowsim.results.experiment_results import ExperimentResults, describe
+from flowsim.statistics import RunningBands, moving_average, mser5, precise_from
 from flowsim.model.system import simulate
 
 SCHEDULER_VARIABLE = "FLOWSIM_SCHEDULER"
@@ -69,35 +78,72 @@ def replication_census(scenario: Scenario, seed: int, replication: int) -> pd.Da
 
 
 class ReplicationStore:
-    """Finished replications on disk, keyed by flowsim's version, content hash, seed and replication.
+    """Finished replications on disk, so an interrupted experiment keeps what it finished.
 
-    The KPI table is written last, so its presence means the replication is complete.
+    A replication is stored as its KPI table and daily series, then a manifest
+    (`replicationNNNNN.json`) naming flowsim's version, the scenario and its
+    content hash, the seed and replication number, and each file's SHA-256
+    checksum and row count. The manifest is written last, so its presence
+    means the replication is complete. A stored replication is reused only if
+    its manifest matches this version and this scenario and both files match
+    their checksums and row counts; anything else (a file cut short, one from
+    another version or another scenario) is run again and stored afresh.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     def path(self, work: Replication) -> Path:
+        """The manifest of `work`; its KPI table (.csv) and daily series (.daily.csv.gz) sit beside it."""
         key = f"{work.scenario.name}-{work.scenario.content_hash()}"
-        return self.folder / f"flowsim-{__version__}" / key / f"seed{work.seed}" / f"replication{work.replication:05d}.csv"
+        return self.folder / f"flowsim-{__version__}" / key / f"seed{work.seed}" / f"replication{work.replication:05d}.json"
 
-    def _daily_path(self, work: Replication) -> Path:
-        return self.path(work).with_suffix(".daily.csv.gz")
+    def _files(self, work: Replication) -> dict[str, Path]:
+        manifest = self.path(work)
+        return {"kpis": manifest.with_suffix(".csv"), "daily": manifest.with_suffix(".daily.csv.gz")}
 
-    def has(self, work: Replication) -> bool:
-        return self.path(work).exists() and self._daily_path(work).exists()
+    @staticmethod
+    def _identity(work: Replication) -> dict[str, Any]:
+        """What a stored replication must have been made by to be reused."""
+        return {
+            "flowsim_version": __version__,
+            "scenario": work.scenario.name,
+            "content_hash": work.scenario.content_hash(),
+            "seed": work.seed,
+            "replication": work.replication,
+        }
 
-    def load(self, work: Replication) -> Outcome:
-        daily = pd.read_csv(self._daily_path(work), index_col="date", parse_dates=["date"])
+    def load(self, work: Replication) -> Outcome | None:
+        """The stored outcome of `work`, or None if none is stored that can be trusted."""
+        identity = self._identity(work)
+        try:
+            manifest = json.loads(self.path(work).read_text())
+            if {key: manifest.get(key) for key in identity} != identity:
+                return None
+            content = {name: path.read_bytes() for name, path in self._files(work).items()}
+            if any(hashlib.sha256(data).hexdigest() != manifest[name]["sha256"] for name, data in content.items()):
+                return None
+            kpis = pd.read_csv(io.BytesIO(content["kpis"]), index_col="kpi")
+            daily = pd.read_csv(io.BytesIO(content["daily"]), compression="gzip", index_col="date", parse_dates=["date"])
+            if (len(kpis), len(daily)) != (manifest["kpis"]["rows"], manifest["daily"]["rows"]):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
         daily.index = daily.index.date
         daily.index.name = "date"
-        return Outcome(pd.read_csv(self.path(work), index_col="kpi"), daily)
+        return Outcome(kpis, daily)
 
     def save(self, work: Replication, outcome: Outcome) -> None:
-        path = self.path(work)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(self._daily_path(work), lambda tmp: outcome.daily.to_csv(tmp, compression="gzip"))
-        write_atomically(path, lambda tmp: outcome.kpis.to_csv(tmp))
+        """Store `outcome`: each file atomically, the manifest with their checksums and row counts last."""
+        files = self._files(work)
+        files["kpis"].parent.mkdir(parents=True, exist_ok=True)
+        contents = {"kpis": outcome.kpis.to_csv().encode(), "daily": gzip.compress(outcome.daily.to_csv().encode(), mtime=0)}
+        rows = {"kpis": len(outcome.kpis), "daily": len(outcome.daily)}
+        manifest: dict[str, Any] = self._identity(work)
+        for name, data in contents.items():
+            write_atomically(files[name], lambda tmp, data=data: tmp.write_bytes(data))
+            manifest[name] = {"file": files[name].name, "sha256": hashlib.sha256(data).hexdigest(), "rows": rows[name]}
+        write_atomically(self.path(work), lambda tmp: tmp.write_text(json.dumps(manifest, indent=1)))
 
 
 def default_scheduler() -> str | None:
@@ -185,28 +231,24 @@ class Runner:
 
 
 @dataclass
-class Experiment:
-    """Replications of labelled scenarios with the same seed: values, summaries, comparisons.
+class _Collector:
+    """Finished replications of labelled scenarios, absorbed in replication order as they arrive.
 
-    `values[label]` holds every replication's KPIs (a row each); `bands(label)` summarises
-    the daily series day by day, and `monthly[label]` holds each replication's sum of every
-    daily measure over each calendar month, with the number of `days` summed (so a mean over
-    any months, or a ratio of two measures, is exact).
+    KPIs are kept as plain numpy rows against one shared index per scenario (a thousand
+    replications cost a thousand small arrays, not a thousand pandas objects); daily series
+    only as running sums for the bands and monthly totals.
     """
 
     scenarios: dict[str, Scenario]
     seed: int
-    values: dict[str, pd.DataFrame] = field(default_factory=dict)
-    monthly: dict[str, pd.DataFrame] = field(default_factory=dict)
-    kpi_info: pd.DataFrame = field(default_factory=pd.DataFrame)
     ran: int = 0
     reused: int = 0
-    _daily: dict[str, RunningBands] = field(default_factory=dict, repr=False)
-    _waiting: dict[str, dict[int, Outcome]] = field(default_factory=dict, repr=False)
-    _kpis: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
-    _kpi_names: dict[str, pd.Index] = field(default_factory=dict, repr=False)
-    _months: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
-    _month_axes: dict[str, tuple[pd.Index, pd.Index]] = field(default_factory=dict, repr=False)
+    _daily: dict[str, RunningBands] = field(default_factory=dict)
+    _waiting: dict[str, dict[int, Outcome]] = field(default_factory=dict)
+    _kpis: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    _kpi_names: dict[str, pd.Index] = field(default_factory=dict)
+    _months: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    _month_axes: dict[str, tuple[pd.Index, pd.Index]] = field(default_factory=dict)
 
     def replications(self, label: str) -> int:
         """How many replications of `label` have been absorbed (0, 1, ... without gaps)."""
@@ -214,18 +256,12 @@ class Experiment:
 
     def add(self, label: str, replication: int, outcome: Outcome) -> None:
         """Take one finished replication; outcomes are absorbed in replication order."""
-        info = outcome.kpis[["unit", "description"]]
-        new = info[~info.index.isin(self.kpi_info.index)]
-        if not new.empty:
-            self.kpi_info = new if self.kpi_info.empty else pd.concat([self.kpi_info, new])
         waiting = self._waiting.setdefault(label, {})
         waiting[replication] = outcome
         while self.replications(label) in waiting:
             self._absorb(label, waiting.pop(self.replications(label)))
 
     def _absorb(self, label: str, outcome: Outcome) -> None:
-        # Plain numpy rows against one shared index per scenario: a thousand replications
-        # cost a thousand small arrays, not a thousand pandas objects with their own indexes.
         names = self._kpi_names.setdefault(label, outcome.kpis.index)
         self._kpis.setdefault(label, []).append(outcome.kpis["value"].reindex(names).to_numpy(dtype=float))
         self._daily.setdefault(label, RunningBands()).add(outcome.daily)
@@ -234,32 +270,26 @@ class Experiment:
         rows, columns = self._month_axes.setdefault(label, (months.index, months.columns))
         self._months.setdefault(label, []).append(months.reindex(index=rows, columns=columns).to_numpy(dtype=float))
 
-    def collect(self) -> None:
-        """Bring `values` and `monthly` up to date with what has been absorbed."""
-        for label, kpis in self._kpis.items():
-            replications = pd.RangeIndex(len(kpis), name="replication")
-            self.values[label] = pd.DataFrame(np.vstack(kpis), index=replications, columns=self._kpi_names[label])
+    def values(self, label: str) -> pd.DataFrame:
+        """Every KPI of every replication absorbed so far, a row per replication."""
+        kpis = self._kpis[label]
+        return pd.DataFrame(np.vstack(kpis), index=pd.RangeIndex(len(kpis), name="replication"), columns=self._kpi_names[label])
+
+    def results(self, files: dict[str, str | Path] | None, command: str) -> ExperimentResults:
+        """What has been absorbed, as the experiment's results."""
+        values, monthly = {}, {}
+        for label in self.scenarios:
+            values[label] = self.values(label)
             months, measures = self._month_axes[label]
-            index = pd.MultiIndex.from_product([replications, months.rename("month")])
-            self.monthly[label] = pd.DataFrame(np.vstack(self._months[label]), index=index, columns=measures)
-
-    def summary(self, label: str) -> pd.DataFrame:
-        """Mean, 95% interval and relative half-width of every KPI of one scenario."""
-        return self.kpi_info.join(summarise(self.values[label]), how="right")
-
-    def bands(self, label: str) -> pd.DataFrame:
-        """Each day's mean and 95% interval across replications of every daily measure (tidy)."""
-        return self._daily[label].summary()
-
-    def comparison(self, base: str) -> pd.DataFrame:
-        """Every other scenario against `base`: paired differences with 95% intervals, tidy."""
-        tables = [
-            paired_differences(self.values[base], self.values[label]).assign(option=label).reset_index()
-            for label in self.values
-            if label != base
-        ]
-        table = pd.concat(tables, ignore_index=True)
-        return table.merge(self.kpi_info[["unit"]], left_on="kpi", right_index=True, how="left")
+            index = pd.MultiIndex.from_product([values[label].index, months.rename("month")])
+            monthly[label] = pd.DataFrame(np.vstack(self._months[label]), index=index, columns=measures)
+        bands = pd.concat([self._daily[label].summary().assign(scenario=label) for label in self.scenarios], ignore_index=True)
+        replications = min(len(table) for table in values.values())
+        about = describe(self.scenarios, self.seed, replications, files, command)
+        return ExperimentResults(
+            about, values, monthly, bands[["scenario", "date", "measure", "mean", "lower", "upper", "n"]],
+            ran=self.ran, reused=self.reused,
+        )  # fmt: skip
 
 
 def run_experiment(
@@ -268,30 +298,35 @@ def run_experiment(
     seed: int = 0,
     store: ReplicationStore | None = None,
     runner: Runner | None = None,
-) -> Experiment:
-    """Run replications 0..replications-1 of every scenario with the same seed, reusing stored ones."""
-    experiment = Experiment(dict(scenarios), seed)
-    extend(experiment, replications, store, runner or Runner())
-    return experiment
+    files: dict[str, str | Path] | None = None,
+    command: str = "",
+) -> ExperimentResults:
+    """Run replications 0..replications-1 of every scenario with the same seed, reusing stored ones.
+
+    The first scenario is the base the others are compared with. `files` (each scenario's
+    file by label) and `command` only go into the results' record."""
+    collector = _Collector(dict(scenarios), seed)
+    _extend(collector, replications, store, runner or Runner())
+    return collector.results(files, command)
 
 
-def extend(experiment: Experiment, replications: int, store: ReplicationStore | None, runner: Runner) -> None:
-    """Bring every scenario of `experiment` up to `replications` replications."""
+def _extend(collector: _Collector, replications: int, store: ReplicationStore | None, runner: Runner) -> None:
+    """Bring every scenario of `collector` up to `replications` replications."""
     missing = []
-    for label, scenario in experiment.scenarios.items():
-        for replication in range(experiment.replications(label), replications):
-            work = Replication(label, scenario, experiment.seed, replication)
-            if store is not None and store.has(work):
-                experiment.add(label, replication, store.load(work))
-                experiment.reused += 1
-            else:
+    for label, scenario in collector.scenarios.items():
+        for replication in range(collector.replications(label), replications):
+            work = Replication(label, scenario, collector.seed, replication)
+            stored = store.load(work) if store is not None else None
+            if stored is None:
                 missing.append(work)
+            else:
+                collector.add(label, replication, stored)
+                collector.reused += 1
     for work, outcome in runner.map(replication_outcome, missing):
         if store is not None:
             store.save(work, outcome)
-        experiment.add(work.label, work.replication, outcome)
-        experiment.ran += 1
-    experiment.collect()
+        collector.add(work.label, work.replication, outcome)
+        collector.ran += 1
 
 
 def run_until_precise(
@@ -303,31 +338,32 @@ def run_until_precise(
     maximum: int = 200,
     store: ReplicationStore | None = None,
     runner: Runner | None = None,
-) -> tuple[Experiment, int | None]:
+    files: dict[str, str | Path] | None = None,
+    command: str = "",
+) -> tuple[ExperimentResults, int | None]:
     """Add replications until every chosen KPI's 95% relative half-width is within `target`.
 
     The confidence-interval method: after each batch, find the fewest
     replications from which the target holds for every later prefix; stop once
     that number is followed by a look-ahead of max(3, 10%) further replications
-    that all keep it. Returns the experiment and that number (None if
-    `maximum` was reached first).
+    that all keep it. Returns the results and that number (None if `maximum`
+    was reached first). `kpis` must be names of the catalogue.
     """
+    unknown = sorted(set(kpis) - set(produced_by(scenario)))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)}: not a KPI of {scenario.name}; `flowsim kpis` lists the KPIs")
     runner = runner or Runner()
-    experiment = Experiment({scenario.name: scenario}, seed)
+    collector = _Collector({scenario.name: scenario}, seed)
     batch = max(runner.workers or os.cpu_count() or 1, 1)
     total = initial
     while True:
-        extend(experiment, total, store, runner)
-        unknown = sorted(set(kpis) - set(experiment.values[scenario.name].columns))
-        if unknown:
-            raise ValueError(f"unknown KPI {', '.join(unknown)}; the KPI table of `flowsim run` lists the names")
-        needed = precise_from(experiment.values[scenario.name], kpis, target)
+        _extend(collector, total, store, runner)
+        needed = precise_from(collector.values(scenario.name), kpis, target)
         if needed is not None and total >= needed + max(3, needed // 10):
-            return experiment, needed
+            return collector.results(files, command), needed
         if total >= maximum:
-            return experiment, None
+            return collector.results(files, command), None
         total = min(maximum, total + batch)
-
 
 
 WARMUP_MEASURES = ("acute_occupied", "medically_fit", "dtoc", "step_down_occupied", "reablement_hours_in_use", "home_care_hours_in_use")

@@ -33,7 +33,7 @@ def test_same_kpis_serially_in_a_process_pool_and_on_dask() -> None:
         on_dask = run_experiment({"mmc": scenario}, 4, seed=7, runner=Runner(scheduler=client, progress=False))
     for other in (pooled, on_dask):
         pd.testing.assert_frame_equal(serial.values["mmc"], other.values["mmc"])
-        pd.testing.assert_frame_equal(serial.bands("mmc"), other.bands("mmc"))
+        pd.testing.assert_frame_equal(serial.bands, other.bands)
         pd.testing.assert_frame_equal(serial.monthly["mmc"], other.monthly["mmc"])
     assert serial.values["mmc"]["admissions_per_day"].nunique() == 4, "replications must differ from each other"
 
@@ -189,10 +189,84 @@ def test_sweep_and_warmup_commands_write_their_tables_and_figures(tmp_path: Path
     assert means["step_down_occupied"].iloc[:5].mean() < means["step_down_occupied"].iloc[-30:].mean()
 
 
-@pytest.mark.parametrize("grid", ["parameters: {step_down.beds: [-1]}\n", "parameter: {step_down.beds: [1]}\n"])
+@pytest.mark.parametrize(
+    "grid",
+    [
+        "parameters: {step_down.beds: [-1]}\n",
+        "parameter: {step_down.beds: [1]}\n",
+        "parameters: {step_down.beds: [1]}\nheatmap: occupancy_maen\n",
+        "parameters: {step_down.beds: [1]}\nheatmap: reablement_hours_per_month\n",  # two_stage has no reablement
+    ],
+)
 def test_a_bad_grid_is_reported_before_anything_runs(tmp_path: Path, grid: str, capsys: pytest.CaptureFixture) -> None:
     path = tmp_path / "grid.yaml"
     path.write_text(grid)
     assert main(["sweep", str(TWO_STAGE), str(path), "--out", str(tmp_path / "out")]) == 2
     assert str(path) in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_results_read_back_from_their_folder_are_the_results_written(tmp_path: Path) -> None:
+    from flowsim.results.experiment_results import ExperimentResults
+
+    base, option = load_scenario(MMC, SHORT), load_scenario(MMC, {**SHORT, "wards": {"general_beds": 29}})
+    results = run_experiment({"base": base, "fewer": option}, 3, seed=2, runner=Runner(workers=1, progress=False))
+    written = {path.name for path in results.write(tmp_path)}
+    assert {"experiment.json", "kpi_values.csv", "monthly.csv", "bands.csv", "summaries.csv", "comparison.csv"} == written
+    read = ExperimentResults.read(str(tmp_path))  # a plain string is a path too
+    assert (read.labels, read.base, read.options) == (["base", "fewer"], "base", ["fewer"])
+    for label in read.labels:
+        pd.testing.assert_frame_equal(read.values[label], results.values[label])
+        pd.testing.assert_frame_equal(read.monthly[label], results.monthly[label], check_index_type=False)
+    pd.testing.assert_frame_equal(read.comparison(), results.comparison())
+    pd.testing.assert_frame_equal(read.summary("fewer"), results.summary("fewer"))
+    assert read.summary("base").loc["occupancy_mean", "unit"] == "ratio"
+
+
+def test_a_stored_replication_is_reused_only_whole_and_from_this_version_and_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flowsim.experiment as experiment
+
+    scenario = load_scenario(MMC, SHORT)
+    store = ReplicationStore(tmp_path)
+    serial = Runner(workers=1, progress=False)
+    first = run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial)
+    kpis = sorted(tmp_path.rglob("replication*[0-9].csv"))
+    lines = kpis[0].read_text().splitlines(keepends=True)
+    kpis[0].write_text("".join(lines[: len(lines) // 2]))  # cut off at a row boundary: still a valid CSV
+    daily = sorted(tmp_path.rglob("replication*.daily.csv.gz"))
+    daily[1].write_bytes(daily[1].read_bytes()[:-8])
+    again = run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial)
+    assert (again.ran, again.reused) == (2, 2)
+    pd.testing.assert_frame_equal(first.values["mmc"], again.values["mmc"])
+    assert run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial).reused == 4, "the reruns were stored whole"
+    manifest = store.path(Replication("mmc", scenario, 1, 2))
+    manifest.write_text(manifest.read_text().replace(f'"content_hash": "{scenario.content_hash()}"', '"content_hash": "another"'))
+    assert run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial).ran == 1
+    monkeypatch.setattr(experiment, "__version__", "99.0")
+    assert run_experiment({"mmc": scenario}, 4, seed=1, store=store, runner=serial).reused == 0
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path: Path) -> None:
+    from flowsim.files import write_atomically
+
+    path = tmp_path / "kpis.csv"
+    path.write_text("old")
+
+    def half_then_fail(tmp: Path) -> None:
+        tmp.write_text("half a ta")
+        raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_atomically(path, half_then_fail)
+    assert [p.name for p in tmp_path.iterdir()] == ["kpis.csv"] and path.read_text() == "old"
+
+
+def test_an_out_folder_keeps_the_files_already_in_it(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("the board's questions")
+    (tmp_path / "earlier").mkdir()
+    argv = ["run", str(MMC), "--days", "10", "--warmup-days", "0", "--replications", "2", "--workers", "1", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "notes.txt").read_text() == "the board's questions" and (tmp_path / "earlier").is_dir()
+    assert (tmp_path / "summary.csv").exists() and not list(tmp_path.rglob("*.tmp"))

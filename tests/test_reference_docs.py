@@ -20,7 +20,7 @@ def test_docs_scenarios_md_is_up_to_date(tmp_path: Path) -> None:
     fresh = tmp_path / "scenarios.md"
     write_reference(fresh)
     committed = (ROOT / "docs" / "scenarios.md").read_text()
-    assert committed == fresh.read_text(), "docs/scenarios.md is stale: run `flowsim schema` and commit it"
+    assert committed == fresh.read_text(), "docs/scenarios.md is stale: run `flowsim schema --out docs/scenarios.md` and commit it"
 
 
 def _variant(tmp_path: Path, body: str, parent: Path) -> Path:

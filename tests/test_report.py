@@ -15,7 +15,10 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from flowsim import load_scenario
-from flowsim.analysis.appraisal import ExperimentResults, scenario_changes
+from dataclasses import replace
+
+from flowsim.analysis.appraisal import appraisal
+from flowsim.results.experiment_results import ExperimentResults, scenario_changes
 from flowsim.cli import EXIT_BAD_INPUT, main
 from flowsim.output.plots import (
     comparison_figure,
@@ -93,8 +96,8 @@ def test_community_plot_has_a_row_per_service_with_capacity_and_waiting_lists(re
     figure = community_figure(results.bands)
     titles = [a.get_title(loc="left") for a in figure.axes]
     assert titles == [
-        "HART reablement: in use and capacity",
-        "HART reablement: people waiting",
+        "Reablement (HART): in use and capacity",
+        "Reablement (HART): people waiting",
         "Home care: in use and capacity",
         "Home care: people waiting",
         "Step-down beds: in use and capacity",
@@ -146,18 +149,18 @@ def test_cost_per_bed_day_saved_has_fiellers_interval_and_none_when_the_saving_m
 
 
 def test_the_ranking_matches_the_paired_comparison_and_a_missing_price_is_not_zero(results: ExperimentResults) -> None:
-    ranking = results.appraisal()
+    ranking = appraisal(results)
     dtoc = results.comparison().set_index("kpi").loc["dtoc_bed_days_per_year"]
     best = ranking.loc[1]
     assert best["option"] == "small_county_more_hart"
     assert (best["saved"], best["saved_lower"], best["saved_upper"]) == pytest.approx((-dtoc["difference"], -dtoc["upper"], -dtoc["lower"]))
     assert not np.isnan(best["extra_cost"]) and best["cost_note"] in ("", "saving not distinguishable from zero: cost per bed day not bounded")
-    assert "HART hours" in best["cost_changes"], "the HART hours it adds are priced"
+    assert "reablement hours" in best["cost_changes"], "the reablement hours it adds are priced"
     assert sum(best["cost_changes"].values()) == pytest.approx(best["extra_cost"], abs=2.0 * len(best["cost_changes"]) + 1)
-    unpriced = ExperimentResults(json.loads(json.dumps(results.about)), results.values, results.bands)
+    unpriced = replace(results, about=json.loads(json.dumps(results.about)))
     unpriced.scenario("small_county_more_hart")["costs"]["reablement_hour"] = None
-    row = unpriced.appraisal().loc[1]
-    assert np.isnan(row["extra_cost"]) and row["cost_note"] == "HART hours changed but not priced"
+    row = appraisal(unpriced).loc[1]
+    assert np.isnan(row["extra_cost"]) and row["cost_note"] == "reablement hours changed but not priced"
 
 
 # The report ----------------------------------------------------------------------
@@ -184,7 +187,7 @@ def test_the_report_says_what_changed_what_was_run_and_answers_the_question(comp
     assert "<td>replications per scenario</td><td>3</td>" in page
     assert "<td>results period</td><td>60 days from 2017-10-02</td>" in page
     assert "with 120 days of warm-up discarded" in page
-    saved = results.appraisal().loc[1, "saved"]
+    saved = appraisal(results).loc[1, "saved"]
     assert f"<strong>small_county_more_hart</strong> cuts delayed bed days: by <strong>{saved:,.0f} bed days a year</strong>" in page
 
 
@@ -221,3 +224,11 @@ def test_a_single_scenarios_report_answers_without_options(tmp_path: Path) -> No
     assert "runs at acute occupancy of" in page
     about = json.loads((tmp_path / "experiment.json").read_text())
     assert about["replications"] == 2 and dt.date.fromisoformat(about["start_date"])
+
+
+def test_importing_the_plots_changes_no_global_matplotlib_setting() -> None:
+    import subprocess
+    import sys
+
+    code = "import matplotlib; matplotlib.use('svg'); import flowsim.output.plots, flowsim.cli; print(matplotlib.get_backend())"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "svg"

@@ -13,6 +13,8 @@ from flowsim.experiment import Runner, run_experiment
 from flowsim.analysis.validation import validation_table
 from tests.queueing import TWO_STAGE
 
+ROOT = Path(__file__).parents[1]
+
 TARGETS = [
     {"figure": "delayed patients a day", "source": "test", "published": 1.0, "unit": "patients",
      "measure": "dtoc_patients_mean", "tolerance": 100.0, "tolerance_reason": "wide"},
@@ -72,3 +74,21 @@ def test_validate_writes_the_table_and_a_bad_measure_stops_before_anything_runs(
 def test_a_rate_per_100k_needs_that_population() -> None:
     with pytest.raises(Exception, match="validation.2.per_100k adults needs population.adults"):
         load_scenario(TWO_STAGE, {"validation": TARGETS})
+
+
+def test_measures_are_checked_against_the_catalogue_without_running_and_old_hart_names_still_work(monkeypatch) -> None:
+    import flowsim.model.system as system
+    from flowsim.analysis.validation import check_measures, target_values
+
+    monkeypatch.setattr(system.System, "run", lambda *a, **k: pytest.fail("check_measures ran a simulation"))
+    targets = [{**TARGETS[0], "measure": "hart_hours_per_month"}, {**TARGETS[0], "measure": "step_down_waiting", "months": [1]}]
+    two_stage = _scenario(targets)  # two_stage.yaml has step-down beds and no reablement
+    with pytest.raises(Exception, match="validation.0.measure: reablement_hours_per_month is not a KPI of this scenario"):
+        with pytest.warns(FutureWarning, match="hart_hours_per_month is now reablement_hours_per_month"):
+            check_measures(two_stage, "f.yaml")
+    county = load_scenario(ROOT / "scenarios/examples/small_county.yaml", {"days": 20, "warmup_days": 5, "validation": targets[:1]})
+    with pytest.warns(FutureWarning, match="validation.0.measure: hart_hours_per_month is now reablement_hours_per_month"):
+        check_measures(county, "f.yaml")
+    monkeypatch.undo()
+    experiment = run_experiment({"c": county}, 2, seed=1, runner=Runner(workers=1, progress=False))
+    assert target_values(county, experiment, "c")[0].tolist() == experiment.values["c"]["reablement_hours_per_month"].tolist()

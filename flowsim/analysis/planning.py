@@ -30,7 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from flowsim.experiment import Experiment, ReplicationStore, Runner, run_experiment
+from flowsim.experiment import ReplicationStore, Runner, run_experiment
+from flowsim.results.experiment_results import ExperimentResults
 from flowsim.scenario import Scenario
 from flowsim.statistics import t_interval
 
@@ -39,7 +40,7 @@ SEVEN_DAY_TARGET = (1.0, 1.0, 1.0, 1.0, 1.0, 0.6, 0.4)
 """S001: "60% of weekday capacity on Saturdays and 40% on Sundays"."""
 
 
-def required_discharges(experiment: Experiment, label: str) -> pd.DataFrame:
+def required_discharges(results: ExperimentResults, label: str) -> pd.DataFrame:
     """Admissions and discharges by day of the week, and the discharges that keep pace with them.
 
     One row per weekday: mean admissions and discharges now (over every day and
@@ -49,8 +50,7 @@ def required_discharges(experiment: Experiment, label: str) -> pd.DataFrame:
     rise in midnight occupancy, in beds, from the week's lowest day to its highest
     under each of the three.
     """
-    bands = experiment.bands(label)
-    bands = bands[bands.measure.isin(("admissions", "acute_discharges"))]
+    bands = results.bands[(results.bands.scenario == label) & results.bands.measure.isin(("admissions", "acute_discharges"))]
     weekday = pd.to_datetime(bands.date).dt.day_of_week
     means = bands.assign(weekday=weekday).pivot_table(index="weekday", columns="measure", values="mean")
     admissions = means["admissions"]
@@ -111,8 +111,8 @@ def capacity_for_target(
 
     def occupancy(factor: float) -> float:
         scaled = scale_post_hospital(scenario, factor)
-        experiment = run_experiment({scenario.name: scaled}, replications, seed, store, runner)
-        interval = t_interval(experiment.values[scenario.name]["occupancy_mean"])
+        results = run_experiment({scenario.name: scaled}, replications, seed, store, runner)
+        interval = t_interval(results.values[scenario.name]["occupancy_mean"])
         rows.append({"uplift": factor, **_capacities(scaled), **{k: interval[k] for k in ("mean", "lower", "upper")}})
         return interval["mean"]
 

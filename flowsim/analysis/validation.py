@@ -18,13 +18,14 @@ daily measure and per 100,000 of a population.
 from __future__ import annotations
 
 import math
+import warnings
 
 import pandas as pd
 
-from flowsim.experiment import Experiment
+from flowsim.results.catalogue import DAILY, KPIS, current_name, produced_by
+from flowsim.results.experiment_results import ExperimentResults
 from flowsim.scenario import Scenario, ScenarioError, Target
 from flowsim.statistics import t_interval
-from flowsim.model.system import simulate
 
 TABLE_COLUMNS = [
     "figure", "source", "published", "unit", "mean", "lower", "upper",
@@ -33,40 +34,44 @@ TABLE_COLUMNS = [
 
 
 def check_measures(scenario: Scenario, file: str) -> None:
-    """Stop with a clear error if a target names a measure the model does not produce.
+    """Stop with a clear error if a target names a measure the scenario's runs do not produce.
 
-    The names depend on which services the scenario has, so they are read off a
-    two-day run of it (a fraction of a second) before anything else runs.
+    The names come from the catalogue of measures (those of the services the
+    scenario has), so nothing needs to run first. An old name that still works
+    (`hart_hours_per_month`) is read as its new one, with a message naming both.
     """
-    if not scenario.validation:
-        return
-    result = simulate(scenario.model_copy(update={"days": 2, "warmup_days": 0}))
-    kpis, daily = set(result.kpis.index), set(result.daily().columns)
+    kpis, daily = produced_by(scenario, KPIS), produced_by(scenario, DAILY)
     problems = []
     for index, target in enumerate(scenario.validation):
         where = f"{file}: validation.{index}"
+        for field, written in (("measure", target.measure), ("per", target.per)):
+            for old in _terms(written, renamed=False):
+                if current_name(old) != old:
+                    warnings.warn(
+                        f"{where}.{field}: {old} is now {current_name(old)}; the old name still works", FutureWarning, stacklevel=2
+                    )
         names = _terms(target.measure)
         if _is_kpi(target):
             if names[0] not in kpis:
                 problems.append(
-                    f"{where}.measure: {names[0]} is not a KPI (a single name with no months or per is read "
-                    f"as a KPI of the whole results period); KPIs: {', '.join(sorted(kpis))}"
+                    f"{where}.measure: {names[0]} is not a KPI of this scenario (a single name with no months or per "
+                    f"is read as a KPI of the whole results period); KPIs: {', '.join(sorted(kpis))} (`flowsim kpis` says what each means)"
                 )
             continue
-        for field, terms in (("measure", names), ("per", [target.per] if target.per else [])):
+        for field, terms in (("measure", names), ("per", _terms(target.per))):
             unknown = [name for name in terms if name not in daily]
             if unknown:
                 problems.append(
-                    f"{where}.{field}: {', '.join(unknown)} is not a daily measure (with months, per or +, "
-                    f"measures are daily ones); daily measures: {', '.join(sorted(daily))}"
+                    f"{where}.{field}: {', '.join(unknown)} is not a daily measure of this scenario (with months, per or +, "
+                    f"measures are daily ones); daily measures: {', '.join(sorted(daily))} (`flowsim kpis --daily`)"
                 )
     if problems:
         raise ScenarioError("\n".join(problems))
 
 
-def target_values(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame:
+def target_values(scenario: Scenario, results: ExperimentResults, label: str) -> pd.DataFrame:
     """Each target's model value in each replication: a row per replication, a column per target."""
-    kpis, monthly = experiment.values[label], experiment.monthly[label]
+    kpis, monthly = results.values[label], results.monthly[label]
     columns = {}
     for index, target in enumerate(scenario.validation):
         names = _terms(target.measure)
@@ -78,16 +83,16 @@ def target_values(scenario: Scenario, experiment: Experiment, label: str) -> pd.
                 months = monthly.index.get_level_values("month").month
                 chosen = monthly[months.isin(target.months)]
             totals = chosen.groupby(level="replication").sum(min_count=1)
-            values = totals[names].sum(axis=1) / totals[target.per or "days"]
+            values = totals[names].sum(axis=1) / totals[_terms(target.per)[0] if target.per else "days"]
         if target.per_100k:
             values = values / getattr(scenario.population, target.per_100k) * 100_000
         columns[index] = values
     return pd.DataFrame(columns)
 
 
-def validation_table(scenario: Scenario, experiment: Experiment, label: str) -> pd.DataFrame:
+def validation_table(scenario: Scenario, results: ExperimentResults, label: str) -> pd.DataFrame:
     """Published figure, model mean and 95% interval, tolerance and verdict: one row per target."""
-    values = target_values(scenario, experiment, label)
+    values = target_values(scenario, results, label)
     rows = []
     for index, target in enumerate(scenario.validation):
         interval = t_interval(values[index])
@@ -117,7 +122,8 @@ def _is_kpi(target: Target) -> bool:
     return "+" not in target.measure and not target.months and target.per is None
 
 
-def _terms(measure: str) -> list[str]:
-    """'a + b' -> ['a', 'b']; 'a' -> ['a']."""
-    return [part.strip() for part in measure.split("+")]
+def _terms(measure: str | None, renamed: bool = True) -> list[str]:
+    """'a + b' -> ['a', 'b']; 'a' -> ['a']; None -> []. Old names are read as today's unless `renamed` is False."""
+    parts = [part.strip() for part in measure.split("+")] if measure else []
+    return [current_name(part) for part in parts] if renamed else parts
 

@@ -16,8 +16,10 @@ and white: each scenario has its own line style and marker as well as its
 own colour, stacked areas have hatching, every axis says its unit, and the
 title says what the shading is. Functions return a matplotlib `Figure`;
 `save_figure` writes one to a file atomically and `png_bytes` gives it for
-embedding in the HTML report. The backend is headless, so plots work on
-servers and in CI.
+embedding in the HTML report. Figures are made with matplotlib's object
+interface (`Figure`, drawn by the Agg canvas when saved), not pyplot: they
+need no display, work on servers and in CI, and importing this module
+changes no global matplotlib setting.
 """
 
 from __future__ import annotations
@@ -26,23 +28,19 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import matplotlib
+from typing import Any
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
 
-from flowsim.engine.vocabulary import DELAY_REASONS, reason_column  # noqa: E402
-
-from flowsim.files import write_atomically  # noqa: E402
-
-from flowsim.results.kpis import PERCENT_UNITS  # noqa: E402
+from flowsim.engine.vocabulary import DELAY_REASONS, reason_column
+from flowsim.files import write_atomically
+from flowsim.results.catalogue import PERCENT_UNITS
 
 OCCUPANCY_LINES = (0.92, 0.95)
 """Acute occupancy guidance (92%) and the level above which flow fails in practice (95%)."""
@@ -65,7 +63,7 @@ LAYERS = (("0.92", ""), ("0.75", "///"), ("0.55", ".."), ("0.85", "\\\\\\"), ("0
 """Fill and hatching of each delay reason in the stacked plot, legible without colour."""
 
 SERVICES = (
-    ("reablement", "HART reablement", "care hours a week", "reablement_hours_in_use", "reablement_hours_capacity", "reablement_waiting"),
+    ("reablement", "Reablement (HART)", "care hours a week", "reablement_hours_in_use", "reablement_hours_capacity", "reablement_waiting"),
     ("home_care", "Home care", "care hours a week", "home_care_hours_in_use", "home_care_hours_capacity", "home_care_waiting"),
     ("step_down", "Step-down beds", "beds", "step_down_occupied", "step_down_beds", "step_down_waiting"),
 )
@@ -75,19 +73,23 @@ SERVICES = (
 # Saving --------------------------------------------------------------------------
 
 def save_figure(figure: Figure, path: Path) -> Path:
-    """Write `figure` to `path` (format from the suffix) atomically and close it."""
+    """Write `figure` to `path` (format from the suffix) atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda tmp: figure.savefig(tmp, format=path.suffix.lstrip("."), dpi=110))
-    plt.close(figure)
     return path
 
 
 def png_bytes(figure: Figure) -> bytes:
-    """The figure as PNG bytes (for embedding in a report), and close it."""
+    """The figure as PNG bytes (for embedding in a report)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=96)
-    plt.close(figure)
     return buffer.getvalue()
+
+
+def _subplots(*grid: int, figsize: tuple[float, float], **options: Any) -> tuple[Figure, Any]:
+    """A figure and its axes (as `Figure.subplots` gives them), laid out by matplotlib's constrained layout."""
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(*grid, **options)
 
 
 # Through the year ----------------------------------------------------------------
@@ -159,7 +161,7 @@ def _scenario_legend(figure: Figure, bands: pd.DataFrame) -> None:
 def _panels(rows: int, columns: int, title: str, bands: pd.DataFrame, height: float = 3.4) -> tuple[Figure, np.ndarray]:
     """A figure of panels sharing the date axis, titled, with the scenarios' legend below."""
     top = 0.8 + 0.25 * -(-len(_scenarios(bands)) // 3)
-    figure, axes = plt.subplots(rows, columns, figsize=(11, height * rows + top), squeeze=False, sharex=True, layout="constrained")
+    figure, axes = _subplots(rows, columns, figsize=(11, height * rows + top), squeeze=False, sharex=True)
     figure.suptitle(f"{title}\n{_band_note(bands)}", fontsize=11)
     _scenario_legend(figure, bands)
     return figure, axes
@@ -185,8 +187,8 @@ def delays_figure(bands: pd.DataFrame) -> Figure:
     Each layer is the mean across replications; the dashed lines are the 95%
     interval of the total (intervals of single layers cannot be stacked)."""
     scenarios = _scenarios(bands)
-    figure, axes = plt.subplots(
-        len(scenarios), 1, figsize=(11, 3.0 * len(scenarios) + 1.6), squeeze=False, sharex=True, sharey=True, layout="constrained"
+    figure, axes = _subplots(
+        len(scenarios), 1, figsize=(11, 3.0 * len(scenarios) + 1.6), squeeze=False, sharex=True, sharey=True
     )
     figure.suptitle(
         "Medically fit patients waiting in acute beds, by reason (census)\n"
@@ -295,7 +297,7 @@ def comparison_figure(comparison: pd.DataFrame, kpis: list[str], base: str = "th
     for column in ("difference", "lower", "upper"):
         rows[column] = rows[column] / scale * 100
     options = list(dict.fromkeys(rows["option"]))
-    figure, axis = plt.subplots(figsize=(10, 0.42 * len(kpis) * max(len(options), 1) + 2.2), layout="constrained")
+    figure, axis = _subplots(figsize=(10, 0.42 * len(kpis) * max(len(options), 1) + 2.2))
     height = 0.8 / max(len(options), 1)
     for i, option in enumerate(options):
         mine = rows[rows["option"] == option].set_index("kpi").reindex(kpis)
@@ -323,7 +325,7 @@ def heatmap_figure(table: pd.DataFrame, kpi: str, unit: str = "", target: float 
     """A KPI's mean over a one- or two-parameter grid (rows: first parameter, columns: second),
     with the contour where it crosses `target` (for example 0.92 occupancy) when the grid is 2x2 or more."""
     values = table.to_numpy(dtype=float)
-    figure, axis = plt.subplots(figsize=(1.2 * table.shape[1] + 3.5, 0.7 * table.shape[0] + 2.2), layout="constrained")
+    figure, axis = _subplots(figsize=(1.2 * table.shape[1] + 3.5, 0.7 * table.shape[0] + 2.2))
     image = axis.imshow(values, cmap="viridis_r", aspect="auto")
     percent = unit in PERCENT_UNITS
     for (i, j), value in np.ndenumerate(values):
@@ -354,7 +356,7 @@ def heatmap_figure(table: pd.DataFrame, kpi: str, unit: str = "", target: float 
 
 def warmup_figure(series: dict[str, pd.DataFrame], averages: dict[str, pd.Series], cut: int) -> Figure:
     """Welch's plot: each measure's daily value per replication, their mean's moving average, and the cut."""
-    figure, axes = plt.subplots(len(series), 1, figsize=(9, 2.6 * len(series) + 0.6), sharex=True, squeeze=False, layout="constrained")
+    figure, axes = _subplots(len(series), 1, figsize=(9, 2.6 * len(series) + 0.6), sharex=True, squeeze=False)
     figure.suptitle("Warm-up from an empty system (Welch's method)", fontsize=11)
     for axis, (measure, table) in zip(axes[:, 0], series.items()):
         axis.plot(table.index, table.to_numpy(), color="0.85", linewidth=0.6)

@@ -1,7 +1,9 @@
 """The HTML report: one self-contained file a planner can open, read and paste into a board paper.
 
-`write_report(results, path)` turns the files of a finished experiment (see
-`flowsim.appraisal`) into one HTML page. It opens with the answer a board
+`write_report(results, path)` turns the results of a finished experiment
+(`flowsim.results.experiment_results`, in memory or read back from its
+folder) into one HTML page; `write_results` writes the folder itself, its
+plots and, if asked, the report. The report opens with the answer a board
 asks for (which option cuts delayed bed days most, by how much, with what
 certainty, at what cost), then ranks the options, says what each scenario
 changes, gives the key figures with their 95% intervals, shows the plots,
@@ -33,10 +35,12 @@ from matplotlib.figure import Figure
 from tqdm import tqdm
 
 import flowsim
-from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, ExperimentResults
-from flowsim.output.plots import comparison_figure, png_bytes, year_figures
+from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, appraisal
+from flowsim.output.formatting import change, interval, number
+from flowsim.output.plots import comparison_figure, png_bytes, save_figure, year_figures
 from flowsim.files import write_atomically
-from flowsim.results.kpis import PERCENT_UNITS
+from flowsim.results.catalogue import KPIS, PERCENT_UNITS, current_name, measure
+from flowsim.results.experiment_results import ExperimentResults
 from flowsim.statistics import t_interval
 
 SERVICE_MODULES = (
@@ -60,7 +64,7 @@ FIGURE_CAPTIONS = {
     "delays": "Medically fit patients waiting in acute beds, by the reason they wait.",
     "stranded": "Stranded (7+ days) and super-stranded (21+ days) patients in acute beds.",
     "front_door": "Weekly 4-hour performance and 12-hour trolley waits.",
-    "community": "HART, home care and step-down beds: capacity in use against capacity, and waiting lists.",
+    "community": "Reablement (HART), home care and step-down beds: capacity in use against capacity, and waiting lists.",
 }
 
 STYLE = """
@@ -87,40 +91,6 @@ pre { background: #f6f6f6; padding: 0.6em; font-size: 0.85em; white-space: pre-w
 details summary { cursor: pointer; font-weight: bold; }
 @media print { body { max-width: none; } h2 { page-break-after: avoid; } figure { page-break-inside: avoid; } }
 """
-
-
-# Numbers as a planner reads them -------------------------------------------------
-
-def number(value: float, unit: str = "") -> str:
-    """A value in its unit: shares as percentages, money in pounds, counts with thousands separators."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if math.isinf(value):
-        return "unbounded"
-    if value == 0:
-        return "0"
-    if unit in PERCENT_UNITS:
-        return f"{value:.1%}"
-    if unit.startswith("GBP"):
-        pounds = round(value)
-        return f"-£{-pounds:,}" if pounds < 0 else f"£{pounds:,}"
-    size = abs(value)
-    return f"{value:,.0f}" if size >= 100 else f"{value:,.1f}" if size >= 10 else f"{value:,.2f}"
-
-
-def change(value: float, unit: str = "") -> str:
-    """A difference: shares in percentage points, others as numbers, signed."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if unit in PERCENT_UNITS:
-        return f"{value * 100:+.1f} points"
-    text = number(value, unit)
-    return text if text.startswith(("-", "£0")) or text == "0" else "+" + text
-
-
-def interval(lower: float, upper: float, unit: str = "", signed: bool = False) -> str:
-    show = change if signed else number
-    return f"{show(lower, unit)} to {show(upper, unit)}"
 
 
 # Text ----------------------------------------------------------------------------
@@ -189,7 +159,7 @@ def answer(results: ExperimentResults) -> str:
     )
     if not results.options:
         return _baseline_answer(results) + f" <span class='note'>{basis}</span>"
-    ranking = results.appraisal()
+    ranking = appraisal(results)
     base = results.summary(results.base)
     best = ranking.iloc[0]
     name = f"<strong>{_escape(best['option'])}</strong>"
@@ -243,7 +213,7 @@ def _cost_sentence(row: pd.Series) -> str:
 def _runner_up_sentence(results: ExperimentResults, ranking: pd.DataFrame) -> str:
     """How surely the best option beats the second, paired by replication."""
     first, second = ranking.iloc[0]["option"], ranking.iloc[1]["option"]
-    ahead = results.table(second)[SAVED_KPI] - results.table(first)[SAVED_KPI]
+    ahead = results.values[second][SAVED_KPI] - results.values[first][SAVED_KPI]
     gap = t_interval(ahead)
     verdict = (
         "so it is ahead with 95% confidence"
@@ -270,7 +240,7 @@ def _baseline_answer(results: ExperimentResults) -> str:
 # Sections ------------------------------------------------------------------------
 
 def readable_appraisal(ranking: pd.DataFrame) -> pd.DataFrame:
-    """The ranking of `ExperimentResults.appraisal` as a planner reads it: each figure and its interval as text."""
+    """The ranking of `appraisal` as a planner reads it: each figure and its interval as text."""
     rows = []
     for rank, row in ranking.iterrows():
         priced = not math.isnan(row["extra_cost"])
@@ -299,7 +269,7 @@ def readable_appraisal(ranking: pd.DataFrame) -> pd.DataFrame:
 
 
 def options_section(results: ExperimentResults) -> str:
-    ranking = results.appraisal()
+    ranking = appraisal(results)
     rows = []
     for (rank, row), (_, text) in zip(ranking.iterrows(), readable_appraisal(ranking).iterrows()):
         faint = "" if row["saving_distinguishable"] else ' class="not-distinguishable"'
@@ -354,15 +324,15 @@ def scenarios_section(results: ExperimentResults) -> str:
 
 
 def kpi_section(results: ExperimentResults) -> str:
-    info = results.kpi_info()
     summaries = {label: results.summary(label) for label in results.labels}
     comparison = results.comparison().set_index(["option", "kpi"]) if results.options else None
 
     def rows(kpis: Iterable[str]) -> list[list[str]]:
         out = []
         for kpi in kpis:
-            unit = str(info.loc[kpi, "unit"])
-            row = [f"{_escape(info.loc[kpi, 'description'])}<br><span class='note'><code>{kpi}</code>, {_escape(unit)}</span>"]
+            this = measure(kpi)
+            unit = this.unit
+            row = [f"{_escape(this.description)}<br><span class='note'><code>{kpi}</code>, {_escape(unit)}</span>"]
             for label in results.labels:
                 s = summaries[label].loc[kpi]
                 cell = f"{number(s['mean'], unit)}<span class='interval'>{interval(s['lower'], s['upper'], unit)}</span>"
@@ -374,7 +344,7 @@ def kpi_section(results: ExperimentResults) -> str:
             out.append(row)
         return out
 
-    shown = [k for k in REPORT_KPIS if k in info.index and k in summaries[results.base].index]
+    shown = [k for k in REPORT_KPIS if k in summaries[results.base].index]
     header = ["key figure", *(_name(label) for label in results.labels)]
     numeric = range(1, len(results.labels) + 1)
     body = _table(header, rows(shown), numeric)
@@ -382,14 +352,14 @@ def kpi_section(results: ExperimentResults) -> str:
         "<p class='note'>Each cell: the mean, its 95% interval across replications and, for options, the change from the base "
         "with its 95% paired interval; ≈ marks a change the data cannot tell from zero.</p>"
     )
-    others = [k for k in summaries[results.base].index if k not in shown and k in info.index]
+    others = [k for k in summaries[results.base].index if k not in shown and current_name(k) in KPIS]
     body += f"<details><summary>All {len(others) + len(shown)} KPIs</summary>{_table(header, rows(others), numeric)}</details>"
     return _section("kpis", "Key figures with 95% intervals", body)
 
 
 def _figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
     if results.options:
-        kpis = [k for k in REPORT_KPIS[:-1] if k in set(results.values["kpi"])]
+        kpis = [k for k in REPORT_KPIS[:-1] if k in results.values[results.base].columns]
         yield "comparison", comparison_figure(results.comparison(), kpis, results.base)
     yield from year_figures(results.bands)
 
@@ -450,7 +420,7 @@ def model_section(results: ExperimentResults) -> str:
             else "The question: how the system performs over the period, with what certainty."
         )
         + "</p><p>Key figures: "
-        + ", ".join(f"<code>{k}</code>" for k in REPORT_KPIS if k in about["kpis"])
+        + ", ".join(f"<code>{k}</code>" for k in REPORT_KPIS if k in results.values[results.base].columns)
         + ".</p>"
     )
     logic = "".join(_module_doc(name) for name in SERVICE_MODULES) + _assumptions()
@@ -545,3 +515,13 @@ def write_report(results: ExperimentResults, path: Path, progress: bool = False)
     write_atomically(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path
 
+
+
+def write_results(results: ExperimentResults, folder: Path, report: bool = False, progress: bool = False) -> list[Path]:
+    """A results folder: the results' files, the plots through the year, the comparison forest plot when
+    there are options, and (with `report`) report.html first; return the paths written."""
+    written = results.write(folder)
+    written += [save_figure(figure, folder / f"{name}.png") for name, figure in _figures(results)]
+    if report:
+        written.insert(0, write_report(results, folder / "report.html", progress=progress))
+    return written

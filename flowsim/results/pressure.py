@@ -52,22 +52,13 @@ def queue_label(queue: str) -> str:
 
 
 
-def runaway_kpis(runaway: Runaway | None, watched: tuple[str, ...], scenario: Scenario) -> pd.DataFrame:
-    """The runaway flags as KPI rows: whether, from which results-period day, and which queue."""
-    rows = [
-        ("runaway", float(runaway is not None), "flag", "1 if a queue grew without bound: the run's figures are not a steady state"),
-        (
-            "runaway_day",
-            runaway.day - scenario.warmup_days if runaway else math.nan,
-            "days",
-            "day of the results period (negative: the warm-up) the runaway queue was found",
-        ),
-        *(
-            (f"runaway_{queue}", float(runaway is not None and runaway.queue == queue), "flag", f"1 if the {queue_label(queue)} ran away")
-            for queue in watched
-        ),
-    ]
-    return pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")
+def runaway_kpis(runaway: Runaway | None, watched: tuple[str, ...], scenario: Scenario) -> dict[str, float]:
+    """The runaway flags: whether, from which results-period day, and which queue."""
+    return {
+        "runaway": float(runaway is not None),
+        "runaway_day": runaway.day - scenario.warmup_days if runaway else math.nan,
+        **{f"runaway_{queue}": float(runaway is not None and runaway.queue == queue) for queue in watched},
+    }
 
 
 def boarders_by_hour(patients: pd.DataFrame, days: int) -> pd.Series:
@@ -85,7 +76,7 @@ def boarders_by_hour(patients: pd.DataFrame, days: int) -> pd.Series:
     return pd.Series(by_hour, index=pd.RangeIndex(24, name="hour"), name="boarders")
 
 
-def pressure_kpis(scenario: Scenario, patients: pd.DataFrame) -> pd.DataFrame:
+def pressure_kpis(scenario: Scenario, patients: pd.DataFrame) -> dict[str, float]:
     """The 95th percentile wait for a bed, ED stays over 12 hours from arrival, crews released from
     handover, and boarders through the day."""
     days = scenario.days
@@ -101,15 +92,14 @@ def pressure_kpis(scenario: Scenario, patients: pd.DataFrame) -> pd.DataFrame:
     limit = scenario.ed.max_handover_hours
     released = float((ambulance >= limit - 1e-9).sum()) if limit is not None else 0.0
     boarders = boarders_by_hour(patients, days)
-    rows = [
-        ("ed_stays_over_12h", float((in_ed > 12.0).sum()), "patients", "ED attendances in the department over 12 hours from arrival (NHS England's 12 hours from arrival)"),
-        ("bed_wait_p95_hours", float(np.percentile(bed_wait, 95)) if len(bed_wait) else math.nan, "hours", "95th percentile wait from decision to admit to a bed"),
-        ("crews_released_per_day", released / days, "crews/day", "ambulance crews released at the longest handover (ed.max_handover_hours), their patient not yet in a cubicle"),
-        ("boarders_mean", float(boarders.mean()), "patients", "patients waiting for a bed, hour by hour"),
-        ("boarders_peak_hour", float(boarders.idxmax()) if boarders.notna().any() else math.nan, "hour", "hour of the day with the most patients waiting for a bed, on average"),
-        ("boarders_at_peak_hour_mean", float(boarders.max()), "patients", "mean patients waiting for a bed at that hour"),
-    ]
-    return pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")
+    return {
+        "ed_stays_over_12h": float((in_ed > 12.0).sum()),
+        "bed_wait_p95_hours": float(np.percentile(bed_wait, 95)) if len(bed_wait) else math.nan,
+        "crews_released_per_day": released / days,
+        "boarders_mean": float(boarders.mean()),
+        "boarders_peak_hour": float(boarders.idxmax()) if boarders.notna().any() else math.nan,
+        "boarders_at_peak_hour_mean": float(boarders.max()),
+    }
 
 
 @dataclass(frozen=True)
@@ -129,7 +119,7 @@ class EscalationUse:
     spot_step_down_bed_days: float
 
 
-def escalation_kpis(use: EscalationUse, scenario: Scenario) -> pd.DataFrame:
+def escalation_kpis(use: EscalationUse, scenario: Scenario) -> dict[str, float]:
     """The use of every escalation rule and action over the results period, and the price of what was bought."""
     costs = scenario.costs
     spot = [
@@ -140,23 +130,20 @@ def escalation_kpis(use: EscalationUse, scenario: Scenario) -> pd.DataFrame:
     bought = [amount for amount, _ in spot if amount > 0]
     priced = [amount * price for amount, price in spot if amount > 0 and price is not None]
     cost = sum(priced) if len(priced) == len(bought) else math.nan  # unpriced purchases: no cost, not zero
-    rows = [
-        *(
-            row
+    return {
+        **{
+            kpi: value
             for name, days in use.rule_days.items()
-            for row in (
-                (f"rule_{rule_slug(name)}_days_active", days, "days", f"days the escalation rule '{name}' was active"),
-                (f"rule_{rule_slug(name)}_starts", float(use.rule_starts[name]), "times", f"times the escalation rule '{name}' started"),
-            )
-        ),
-        ("escalation_bed_days", use.escalation_bed_days, "bed days", "escalation bed days opened by escalation rules"),
-        ("extra_discharge_slots", use.extra_discharge_slots, "discharges", "discharge slots added by escalation rules"),
-        ("same_day_discharges", float(use.same_day_discharges), "patients", "patients who left at once instead of waiting for a discharge slot, by escalation rules"),
-        ("admissions_avoided_under_pressure", float(use.admissions_avoided_under_pressure), "patients", "would-be admissions offered admission avoidance by escalation rules"),
-        ("ambulances_diverted", float(use.ambulances_diverted), "patients", "ambulance arrivals diverted to other hospitals by escalation rules"),
-        ("spot_reablement_hours", use.spot_reablement_hours, "hours", "reablement hours bought at short notice by escalation rules"),
-        ("spot_home_care_hours", use.spot_home_care_hours, "hours", "home care hours bought at short notice by escalation rules"),
-        ("spot_step_down_bed_days", use.spot_step_down_bed_days, "bed days", "step-down bed days bought at short notice by escalation rules"),
-        ("spot_purchase_cost", cost, "GBP", "what escalation rules bought at short notice, at the spot prices (none where unpriced)"),
-    ]
-    return pd.DataFrame(rows, columns=["kpi", "value", "unit", "description"]).set_index("kpi")
+            for kpi, value in ((f"rule_{rule_slug(name)}_days_active", days), (f"rule_{rule_slug(name)}_starts", float(use.rule_starts[name])))
+        },
+        "escalation_bed_days": use.escalation_bed_days,
+        "extra_discharge_slots": use.extra_discharge_slots,
+        "same_day_discharges": float(use.same_day_discharges),
+        "admissions_avoided_under_pressure": float(use.admissions_avoided_under_pressure),
+        "ambulances_diverted": float(use.ambulances_diverted),
+        "spot_reablement_hours": use.spot_reablement_hours,
+        "spot_home_care_hours": use.spot_home_care_hours,
+        "spot_step_down_bed_days": use.spot_step_down_bed_days,
+        "spot_purchase_cost": cost,
+    }
+

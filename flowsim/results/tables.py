@@ -27,7 +27,7 @@ import pandas as pd
 from flowsim.engine.patient import Patient
 from flowsim.engine.register import Delay
 from flowsim.files import write_atomically
-from flowsim.results.kpis import compute_kpis, spell_start
+from flowsim.results.kpis import compute_kpis, kpi_table, spell_start
 from flowsim.results.pressure import EscalationUse, Runaway, escalation_kpis, pressure_kpis, runaway_kpis
 from flowsim.scenario import HOURS_PER_DAY, Scenario
 
@@ -99,13 +99,13 @@ class RunResult:
                 "end": np.array(ends, dtype=float) - shift,
             }
         )
-        kpis = pd.concat(
-            [
-                compute_kpis(scenario, patients, delays, census, records.pool_means),
-                pressure_kpis(scenario, patients),
-                escalation_kpis(records.escalation, scenario),
-                runaway_kpis(records.runaway, records.watched, scenario),
-            ]
+        kpis = kpi_table(
+            {
+                **compute_kpis(scenario, patients, delays, census, records.pool_means),
+                **pressure_kpis(scenario, patients),
+                **escalation_kpis(records.escalation, scenario),
+                **runaway_kpis(records.runaway, records.watched, scenario),
+            }
         )
         return cls(
             scenario, records.seed, records.replication, patients, delays, census, kpis, records.pool_means, records.runaway

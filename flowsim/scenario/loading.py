@@ -125,22 +125,27 @@ def _describe(error: dict[str, Any], who: dict[tuple[Any, ...], Path], default: 
 
 
 def load_scenario(
-    path: str | Path, overrides: dict[str, Any] | None = None, overrides_from: str = "command line"
+    path: str | Path, overrides: dict[str, Any] | None = None, overrides_from: str | dict[str, str] = "command line"
 ) -> Scenario:
     """Read, merge and validate a scenario file; raise ScenarioError naming what is wrong.
 
     `overrides` is deep-merged last, as if it were one more `extends` layer
     (for command-line options and sweeps); a dotted key such as
-    "reablement.hours_per_month" sets one nested field. Errors in them are
-    attributed to `overrides_from`.
+    "reablement.hours_per_month" sets one nested field. An error in the field
+    an override sets (or below it) is attributed to `overrides_from` (one
+    source for all, or one per key, such as "--set wards.general_beds"); any
+    other error names the file that set the field.
     """
     path = Path(path)
     raw, who = _read_chain(path)
     for key, value in (overrides or {}).items():
-        for part in reversed(key.split(".")):
-            value = {part: value}
-        raw = _deep_merge(raw, value)
-        who.update(_provenance(value, Path(overrides_from)))
+        where = tuple(key.split("."))
+        nested = value
+        for part in reversed(where):
+            nested = {part: nested}
+        raw = _deep_merge(raw, nested)
+        source = overrides_from if isinstance(overrides_from, str) else overrides_from[key]
+        who.update(_provenance(value, Path(source), where))
     try:
         return Scenario.model_validate(raw)
     except ValidationError as error:

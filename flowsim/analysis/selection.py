@@ -37,7 +37,8 @@ infeasible, all of them together with probability at least `1 - alpha`;
 an option within epsilon of the bound may go either way. A repeated
 t interval ("feasible once the upper 95% bound is below 0.92") would look at
 the data again after every replication and so be wrong more often than 5%;
-the triangular region is built for repeated looks.
+the triangular region is built for repeated looks. As in KN++, its variances
+are updated as replications arrive.
 
 Both take a **sampler**: `sample(candidates, replications)` returns an array
 with a row for each candidate and a column for each replication number, so a

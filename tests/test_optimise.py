@@ -114,9 +114,10 @@ def test_the_answer_has_near_equals_a_frontier_and_price_sensitivity() -> None:
     assert dearer.loc[("community", 0.5), "objective"] >= dearer.loc[("community", -0.5), "objective"]
 
 
-def test_a_delay_price_moves_the_answer_towards_more_capacity() -> None:
-    cheap = optimise(Toy(seed=3), SMALL, [OCCUPANCY], Settings(delta=DELTA)).recommended
-    priced = optimise(Toy(seed=3), SMALL, [OCCUPANCY], Settings(delta=DELTA, delay_price=2_000.0)).recommended
+@pytest.mark.parametrize("levers", [SMALL, LARGE], ids=["full grid", "pattern search"])
+def test_a_delay_price_moves_the_answer_towards_more_capacity(levers: list[Lever]) -> None:
+    cheap = optimise(Toy(seed=3), levers, [OCCUPANCY], Settings(delta=DELTA)).recommended
+    priced = optimise(Toy(seed=3), levers, [OCCUPANCY], Settings(delta=DELTA, delay_price=2_000.0)).recommended
     assert cheap is not None and priced is not None
     assert occupancy(priced["beds"], priced["community"]) < occupancy(cheap["beds"], cheap["community"])
 
@@ -134,3 +135,16 @@ def test_a_plan_costs_each_lever_times_its_price_and_periods_a_year() -> None:
         Lever("beds", 10, 5, 1, 1.0).values()
     with pytest.raises(ValueError, match="explore >= 2"):
         Settings(delta=DELTA, explore=1)
+
+
+def test_plans_needed_together_go_to_evaluate_many_in_one_call_with_the_same_answer() -> None:
+    toy, calls = Toy(seed=5), []
+
+    def many(requests):
+        calls.append(len(requests))
+        return [toy(plan, reps) for plan, reps in requests]
+
+    together = optimise(toy, SMALL, [OCCUPANCY], Settings(delta=DELTA), evaluate_many=many)
+    alone = optimise(Toy(seed=5), SMALL, [OCCUPANCY], Settings(delta=DELTA))
+    assert calls[0] == math.prod(len(lever.values()) for lever in SMALL)
+    assert together.recommended == alone.recommended and together.replications == alone.replications

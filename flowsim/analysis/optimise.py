@@ -17,9 +17,10 @@ runs the same replication numbers, so plans are compared on the same luck):
    **pattern search** (generalised pattern search, Torczon 1997): start where
    scaling every lever together first looks feasible (found by bisection),
    then poll the plans one step away, cutting one lever, or cutting one and
-   adding to another (a bed traded for HART hours), move to the cheapest
-   that looks feasible, and halve the step when none is cheaper. Why this
-   and not a response surface or Bayesian optimisation: capacity problems are
+   adding to another (a bed traded for HART hours), and, when delayed bed
+   days are priced, adding to one; move to the cheapest that looks
+   feasible, and halve the step when none is cheaper. Why this and not a
+   response surface or Bayesian optimisation: capacity problems are
    monotone (more of any capacity never makes occupancy or delays worse, in
    expectation) with a cost linear in the levers, so the cheapest feasible
    plan sits on the edge of the feasible region and a search along that edge
@@ -48,7 +49,8 @@ The answer: the recommended plan, the near-equal set, the frontier of cost
 against delayed bed days among the plans run, and how the choice moves when
 a unit cost changes by a stated fraction. The module knows nothing of the
 simulator: it is handed `evaluate(plan, replications)`, returning a table
-with a row for each replication number and a column for each KPI.
+with a row for each replication number and a column for each KPI, and, to
+run the plans a stage needs in parallel, `evaluate_many`.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ from flowsim.statistics import t_interval
 Plan = dict[str, float]
 Evaluate = Callable[[Plan, Sequence[int]], pd.DataFrame]
 """(plan, replication numbers) -> KPI values, a row for each replication number (the index), a column a KPI."""
+
+EvaluateMany = Callable[[list[tuple[Plan, list[int]]]], list[pd.DataFrame]]
+"""[(plan, replication numbers), ...] -> a KPI table for each, as `Evaluate`: lets a caller run plans in parallel."""
 
 Key = tuple[int, ...]
 """A plan as the index of each lever's value on its grid."""
@@ -152,8 +157,8 @@ class Settings:
 class _Runs:
     """Every replication run so far, a row of KPI values per (plan, replication number), run once."""
 
-    def __init__(self, evaluate: Evaluate, grid: Sequence[np.ndarray], names: Sequence[str]) -> None:
-        self.evaluate, self.grid, self.names = evaluate, grid, names
+    def __init__(self, evaluate_many: EvaluateMany, grid: Sequence[np.ndarray], names: Sequence[str]) -> None:
+        self.evaluate_many, self.grid, self.names = evaluate_many, grid, names
         self.kpis: list[str] | None = None
         self.rows: dict[Key, dict[int, np.ndarray]] = {}
 
@@ -161,15 +166,23 @@ class _Runs:
         """The lever values of a key."""
         return {name: float(values[i]) for name, values, i in zip(self.names, self.grid, key, strict=True)}
 
-    def table(self, key: Key, replications: Sequence[int]) -> pd.DataFrame:
-        """KPI values of plan `key` for these replication numbers, running those not yet run."""
-        done = self.rows.setdefault(key, {})
-        missing = [r for r in replications if r not in done]
-        if missing:
-            new = self.evaluate(self.plan(key), missing)
+    def run(self, keys: Sequence[Key], replications: Sequence[int]) -> None:
+        """Run these replication numbers of these plans, those not yet run, in one call."""
+        missing = {key: [r for r in replications if r not in self.rows.get(key, {})] for key in dict.fromkeys(keys)}
+        missing = {key: reps for key, reps in missing.items() if reps}
+        if not missing:
+            return
+        tables = self.evaluate_many([(self.plan(key), reps) for key, reps in missing.items()])
+        for (key, reps), new in zip(missing.items(), tables, strict=True):
             if self.kpis is None:
                 self.kpis = list(new.columns)
-            done.update(zip(missing, new.reindex(index=missing, columns=self.kpis).to_numpy(dtype=float), strict=True))
+            values = new.reindex(index=reps, columns=self.kpis).to_numpy(dtype=float)
+            self.rows.setdefault(key, {}).update(zip(reps, values, strict=True))
+
+    def table(self, key: Key, replications: Sequence[int]) -> pd.DataFrame:
+        """KPI values of plan `key` for these replication numbers, running those not yet run."""
+        self.run([key], replications)
+        done = self.rows[key]
         return pd.DataFrame(np.array([done[r] for r in replications]), index=list(replications), columns=self.kpis)
 
     def all(self, key: Key) -> pd.DataFrame:
@@ -216,10 +229,22 @@ def yearly_cost(levers: Sequence[Lever], plan: Plan) -> float:
     return float(sum(plan[lever.name] * lever.unit_cost * lever.per_year for lever in levers))
 
 
-def optimise(evaluate: Evaluate, levers: Sequence[Lever], constraints: Sequence[Constraint], settings: Settings) -> Result:
-    """Search the levers' grid for the cheapest plan meeting every constraint (module docstring)."""
+def optimise(
+    evaluate: Evaluate,
+    levers: Sequence[Lever],
+    constraints: Sequence[Constraint],
+    settings: Settings,
+    evaluate_many: EvaluateMany | None = None,
+) -> Result:
+    """Search the levers' grid for the cheapest plan meeting every constraint (module docstring).
+
+    Plans the search needs together (a grid, a poll, a stage) go to
+    `evaluate_many` in one call, so a caller can run them in parallel;
+    without it, `evaluate` runs them one by one.
+    """
     grid = [lever.values() for lever in levers]
-    runs = _Runs(evaluate, grid, [lever.name for lever in levers])
+    many = evaluate_many or (lambda requests: [evaluate(plan, reps) for plan, reps in requests])
+    runs = _Runs(many, grid, [lever.name for lever in levers])
 
     def cost(key: Key) -> float:
         return yearly_cost(levers, runs.plan(key))
@@ -267,7 +292,9 @@ def _explore(
         return seen[key]
 
     if math.prod(sizes) <= settings.full_grid:
-        for key in itertools.product(*(range(n) for n in sizes)):
+        keys = list(itertools.product(*(range(n) for n in sizes)))
+        runs.run(keys, range(settings.explore))
+        for key in keys:
             visit(key)
         return pd.DataFrame(seen.values())
 
@@ -285,13 +312,12 @@ def _explore(
     while step >= 1:
         moves = []
         for j in range(len(sizes)):
-            moves.append({j: -step})
+            moves += [{j: -step}, {j: step}] if settings.delay_price else [{j: -step}]  # priced delays: more may pay
             moves += [{j: -step, l: step} for l in range(len(sizes)) if l != j]
-        polled = []
-        for move in moves:
-            key = tuple(i + move.get(j, 0) for j, i in enumerate(current))
-            if all(0 <= i < n for i, n in zip(key, sizes, strict=True)):
-                polled.append(visit(key))
+        keys = [tuple(i + move.get(j, 0) for j, i in enumerate(current)) for move in moves]
+        keys = [key for key in keys if all(0 <= i < n for i, n in zip(key, sizes, strict=True))]
+        runs.run(keys, range(settings.explore))
+        polled = [visit(key) for key in keys]
         better = [r for r in polled if r["looks_feasible"] and r["objective"] < seen[current]["objective"]]
         if better:
             current = min(better, key=lambda r: r["objective"])["key"]
@@ -314,11 +340,12 @@ def _shortlist(
     """
     sizes = [len(values) for values in runs.grid]
     rows = {key: row for key, row in zip(explored.key, explored.to_dict("records"), strict=True)}
-    for key in explored[explored.possibly_feasible].sort_values("objective").key[: settings.shortlist]:
-        for j in range(len(sizes)):
-            up = tuple(i + (l == j) for l, i in enumerate(key))
-            if up[j] < sizes[j] and up not in rows:
-                rows[up] = _stage1(runs, up, constraints, settings, objective)
+    cheapest = explored[explored.possibly_feasible].sort_values("objective").key[: settings.shortlist]
+    ups = [tuple(i + (l == j) for l, i in enumerate(key)) for key in cheapest for j in range(len(sizes))]
+    ups = [up for up in dict.fromkeys(ups) if all(i < n for i, n in zip(up, sizes, strict=True)) and up not in rows]
+    runs.run(ups, range(settings.explore))
+    for up in ups:
+        rows[up] = _stage1(runs, up, constraints, settings, objective)
     table = pd.DataFrame(rows.values()).sort_values("objective")
     looked = table[table.looks_feasible]
     if looked.empty:
@@ -343,6 +370,7 @@ def _select(
             break
 
         def kpi(indices: Sequence[int], replications: Sequence[int], c: Constraint = c, keys=candidates) -> np.ndarray:
+            runs.run([keys[i] for i in indices], replications)
             return np.array([runs.table(keys[i], replications)[c.kpi].to_numpy() for i in indices])
 
         check = screen_feasibility(
@@ -357,6 +385,7 @@ def _select(
         return [], None
 
     def value(indices: Sequence[int], replications: Sequence[int]) -> np.ndarray:
+        runs.run([candidates[i] for i in indices], replications)
         return np.array([objective(candidates[i], runs.table(candidates[i], replications)) for i in indices])
 
     selection = select_best(value, len(candidates), settings.delta, 1.0 - alpha / 2, better="smaller", **procedure)
@@ -383,6 +412,7 @@ def _confirm(
     winner = feasible[selection.selected]
     near = sorted((k for k in feasible if means[k] <= means[winner] + settings.delta), key=lambda k: (k != winner, means[k]))
     fresh = range(runs.last + 1, runs.last + 1 + settings.confirm)
+    runs.run(near, fresh)
     rows = []
     for key in near:
         table = runs.table(key, fresh)

@@ -69,11 +69,13 @@ def right(levers: list[Lever], plan: dict[str, float] | None) -> bool:
     """The plan meets the bound within the tolerance and costs at most delta more than the cheapest feasible."""
     if plan is None:
         return False
-    return occupancy(plan["beds"], plan["community"]) <= BOUND + EPSILON and yearly_cost(levers, plan) <= cheapest_feasible(levers) + DELTA
+    feasible = occupancy(plan["beds"], plan["community"]) <= BOUND + EPSILON
+    return feasible and yearly_cost(levers, plan) <= cheapest_feasible(levers) + DELTA
 
 
 def share_right(levers: list[Lever], repetitions: int) -> float:
-    return sum(right(levers, optimise(Toy(seed), levers, [OCCUPANCY], Settings(delta=DELTA)).recommended) for seed in range(repetitions)) / repetitions
+    answers = (optimise(Toy(seed), levers, [OCCUPANCY], Settings(delta=DELTA)).recommended for seed in range(repetitions))
+    return sum(right(levers, plan) for plan in answers) / repetitions
 
 
 def allowance(rate: float, repetitions: int) -> float:

@@ -359,7 +359,12 @@ def _shortlist(
 
 
 def _select(
-    runs: _Runs, shortlist: list[Key], constraints: Sequence[Constraint], settings: Settings, objective: Objective, notes: list[str]
+    runs: _Runs,
+    shortlist: list[Key],
+    constraints: Sequence[Constraint],
+    settings: Settings,
+    objective: Objective,
+    notes: list[str],
 ) -> tuple[list[Key], Selection | None]:
     """Stage 2: feasibility checks, then KN++ on the feasible plans."""
     alpha = 1.0 - settings.confidence

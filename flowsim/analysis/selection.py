@@ -93,6 +93,12 @@ def _intervals(values: np.ndarray, counts: np.ndarray, candidates: Sequence[int]
     return pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "lower", "upper", "n"]).rename_axis("candidate")
 
 
+def _next_block(sample: Sampler, rows: np.ndarray, r: int, n0: int, step: int, budget: int, first: int) -> np.ndarray:
+    """The next replications of these candidates: the first n0, then `step` at a time, up to the budget."""
+    more = min(n0 if r == 0 else step, budget - r)
+    return sample(rows.tolist(), range(first + r, first + r + more))
+
+
 def _check(n0: int, max_replications: int, confidence: float, step: int) -> None:
     if n0 < 2:
         raise ValueError(f"n0 must be at least 2 (a variance needs two replications), got {n0}")
@@ -149,13 +155,14 @@ def select_best(
     values = np.empty((n_candidates, max_replications))
     counts = np.zeros(n_candidates, dtype=int)
     alive = np.arange(n_candidates)
-    beta = 1.0 - confidence ** (1.0 / max(n_candidates - 1, 1))  # Sidak: all k - 1 pairs with the best
+    pairs = max(n_candidates - 1, 1)  # the best against each of the others: Sidak's split for KN++, Bonferroni's for KN
+    beta = 1.0 - confidence ** (1.0 / pairs) if update_variances else (1.0 - confidence) / pairs
     r, stopped = 0, "one left"
     first_variances = np.zeros((n_candidates, n_candidates))
     while True:
-        more = min(n0 if r == 0 else step, max_replications - r)
-        values[alive, r : r + more] = sign * sample(alive.tolist(), range(first_replication + r, first_replication + r + more))
-        r += more
+        block = _next_block(sample, alive, r, n0, step, max_replications, first_replication)
+        values[alive, r : r + block.shape[1]] = sign * block
+        r += block.shape[1]
         counts[alive] = r
         if len(alive) == 1:
             break
@@ -232,9 +239,9 @@ def screen_feasibility(
     open_ = np.arange(n_candidates)
     r = 0
     while len(open_) and r < max_replications:
-        more = min(n0 if r == 0 else step, max_replications - r)
-        values[open_, r : r + more] = sample(open_.tolist(), range(first_replication + r, first_replication + r + more))
-        r += more
+        block = _next_block(sample, open_, r, n0, step, max_replications, first_replication)
+        values[open_, r : r + block.shape[1]] = block
+        r += block.shape[1]
         counts[open_] = r
         excess = sign * (values[open_, :r] - bound)  # positive: the wrong side of the bound
         half_width = np.maximum(0.0, _h2(beta, r - 1) * excess.var(axis=1, ddof=1) / (2.0 * epsilon) - epsilon * r / 2.0)

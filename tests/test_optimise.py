@@ -1,0 +1,173 @@
+"""The capacity search on a toy county whose cheapest feasible plan is known by brute force.
+
+The toy: acute occupancy is load / beds, where community capacity takes load
+away with diminishing returns (load = 200 - 30 sqrt(community)), plus normal
+noise with common random numbers; delayed bed days rise with occupancy. Beds
+cost 100 a day, community 150,000 a unit a year, so one can stand in for the
+other and the cheapest plan under 92% occupancy has some of both.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flowsim import load_scenario
+from flowsim.analysis.optimise import Constraint, Lever, Settings, optimise, yearly_cost
+from flowsim.experiment import replication_outcome
+from flowsim.scenario.capacity import CAPACITY_FIELDS
+from tests.queueing import TWO_STAGE
+
+BOUND, EPSILON, DELTA = 0.92, 0.005, 50_000.0
+OCCUPANCY = Constraint("occupancy_mean", "at_most", BOUND, EPSILON)
+SMALL = [Lever("beds", 90, 150, 5, 100.0, 365), Lever("community", 0, 6, 1, 150_000.0)]
+"""91 plans: run whole."""
+LARGE = [Lever("beds", 60, 160, 1, 100.0, 365), Lever("community", 0, 40, 1, 150_000.0)]
+"""4,141 plans: pattern search."""
+
+
+REPLICATIONS = 2000
+"""Replication numbers the toy has noise for."""
+
+
+def occupancy(beds: float, community: float) -> float:
+    return (200 - 30 * math.sqrt(community)) / beds
+
+
+class Toy:
+    """evaluate(plan, replications) for the toy county, recording every replication number asked for."""
+
+    def __init__(self, seed: int, sd: float = 0.02, rho: float = 0.7) -> None:
+        self.seed, self.sd, self.rho = seed, sd, rho
+        self.shared = np.random.default_rng(seed).standard_normal(REPLICATIONS)
+        self.asked: list[tuple[tuple[float, float], int]] = []
+
+    def __call__(self, plan: dict[str, float], replications) -> pd.DataFrame:
+        r = np.asarray(list(replications))
+        beds, community = plan["beds"], plan["community"]
+        self.asked += [((beds, community), int(i)) for i in r]
+        own = np.random.default_rng([self.seed, int(beds), int(community)]).standard_normal(REPLICATIONS)
+        noise = math.sqrt(self.rho) * self.shared[r] + math.sqrt(1 - self.rho) * own[r]
+        occupied = occupancy(beds, community) + self.sd * noise
+        return pd.DataFrame({"occupancy_mean": occupied, "dtoc_bed_days_per_year": 20_000 * occupied**4}, index=r)
+
+
+def cheapest_feasible(levers: list[Lever]) -> float:
+    """Brute force: the lowest cost of a plan with occupancy at least epsilon inside the bound."""
+    return min(
+        yearly_cost(levers, {"beds": b, "community": c})
+        for b in levers[0].values()
+        for c in levers[1].values()
+        if occupancy(b, c) <= BOUND - EPSILON
+    )
+
+
+def right(levers: list[Lever], plan: dict[str, float] | None) -> bool:
+    """The plan meets the bound within the tolerance and costs at most delta more than the cheapest feasible."""
+    if plan is None:
+        return False
+    feasible = occupancy(plan["beds"], plan["community"]) <= BOUND + EPSILON
+    return feasible and yearly_cost(levers, plan) <= cheapest_feasible(levers) + DELTA
+
+
+def share_right(levers: list[Lever], repetitions: int) -> float:
+    answers = (optimise(Toy(seed), levers, [OCCUPANCY], Settings(delta=DELTA)).recommended for seed in range(repetitions))
+    return sum(right(levers, plan) for plan in answers) / repetitions
+
+
+def allowance(rate: float, repetitions: int) -> float:
+    return 3 * math.sqrt(rate * (1 - rate) / repetitions)
+
+
+@pytest.mark.parametrize("levers", [SMALL, LARGE], ids=["full grid", "pattern search"])
+def test_optimise_returns_the_cheapest_feasible_plan_or_one_within_delta(levers: list[Lever]) -> None:
+    repetitions = 12
+    assert share_right(levers, repetitions) >= 0.95 - allowance(0.95, repetitions)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("levers", [SMALL, LARGE], ids=["full grid", "pattern search"])
+def test_optimise_is_right_at_the_stated_rate_over_many_repetitions(levers: list[Lever]) -> None:
+    repetitions = 100
+    assert share_right(levers, repetitions) >= 0.95 - allowance(0.95, repetitions)
+
+
+def test_the_pattern_search_spends_a_small_fraction_of_a_full_grid_and_confirms_on_fresh_replications() -> None:
+    toy = Toy(seed=1)
+    result = optimise(toy, LARGE, [OCCUPANCY], Settings(delta=DELTA))
+    assert right(LARGE, result.recommended)
+    grid = math.prod(len(lever.values()) for lever in LARGE)
+    assert result.replications == len(toy.asked) < 0.05 * grid * Settings(delta=DELTA).explore
+    confirmation = len(result.confirmation) * Settings(delta=DELTA).confirm
+    searched, confirmed = toy.asked[:-confirmation], toy.asked[-confirmation:]
+    assert min(r for _, r in confirmed) > max(r for _, r in searched)
+
+
+def test_the_answer_has_near_equals_a_frontier_and_price_sensitivity() -> None:
+    result = optimise(Toy(seed=2), SMALL, [OCCUPANCY], Settings(delta=DELTA, price_change=0.5))
+    winner = result.near_equal[result.near_equal.winner].iloc[0]
+    assert {"beds": winner.beds, "community": winner.community} == result.recommended
+    assert (result.near_equal.objective <= winner.objective + DELTA + 1e-6).all()
+    frontier = result.frontier
+    assert frontier.cost_per_year.is_monotonic_increasing and frontier.delayed_bed_days.is_monotonic_decreasing
+    assert (frontier.lower <= frontier.delayed_bed_days).all() and len(frontier) > 3
+    dearer = result.sensitivity.set_index(["lever", "unit_cost_change"])
+    assert dearer.loc[("community", 0.5), "community"] <= result.recommended["community"]
+    assert dearer.loc[("beds", 0.5), "beds"] <= result.recommended["beds"]
+    assert dearer.loc[("community", 0.5), "objective"] >= dearer.loc[("community", -0.5), "objective"]
+
+
+@pytest.mark.parametrize("levers", [SMALL, LARGE], ids=["full grid", "pattern search"])
+def test_a_delay_price_moves_the_answer_towards_more_capacity(levers: list[Lever]) -> None:
+    cheap = optimise(Toy(seed=3), levers, [OCCUPANCY], Settings(delta=DELTA)).recommended
+    priced = optimise(Toy(seed=3), levers, [OCCUPANCY], Settings(delta=DELTA, delay_price=2_000.0)).recommended
+    assert cheap is not None and priced is not None
+    assert occupancy(priced["beds"], priced["community"]) < occupancy(cheap["beds"], cheap["community"])
+
+
+def test_no_plan_meets_an_impossible_target_and_the_result_says_so() -> None:
+    impossible = Constraint("occupancy_mean", "at_most", 0.5, 0.01)
+    result = optimise(Toy(seed=4), SMALL, [impossible], Settings(delta=DELTA))
+    assert result.recommended is None and result.notes
+    assert not result.explored.looks_feasible.any()
+
+
+def test_a_plan_costs_each_lever_times_its_price_and_periods_a_year() -> None:
+    assert yearly_cost(SMALL, {"beds": 100, "community": 2}) == pytest.approx(100 * 100 * 365 + 2 * 150_000)
+    with pytest.raises(ValueError, match="positive step"):
+        Lever("beds", 10, 5, 1, 1.0).values()
+    with pytest.raises(ValueError, match="explore >= 2"):
+        Settings(delta=DELTA, explore=1)
+
+
+def test_plans_needed_together_go_to_evaluate_many_in_one_call_with_the_same_answer() -> None:
+    toy, calls = Toy(seed=5), []
+
+    def many(requests):
+        calls.append(len(requests))
+        return [toy(plan, reps) for plan, reps in requests]
+
+    together = optimise(toy, SMALL, [OCCUPANCY], Settings(delta=DELTA), evaluate_many=many)
+    alone = optimise(Toy(seed=5), SMALL, [OCCUPANCY], Settings(delta=DELTA))
+    assert calls[0] == math.prod(len(lever.values()) for lever in SMALL)
+    assert together.recommended == alone.recommended and together.replications == alone.replications
+
+
+@pytest.mark.slow
+def test_on_flowsims_two_stage_scenario_optimise_finds_the_plan_brute_force_found() -> None:
+    """Acute beds then step-down beds, 35 plans. Brute force (40 replications a plan, 300 for the
+    winner, seed 0; docs/optimisation.md): the cheapest plan under 91% occupancy is 14 acute and 22
+    step-down beds (0.892, standard error 0.002); the next cheapest are over 100,000 a year dearer."""
+
+    def evaluate(plan: dict[str, float], replications) -> pd.DataFrame:
+        capacity = {CAPACITY_FIELDS[name]: int(value) for name, value in plan.items()}
+        scenario = load_scenario(TWO_STAGE, {"days": 365, "warmup_days": 60, **capacity})
+        return pd.DataFrame({r: replication_outcome(scenario, 1, r).kpis["value"] for r in replications}).T
+
+    levers = [Lever("general_beds", 12, 24, 2, 313.0, 365), Lever("step_down_beds", 18, 26, 2, 150.0, 365)]
+    occupancy_at_most = Constraint("occupancy_mean", "at_most", 0.92, 0.01)
+    result = optimise(evaluate, levers, [occupancy_at_most], Settings(delta=20_000))
+    assert result.recommended == {"general_beds": 14, "step_down_beds": 22}

@@ -279,8 +279,19 @@ def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
     return path
 
 
+def _warnings(results: ExperimentResults) -> str:
+    """What a reader must know before trusting the figures: runaway queues, too few replications."""
+    lines = [f"WARNING: {words}" for label in results.labels if (words := results.runaways(label))]
+    few = [label for label in results.labels if results.replications(label) < 5]
+    if few:
+        lines.append(f"WARNING: fewer than 5 replications of {', '.join(few)}: intervals this wide are not a basis for decisions")
+    return "\n".join(lines)
+
+
 def _done(written: list[Path], out: Path, results: ExperimentResults | None = None) -> None:
-    """The one line that ends every command: what was written where (and what was run)."""
+    """The one line that ends every command: what was written where (and what was run), after any warnings."""
+    if results is not None and (warnings := _warnings(results)):
+        print(f"\n{warnings}", file=sys.stderr)
     runs = f" ({results.ran} replications run, {results.reused} reused)" if results else ""
     print(f"\nWrote {', '.join(p.name for p in written)} to {out}{runs}")
 
@@ -300,6 +311,8 @@ def _run(args: argparse.Namespace) -> int:
             result = simulate(scenario, seed=args.seed, progress=tick)
         written = result.write(out)
         print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
+        if result.runaway is not None:
+            print(f"\nWARNING: {result.runaway.describe(scenario.warmup_days)}: these figures are not a steady state", file=sys.stderr)
         _done(written, out)
         return EXIT_OK
     runner, store, files = _runner(args), ReplicationStore(out / "replications"), {scenario.name: args.scenario}

@@ -40,10 +40,22 @@ def t_interval(values: pd.Series, confidence: float = CONFIDENCE) -> dict[str, f
     }
 
 
-def summarise(values: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """One row per KPI (a column of `values`, one row per replication): mean and interval."""
+Bounds = dict[str, tuple[float | None, float | None]]
+"""Each measure's lowest and highest possible values (None: unbounded), by name."""
+
+
+def summarise(values: pd.DataFrame, confidence: float = CONFIDENCE, bounds: Bounds | None = None) -> pd.DataFrame:
+    """One row per KPI (a column of `values`, one row per replication): mean and interval.
+
+    With `bounds`, an interval is cut to the values its measure can take: the t interval of a share
+    near 0 or 1 can reach past them, which no replication can (the mean stays inside, and the cut
+    interval still covers every value the mean can have)."""
     rows = {kpi: t_interval(values[kpi], confidence) for kpi in values.columns}
-    return pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS).rename_axis("kpi")
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=SUMMARY_COLUMNS).rename_axis("kpi")
+    for kpi, (lowest, highest) in (bounds or {}).items():
+        if kpi in table.index:
+            table.loc[kpi, ["lower", "upper"]] = table.loc[kpi, ["lower", "upper"]].clip(lowest, highest).to_numpy()
+    return table
 
 
 def paired_differences(base: pd.DataFrame, option: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:

@@ -11,9 +11,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import flowsim
+from flowsim.analysis.appraisal import appraisal
+from flowsim.cli import main
+from flowsim.results.experiment_results import ExperimentResults
+from flowsim.statistics import summarise
 from flowsim.model.escalation import RuleState
 from flowsim.scenario.escalation import EscalationRule
 from tests.test_pathway_journeys import fixed, run, system
@@ -142,3 +147,25 @@ def test_demand_three_times_capacity_stops_early_naming_the_queue_and_the_day_in
     words = result.runaway.describe(scenario.warmup_days)
     assert "queue for an" in words and "the run was stopped" in words
     assert seconds < 60 and peak_mib < 1024
+
+
+def test_an_option_that_runs_away_is_named_in_words_and_never_ranked(tmp_path: Path, capsys: Any) -> None:
+    option = tmp_path / "surge.yaml"
+    option.write_text(f"extends: {ROOT_SCENARIO}\nname: surge\ndemand_multiplier: 3.0\n")
+    out = tmp_path / "out"
+    argv = ["compare", str(ROOT_SCENARIO), str(option), "--days", "20", "--warmup-days", "5", "--replications", "2"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "WARNING: surge: 2 of 2 replications ran away: queue for an ED cubicle (2)" in err
+    assert "fewer than 5 replications" in err
+    results = ExperimentResults.read(out)
+    assert results.runaways("small_county") == ""
+    assert appraisal(results).empty, "the only option ran away: nothing is ranked"
+
+
+def test_an_interval_never_leaves_the_values_its_measure_can_take() -> None:
+    values = pd.DataFrame({"handovers_over_15_min": [0.0, 0.0, 0.002, 0.0], "occupancy_mean": [0.9, 0.91, 0.92, 0.93]})
+    bounds = {"handovers_over_15_min": (0.0, 1.0), "occupancy_mean": (0.0, None)}
+    table = summarise(values, bounds=bounds)
+    assert table.loc["handovers_over_15_min", "lower"] == 0.0 < table.loc["handovers_over_15_min", "upper"]
+    assert table.loc["occupancy_mean", "lower"] == pytest.approx(summarise(values).loc["occupancy_mean", "lower"])

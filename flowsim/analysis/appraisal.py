@@ -46,8 +46,17 @@ of it a year per unit of the KPI (a bed open all year is 365 bed days; hours a m
 # The ranking ------------------------------------------------------------------------
 
 
+APPRAISAL_COLUMNS = [
+    "option", "description", "saved", "saved_lower", "saved_upper", "saving_distinguishable", "occupancy_change",
+    "occupancy_change_lower", "occupancy_change_upper", "extra_cost", "cost_per_bed_day_saved", "cost_lower",
+    "cost_upper", "cost_changes", "cost_note",
+]  # fmt: skip
+"""The ranking's columns, in order."""
+
+
 def appraisal(results: ExperimentResults) -> pd.DataFrame:
-    """The options ranked by delayed bed days saved a year (most first), one row each.
+    """The options ranked by delayed bed days saved a year (most first), one row each; an option any of
+    whose replications ran away (`ExperimentResults.runaways`) is left out.
 
     Columns: option, description, saved (mean, lower, upper: base minus
     option, DTOC bed days a year), saving_distinguishable, occupancy_change
@@ -57,6 +66,8 @@ def appraisal(results: ExperimentResults) -> pd.DataFrame:
     base = results.values[results.base]
     rows = []
     for option in results.options:
+        if results.runaways(option):  # not a steady state: never ranked as one (the report says why)
+            continue
         mine = results.values[option]
         saved = paired_differences(mine[[SAVED_KPI]], base[[SAVED_KPI]]).loc[SAVED_KPI]
         occupancy = paired_differences(base[[OCCUPANCY_KPI]], mine[[OCCUPANCY_KPI]]).loc[OCCUPANCY_KPI]
@@ -72,6 +83,8 @@ def appraisal(results: ExperimentResults) -> pd.DataFrame:
             "occupancy_change_upper": occupancy["upper"],
         }
         rows.append(row | _cost(results, option, base, mine, bool(saved["distinguishable"])))
+    if not rows:
+        return pd.DataFrame(columns=APPRAISAL_COLUMNS).rename_axis("rank")
     table = pd.DataFrame(rows).sort_values("saved", ascending=False, ignore_index=True)
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     return table

@@ -80,6 +80,7 @@ class Usage:
     """What the escalation actions used over the results period, in hours of each level held."""
 
     escalation_bed_hours: float = 0.0
+    extra_bed_hours: float = 0.0
     extra_discharge_slots: float = 0.0
     spot_reablement_hours: float = 0.0
     spot_home_care_hours: float = 0.0
@@ -139,7 +140,7 @@ class Escalation:
     def _apply(self) -> None:
         active = [state.rule.then for state in self.states if state.active]
         levers = self.levers
-        levers.wards.escalate(any(a.open_escalation_beds for a in active))
+        levers.wards.escalate(any(a.open_escalation_beds for a in active), sum(a.extra_acute_beds for a in active))
         held = Actions(
             extra_discharges_per_day=sum(a.extra_discharges_per_day for a in active),
             same_day_discharge=any(a.same_day_discharge for a in active),
@@ -179,6 +180,7 @@ class Escalation:
             rule_days={state.rule.name: usage.rule_hours[state.rule.slug] / HOURS_PER_DAY for state in self.states},
             rule_starts={state.rule.name: state.starts for state in self.states},
             escalation_bed_days=usage.escalation_bed_hours / HOURS_PER_DAY,
+            extra_acute_bed_days=usage.extra_bed_hours / HOURS_PER_DAY,
             extra_discharge_slots=usage.extra_discharge_slots,
             same_day_discharges=same_day,
             admissions_avoided_under_pressure=avoided,
@@ -197,6 +199,7 @@ class Escalation:
         usage, held = self.usage, self._held
         if self.levers.wards.escalated:
             usage.escalation_bed_hours += self.levers.wards.escalation_beds * hours
+        usage.extra_bed_hours += self.levers.wards.extra_beds * hours
         usage.extra_discharge_slots += held.extra_discharges_per_day * hours / HOURS_PER_DAY
         usage.spot_reablement_hours += held.buy_reablement_hours_per_month * hours / HOURS_PER_MONTH
         usage.spot_home_care_hours += held.buy_home_care_hours_per_month * hours / HOURS_PER_MONTH

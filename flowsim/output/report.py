@@ -74,6 +74,7 @@ h2 { font-size: 1.3em; border-bottom: 2px solid #333; padding-bottom: 0.2em; mar
 h3 { font-size: 1.1em; margin-top: 1.4em; }
 .meta { color: #555; font-size: 0.9em; }
 .answer { background: #f3f3f3; border-left: 6px solid #333; padding: 0.8em 1.2em; font-size: 1.05em; }
+.warning { background: #fff3f0; border-left: 6px solid #a00; padding: 0.6em 1.2em; font-weight: bold; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.88em; }
 th, td { border: 1px solid #bbb; padding: 0.3em 0.55em; vertical-align: top; overflow-wrap: break-word; }
 .scroll { overflow-x: auto; }
@@ -160,6 +161,12 @@ def answer(results: ExperimentResults) -> str:
     if not results.options:
         return _baseline_answer(results) + f" <span class='note'>{basis}</span>"
     ranking = appraisal(results)
+    if ranking.empty:
+        return (
+            "No option can be ranked: every option's queues grew without bound in some replication (see the "
+            f"warning above), so none has a steady state to compare with {_escape(results.base)}. "
+            f"<span class='note'>{basis}</span>"
+        )
     base = results.summary(results.base)
     best = ranking.iloc[0]
     name = f"<strong>{_escape(best['option'])}</strong>"
@@ -491,7 +498,14 @@ def render(results: ExperimentResults, progress: bool = False) -> str:
     about = results.about
     title = f"{results.base}: options appraisal" if results.options else f"{results.base}: results"
     sections = [_section("answer", "The answer", f"<p class='answer'>{answer(results)}</p>")]
-    if results.options:
+    ranked = results.options and not appraisal(results).empty
+    unstable = [words for label in results.labels if (words := results.runaways(label))]
+    if unstable:
+        warning = "".join(f"<p class='warning'>{_escape(words)}</p>" for words in unstable)
+        sections.insert(0, _section("runaway", "Warning: queues that grew without bound", warning + (
+            "<p>An option with such replications is not ranked: a queue that keeps growing has no steady state to report.</p>"
+        )))
+    if ranked:
         sections.append(options_section(results))
     sections += [scenarios_section(results), kpi_section(results), plots_section(results, progress)]
     if results.validation is not None:

@@ -236,6 +236,9 @@ def _pressure() -> Iterator[Measure]:
     yield Measure("boarders_peak_hour", "hour", "hour of the day with the most patients waiting for a bed, on average", upper=23)
     yield _measure("boarders_at_peak_hour_mean", "patients", "mean patients waiting for a bed at that hour", "lower")
     yield _measure("escalation_bed_days", "bed days", "escalation bed days opened by escalation rules", "lower")
+    yield _measure(
+        "extra_acute_bed_days", "bed days", "general bed days found by escalation rules (planned work deferred, outliers)", "lower"
+    )
     yield _measure("extra_discharge_slots", "discharges", "discharge slots added by escalation rules")
     yield _measure(
         "same_day_discharges", "patients", "patients who left at once instead of waiting for a discharge slot, by escalation rules"

@@ -39,6 +39,7 @@ import pandas as pd
 from flowsim import __version__
 from flowsim.files import write_atomically
 from flowsim.results.catalogue import measure
+from flowsim.results.pressure import queue_label
 from flowsim.scenario import Scenario, ScenarioError
 from flowsim.statistics import paired_differences, summarise
 
@@ -189,8 +190,25 @@ class ExperimentResults:
         return len(self.values[label])
 
     def summary(self, label: str) -> pd.DataFrame:
-        """Mean, 95% interval and relative half-width of every KPI of one scenario, with unit and meaning."""
-        return _kpi_info(self.values[label].columns).join(summarise(self.values[label]), how="right")
+        """Mean, 95% interval (within the bounds of each measure) and relative half-width of every KPI of
+        one scenario, with unit and meaning."""
+        values = self.values[label]
+        bounds = {name: (measure(name).lower, measure(name).upper) for name in values.columns}
+        return _kpi_info(values.columns).join(summarise(values, bounds=bounds), how="right")
+
+    def runaways(self, label: str) -> str:
+        """In words, the replications of `label` whose queues grew without bound, or "" if none did: their
+        figures are not a steady state, and an option with any is never ranked."""
+        values = self.values[label]
+        if "runaway" not in values or not (values["runaway"] == 1).any():
+            return ""
+        ran = values[values["runaway"] == 1]
+        queues = [c.removeprefix("runaway_") for c in values.columns if c.startswith("runaway_") and c != "runaway_day"]
+        which = [f"{queue_label(q)} ({int((ran[f'runaway_{q}'] == 1).sum())})" for q in queues if (ran[f"runaway_{q}"] == 1).any()]
+        return (
+            f"{label}: {len(ran)} of {len(values)} replications ran away: {', '.join(which) or 'a queue still growing at the end'}; "
+            f"first found on day {ran['runaway_day'].min():.0f} of the results period. Its figures are not a steady state."
+        )
 
     def summaries(self) -> pd.DataFrame:
         """`summary` of every scenario, one block each (index: scenario, kpi)."""

@@ -110,6 +110,7 @@ class EscalationUse:
     """Days each rule was active, by rule name."""
     rule_starts: dict[str, int]
     escalation_bed_days: float
+    extra_acute_bed_days: float
     extra_discharge_slots: float
     same_day_discharges: int
     admissions_avoided_under_pressure: int
@@ -137,6 +138,7 @@ def escalation_kpis(use: EscalationUse, scenario: Scenario) -> dict[str, float]:
             for kpi, value in ((f"rule_{rule_slug(name)}_days_active", days), (f"rule_{rule_slug(name)}_starts", float(use.rule_starts[name])))
         },
         "escalation_bed_days": use.escalation_bed_days,
+        "extra_acute_bed_days": use.extra_acute_bed_days,
         "extra_discharge_slots": use.extra_discharge_slots,
         "same_day_discharges": float(use.same_day_discharges),
         "admissions_avoided_under_pressure": float(use.admissions_avoided_under_pressure),

@@ -6,7 +6,7 @@ times a day from `wards.opel_hour`, declaring its OPEL level first): the rule
 starts when the measure has been at least `at_least` at every review for
 `for_hours`, and stands down when it falls below `stand_down_below`, once it
 has been active for `min_active_hours`. While active, its actions hold:
-escalation beds open, extra discharges, same-day discharge of medically fit
+escalation beds and beds freed from planned work open, extra discharges, same-day discharge of medically fit
 pathway 0 patients, more would-be admissions offered admission avoidance,
 care hours and step-down beds bought at a premium, ambulances diverted.
 
@@ -65,6 +65,11 @@ class Actions(Model):
     """What a rule does while it is active. Several active rules add up (shares are capped at 1)."""
 
     open_escalation_beds: bool = Field(default=False, description="open the wards' escalation beds")
+    extra_acute_beds: NonNegativeInt = Field(
+        default=0,
+        description="general beds found for emergency patients on top of those, by deferring planned operations "
+        "or placing patients in other specialties' beds (as NHS England asked of trusts in January 2018)",
+    )
     extra_discharges_per_day: NonNegativeInt = Field(
         default=0, description="discharges the wards can make each day, weekends included, on top of their usual number"
     )

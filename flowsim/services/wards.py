@@ -64,6 +64,8 @@ class Wards:
         self.escalation_beds = float(wards.escalation.beds)
         self.escalated = False
         """Whether the escalation beds are open."""
+        self.extra_beds = 0.0
+        """General beds found on top of them by an escalation rule (planned work deferred, outliers)."""
         self.opel = 1
         self.bed_pressure = 0.0
         """The bed pressure today's OPEL level was declared from."""
@@ -160,13 +162,14 @@ class Wards:
         self.opel = 1 + bisect_right(self.settings.opel_thresholds, self.bed_pressure)
         return self.opel
 
-    def escalate(self, open_beds: bool) -> None:
-        """Open the escalation beds, or close them as their patients leave."""
+    def escalate(self, open_beds: bool, extra_beds: float = 0.0) -> None:
+        """Open the escalation beds and `extra_beds` more, or close them as their patients leave."""
         self.escalated = open_beds
+        self.extra_beds = extra_beds
         self._open_beds()
 
     def _open_beds(self) -> None:
-        self.general.set_capacity(self.base_general_beds + (self.escalation_beds if self.escalated else 0.0))
+        self.general.set_capacity(self.base_general_beds + (self.escalation_beds if self.escalated else 0.0) + self.extra_beds)
 
     def stranded(self) -> tuple[int, int]:
         """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""

@@ -169,3 +169,33 @@ def test_an_interval_never_leaves_the_values_its_measure_can_take() -> None:
     table = summarise(values, bounds=bounds)
     assert table.loc["handovers_over_15_min", "lower"] == 0.0 < table.loc["handovers_over_15_min", "upper"]
     assert table.loc["occupancy_mean", "lower"] == pytest.approx(summarise(values).loc["occupancy_mean", "lower"])
+
+
+def test_extra_discharges_a_day_let_more_leave_from_the_next_opening_of_the_slots() -> None:
+    rules = [{"name": "more discharges", "when": {"measure": "medically_fit", "at_least": 2}, "then": {"extra_discharges_per_day": 2}}]
+    county = system(discharge={"hours": [8, 20], "discharges_per_weekday": 1}, wards={"general_beds": 5}, escalation_rules=rules)
+    result, patients = run(county, 0, 0, 0)
+    # All three fit at 74 (Thursday 02:00). Without the rule one a day would leave (Thursday, Friday,
+    # Saturday); the midnight review of Thursday sees none fit yet, Friday's sees two waiting, so from
+    # Friday 08:00 three slots a day: one leaves on Thursday, the other two on Friday.
+    assert sorted(p.acute_discharge for p in patients) == [80, 104, 104]
+    assert result.kpi("extra_discharge_slots") > 0
+
+
+def test_more_would_be_admissions_are_offered_admission_avoidance_while_a_rule_holds() -> None:
+    rules = [{"name": "hospital at home", "when": {"measure": "opel", "at_least": 1}, "then": {"extra_avoidance_share": 1.0}}]
+    county = system(admission_avoidance={"places": 1, "stay_days": fixed(2)}, escalation_rules=rules)
+    result, (first, second) = run(county, 1, 2)
+    # The midnight review started the rule: the first takes the one place at 3, the second is admitted.
+    assert (first.avoidance_start, first.avoidance_end, first.destination) == (3, 51, "home after admission avoidance")
+    assert (second.bed_start, second.avoidance_start == second.avoidance_start) == (4, False)
+    assert result.kpi("admissions_avoided_under_pressure") == 1
+
+
+def test_beds_found_by_a_rule_take_a_patient_waiting_for_a_bed_at_the_next_review() -> None:
+    rules = [{"name": "defer planned operations", "when": {"measure": "boarders", "at_least": 1}, "then": {"extra_acute_beds": 1}}]
+    county = system(wards={"general_beds": 1, "reviews_per_day": 24}, escalation_rules=rules)
+    result, (first, second) = run(county, 0, 0)
+    # Both decided at 2: one bed; the 02:00 review, just after, finds a bed for the second.
+    assert (first.bed_start, second.bed_start) == (2, 2)
+    assert result.kpi("extra_acute_bed_days") > 0 and result.kpi("rule_defer_planned_operations_starts") == 1

@@ -78,14 +78,16 @@ class _Reader:
 
     The folders are the one holding the file given and the working folder
     (flowsim is run from the project, whose variants may extend a baseline
-    one folder up: `extends: ../oxfordshire_2017.yaml`), each with everything
-    under it, and those allowed on purpose. A path that leads elsewhere, by
+    one folder up: `extends: ../oxfordshire_2017.yaml`; but not when that is
+    the root of the file system), each with everything under it, and those
+    allowed on purpose. A path that leads elsewhere, by
     `../`, an absolute path or a link, is refused before it is opened.
     """
 
     def __init__(self, given: Path, allowed: tuple[Path, ...]) -> None:
         from_environment = [Path(p) for p in os.environ.get(ALLOWED_FOLDERS_VARIABLE, "").split(os.pathsep) if p]
-        folders = (given.parent, Path.cwd(), *allowed, *from_environment)
+        working = Path(os.path.realpath(Path.cwd()))
+        folders = (given.parent, *([working] if working.parent != working else []), *allowed, *from_environment)
         self.folders = tuple(dict.fromkeys(Path(os.path.realpath(f)) for f in folders))
 
     def inside(self, path: Path, named_by: Path, field: str) -> Path:

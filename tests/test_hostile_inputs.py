@@ -208,6 +208,7 @@ def test_an_empirical_column_is_checked_row_by_row(tmp_path: Path) -> None:
             f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi")
         ), "more than 50,000 values"),
         ("[" * 5000 + "]" * 5000, "nests more than 40 levels deep"),
+        ("x: [" + "1, " * 300_000 + "]\n", "holds more than 50,000 values"),
         ("a: &a 1\nx: [" + ", ".join(["*a"] * 200) + "]\n", "more than 100 aliases"),
         ("a: 1\na: 2\n", "a key appears twice in one mapping (line 1 and line 2)"),
         ("a: [1, 2\n", "not valid YAML at line 2"),
@@ -313,6 +314,21 @@ def test_the_estimate_follows_the_rates_the_arrivals_are_drawn_from() -> None:
     expected = sum(expected_arrivals(scenario).values())
     fresh = simulate(scenario, seed=4).patients.query("not readmission and route != 'initial'")
     assert len(fresh) == pytest.approx(expected, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("wards: {general_beds: 2000000000}\ninitial_state: {patients: [{place: general, group: all, count: 2000000000, days_so_far: 1}]}\n", "2e+09 patients in today's census"),
+        ("care_home: {vacancies_per_week: 1e9}\n", "care home vacancies"),
+    ],
+)
+def test_a_census_or_vacancies_beyond_the_limit_are_refused(tmp_path: Path, body: str, expected: str) -> None:
+    _refused(_variant(tmp_path, body), "the run would simulate about", expected)
+
+
+def test_a_csv_of_too_many_rows_is_refused(tmp_path: Path) -> None:
+    _refused(_census(tmp_path, b"place,group,days_so_far\n" + b"general,all,1\n" * 200_001), "more than the 200,000 rows allowed")
 
 
 def test_readmissions_within_moments_count_as_work(tmp_path: Path) -> None:

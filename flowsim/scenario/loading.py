@@ -186,7 +186,10 @@ def _validated(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError("\n".join(_describe(e, who, file) for e in error.errors())) from None
+        lines = [_describe(e, who, file) for e in error.errors()]
+        # a mistake blamed on a parent file (or the command line) says which scenario was being loaded
+        lines = [line if line.startswith(f"{file}: ") else f"{line} (loading {file})" for line in lines]
+        raise ScenarioError("\n".join(lines)) from None
     try:
         check_workload(scenario, max_episodes)
     except ValueError as error:

@@ -30,6 +30,8 @@ MAX_SCENARIO_BYTES = 1 << 20
 """A scenario file's largest size (1 MiB); the largest shipped one is 31 kB."""
 MAX_TABLE_BYTES = 8 << 20
 """A CSV file's largest size (8 MiB): a year of a large trust's lengths of stay is under 1 MiB."""
+MAX_TABLE_ROWS = 200_000
+"""A CSV file's most rows: two years of a large trust's admissions."""
 MAX_YAML_NODES = 50_000
 """The most values (counting each use of an alias in full) a scenario file may hold; the largest
 shipped one holds about 2,500."""
@@ -115,6 +117,8 @@ def read_table(
             if len(cells) != len(header):
                 raise ValueError(f"line {reader.line_num} has {len(cells)} cells, the header {len(header)}")
             rows += 1
+            if rows > MAX_TABLE_ROWS:
+                raise ValueError(f"has more than the {MAX_TABLE_ROWS:,} rows allowed")
             yield reader.line_num, {name: cell.strip() for name, cell in zip(header, cells) if cell.strip()}
     except csv.Error as error:
         raise ValueError(f"is not a CSV file: line {reader.line_num}: {error}") from None
@@ -128,6 +132,7 @@ class _BoundedLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._nodes = 0
         self._aliases = 0
         self._sizes: dict[int, int] = {}
 
@@ -136,6 +141,10 @@ class _BoundedLoader(yaml.SafeLoader):
             self._aliases += 1
             if self._aliases > MAX_YAML_ALIASES:
                 raise _Refused(f"uses more than {MAX_YAML_ALIASES} aliases (*name)", self.peek_event().start_mark)
+        else:
+            self._nodes += 1  # written out: refused as soon as there are too many, before the rest is parsed
+            if self._nodes > MAX_YAML_NODES:
+                raise _Refused(f"holds more than {MAX_YAML_NODES:,} values", self.peek_event().start_mark)
         self._depth += 1
         if self._depth > MAX_YAML_DEPTH:
             raise _Refused(f"nests more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark)

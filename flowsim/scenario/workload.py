@@ -6,8 +6,10 @@ over 645 days, takes 13 s and 370 MiB). A monthly multiplier of 1e12 typed
 by mistake would otherwise run until the machine gave out, so the expected
 number of episodes is worked out from the doors' daily rates, their
 weekday and month profiles, the groups' seasons and `demand_multiplier`
-(the same rates the arrivals are drawn from), times the readmissions each
-arrival can bring, and a run expected to exceed the limit is refused.
+(the same rates the arrivals are drawn from), with the patients of today's
+census, times the readmissions each can bring, and with the care home
+vacancies that arise (each an event of its own); a run expected to exceed
+the limit is refused.
 
 The limit is `MAX_EPISODES` unless the environment variable
 `FLOWSIM_MAX_EPISODES` or the caller (`load_scenario(..., max_episodes=...)`)
@@ -77,17 +79,29 @@ def episode_limit(limit: float | None = None) -> float:
     return limit
 
 
+def care_home_vacancies(scenario: Scenario) -> float:
+    """At most how many care home vacancies arise in the run (each is an event, taken or not), at the
+    largest `vacancies_per_week` it has."""
+    rates = [scenario.care_home.vacancies_per_week or 0.0]
+    rates += [c.value for c in scenario.capacity_changes if c.capacity == "care_home_vacancies_per_week"]
+    return max(rates) * (scenario.warmup_days + scenario.days) / 7
+
+
 def check_workload(scenario: Scenario, limit: float | None = None) -> None:
-    """Refuse (ValueError) a scenario expected to simulate more episodes than `episode_limit(limit)`."""
+    """Refuse (ValueError) a scenario expected to simulate more episodes than `episode_limit(limit)`:
+    arrivals and today's census, each with its readmissions, and care home vacancies."""
     allowed = episode_limit(limit)
     arrivals = expected_arrivals(scenario)
-    episodes = sum(arrivals.values()) * episodes_per_arrival(scenario)
+    census = sum(row.count for row in scenario.initial_state.patients)
+    vacancies = care_home_vacancies(scenario)
+    episodes = (sum(arrivals.values()) + census) * episodes_per_arrival(scenario) + vacancies
     if episodes <= allowed:
         return
     busiest = max(arrivals, key=lambda route: arrivals[route])
     raise ValueError(
         f"the run would simulate about {episodes:.3g} patient episodes ({sum(arrivals.values()):.3g} arrivals over "
-        f"{scenario.warmup_days + scenario.days} days, most by arrivals.{busiest}, with readmissions), more than the "
-        f"limit of {allowed:,.0f}; check the arrival rates, month_of_year, demand_multiplier and days, or raise the "
+        f"{scenario.warmup_days + scenario.days} days, most by arrivals.{busiest}, with readmissions; {census:.3g} "
+        f"patients in today's census; {vacancies:.3g} care home vacancies), more than the limit of {allowed:,.0f}; "
+        "check the arrival rates, month_of_year, demand_multiplier, days, initial_state and care_home, or raise the "
         f"limit on purpose with the environment variable {ENVIRONMENT_VARIABLE}"
     )

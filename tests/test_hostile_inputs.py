@@ -280,7 +280,7 @@ def test_a_scenario_reads_nothing_outside_its_folders(tmp_path: Path, how: str, 
     (outside / "base.yaml").write_text(MMC.read_text())
     os.symlink(secret, inside / "linked.csv")
     body = {
-        "extends": f"extends: ../../outside/base.yaml\n",
+        "extends": "extends: ../../outside/base.yaml\n",
         "census": f"extends: {MMC}\ninitial_state: {{file: {secret}}}\n",
         "empirical": f"extends: {MMC}\ngroups: {{all: {{general_los_days: {{type: empirical, file: ../../outside/secret.csv, column: x}}}}}}\n",
         "link": f"extends: {MMC}\ninitial_state: {{file: linked.csv}}\n",

@@ -11,7 +11,6 @@ stated a month and used a week (a month is 52/12 weeks).
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AllowInfNan, BaseModel, ConfigDict, Field, Strict

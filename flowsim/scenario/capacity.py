@@ -19,7 +19,6 @@ from flowsim.scenario.base import (
     Model,
     NonNegative,
     NonNegativeCount,
-    Number,
     Occupancy,
     Positive,
     PositiveCount,

@@ -26,8 +26,6 @@ from flowsim.scenario.base import (
     FieldError,
     Model,
     NonNegative,
-    NonNegativeCount,
-    Number,
     Positive,
     PositiveCount,
     month_hours_to_week,

@@ -31,7 +31,7 @@ MAX_SCENARIO_BYTES = 1 << 20
 MAX_TABLE_BYTES = 8 << 20
 """A CSV file's largest size (8 MiB): a year of a large trust's lengths of stay is under 1 MiB."""
 MAX_TABLE_ROWS = 200_000
-"""A CSV file's most rows: two years of a large trust's admissions."""
+"""A CSV file's most lines after the header: two years of a large trust's admissions."""
 MAX_YAML_NODES = 50_000
 """The most values (counting each use of an alias in full) a scenario file may hold; the largest
 shipped one holds about 2,500."""
@@ -99,6 +99,8 @@ def read_table(
     the header only.
     """
     text = read_text(path, MAX_TABLE_BYTES)
+    if text.count("\n") > MAX_TABLE_ROWS + 1:  # counted before any row is read
+        raise ValueError(f"has more than the {MAX_TABLE_ROWS:,} rows allowed (lines after the header)")
     reader = csv.reader(io.StringIO(text))
     try:
         header = [name.strip() for name in next(reader, [])]
@@ -117,8 +119,6 @@ def read_table(
             if len(cells) != len(header):
                 raise ValueError(f"line {reader.line_num} has {len(cells)} cells, the header {len(header)}")
             rows += 1
-            if rows > MAX_TABLE_ROWS:
-                raise ValueError(f"has more than the {MAX_TABLE_ROWS:,} rows allowed")
             yield reader.line_num, {name: cell.strip() for name, cell in zip(header, cells) if cell.strip()}
     except csv.Error as error:
         raise ValueError(f"is not a CSV file: line {reader.line_num}: {error}") from None

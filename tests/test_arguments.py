@@ -35,7 +35,7 @@ BAD = [
     (["run", MMC, "--set", "general_beds"], "is not key.path=value"),
     (["run", MMC, "--days", "0"], "--days: days:"),
     (["run", MMC, "--days", "ten"], "argument --days: invalid int value"),
-    (["run", str(ROOT / "no_such.yaml")], "no_such.yaml: file does not exist"),
+    (["run", str(ROOT / "no_such.yaml")], "no_such.yaml: does not exist"),
     (["compare", MMC], "the following arguments are required: options"),
     (["report", "no_such_results"], "no_such_results: no such results folder"),
     (["sweep", MMC, "no_such_grid.yaml"], "no_such_grid.yaml: no such file"),

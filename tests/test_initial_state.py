@@ -77,7 +77,7 @@ def test_patients_waiting_for_a_pathway_and_in_services_start_where_they_are(tmp
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
-        ([{"place": "general", "group": "nobody", "days_so_far": 1}], "initial_state.patients.0.group 'nobody'"),
+        ([{"place": "general", "group": "nobody", "days_so_far": 1}], "initial_state.patients.0.group: is not one of groups (all)"),
         ([{"place": "step_down", "group": "all", "count": 21, "days_so_far": 1}], "more than its capacity 20"),
         ([{"place": "reablement", "group": "all", "days_so_far": 1}], "needs reablement to be defined"),
         ([{"place": "general", "group": "all", "days_so_far": -1}], "days_so_far"),

@@ -377,5 +377,5 @@ def test_a_capacity_change_for_a_service_the_scenario_lacks_is_refused_before_an
     out = tmp_path / "out"
     assert main(["run", str(variant), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert f"capacity_changes.0.capacity {capacity} needs" in err and "variant.yaml" in err
+    assert f"capacity_changes.0.capacity: {capacity} needs" in err and "variant.yaml" in err
     assert not out.exists()

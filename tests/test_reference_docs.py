@@ -36,7 +36,7 @@ def test_a_capacity_change_for_a_service_the_scenario_lacks_exits_2(tmp_path: Pa
     assert main(["run", str(variant), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "variant.yaml" in err
-    assert "capacity_changes.0.capacity step_down_beds needs step_down to be defined" in err
+    assert "capacity_changes.0.capacity: step_down_beds needs step_down to be defined" in err
     assert not out.exists()
 
 
@@ -44,7 +44,7 @@ def test_a_capacity_change_before_the_warm_up_exits_2(tmp_path: Path, capsys) ->
     body = "capacity_changes:\n  - {date: 2016-01-01, capacity: general_beds, value: 10}\n"
     variant = _variant(tmp_path, body, ROOT / "scenarios" / "validation" / "mmc.yaml")
     assert main(["run", str(variant), "--out", str(tmp_path / "out")]) == 2
-    assert "capacity_changes.0.date 2016-01-01 is before the simulation starts" in capsys.readouterr().err
+    assert "capacity_changes.0.date: 2016-01-01 is before the simulation starts" in capsys.readouterr().err
 
 
 # Engine bugs: scenarios the validator accepts but the engine cannot run ------------

@@ -72,7 +72,7 @@ def test_validate_writes_the_table_and_a_bad_measure_stops_before_anything_runs(
 
 
 def test_a_rate_per_100k_needs_that_population() -> None:
-    with pytest.raises(Exception, match="validation.2.per_100k adults needs population.adults"):
+    with pytest.raises(Exception, match="validation.2.per_100k: adults needs population.adults"):
         load_scenario(TWO_STAGE, {"validation": TARGETS})
 
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import (
-    Field,
-    NonNegativeFloat,
-    NonNegativeInt,
-    PositiveFloat,
-    PositiveInt,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
-from flowsim.scenario.base import Model, Occupancy, Probability, check_sums_to_one
+from flowsim.scenario.base import (
+    Count,
+    Model,
+    NonNegative,
+    NonNegativeCount,
+    Occupancy,
+    Positive,
+    PositiveCount,
+    Probability,
+    check_sums_to_one,
+)
 from flowsim.scenario.distributions import Distribution
 
 CAPACITY_FIELDS = {
@@ -49,20 +51,20 @@ CAPACITIES = tuple(CAPACITY_FIELDS)
 class ED(Model):
     """The Emergency Department's treatment spaces, where admitted patients wait, and ambulance handover."""
 
-    cubicles: PositiveInt = Field(description="cubicles / treatment spaces (a patient keeps one until they leave ED)")
-    boarding_spaces: NonNegativeInt = Field(
+    cubicles: PositiveCount = Field(description="cubicles / treatment spaces (a patient keeps one until they leave ED)")
+    boarding_spaces: NonNegativeCount = Field(
         default=0,
         description="trolley spaces outside the cubicles (a corridor, a boarding area) where patients the ED has "
         "decided to admit wait for a bed, so their cubicle is free for the next patient; when they are full, "
         "the next such patient keeps their cubicle and moves out when a space frees (0: all keep their cubicle)",
     )
-    max_handover_hours: PositiveFloat | None = Field(
+    max_handover_hours: Positive | None = Field(
         default=None,
         description="the longest an ambulance crew waits to hand over: then the crew is released and the "
         "patient waits for a cubicle in the ED's care (0.75: NHS England's 45-minute release to respond; "
         "none: crews wait until a cubicle is free)",
     )
-    minutes_per_boarder: NonNegativeFloat = Field(
+    minutes_per_boarder: NonNegative = Field(
         default=0.0,
         description="minutes added to a patient's ED treatment for each admitted patient waiting in the ED when "
         "it starts: crowding by boarders slows the department (0: no effect; see docs/model.md for the evidence)",
@@ -72,13 +74,13 @@ class ED(Model):
 class EAU(Model):
     """The Emergency Assessment Unit's places."""
 
-    places: PositiveInt = Field(description="assessment places (kept until the patient leaves the EAU)")
+    places: PositiveCount = Field(description="assessment places (kept until the patient leaves the EAU)")
 
 
 class AdmissionAvoidance(Model):
     """Ambulatory care, hospital at home or a virtual ward: places instead of a bed."""
 
-    places: NonNegativeInt = Field(default=0, description="patients it can hold at once")
+    places: NonNegativeCount = Field(default=0, description="patients it can hold at once")
     stay_days: Distribution | None = Field(default=None, description="time a patient spends in it (days)")
 
     @model_validator(mode="after")
@@ -91,8 +93,8 @@ class AdmissionAvoidance(Model):
 class Escalation(Model):
     """Extra general beds opened under pressure and closed when it eases."""
 
-    beds: NonNegativeInt = Field(default=0, description="escalation beds")
-    open_at_opel: Annotated[int, Field(ge=2, le=4)] = Field(
+    beds: NonNegativeCount = Field(default=0, description="escalation beds")
+    open_at_opel: Annotated[Count, Field(ge=2, le=4)] = Field(
         default=3, description="OPEL level (2-4) at which they open; they close as they empty when it falls"
     )
 
@@ -100,19 +102,19 @@ class Escalation(Model):
 class Wards(Model):
     """Acute beds: a short-stay ward, general beds, escalation beds, and the OPEL thresholds."""
 
-    short_stay_beds: NonNegativeInt = Field(default=0, description="short-stay ward beds (stays of 1-3 days)")
-    general_beds: PositiveInt = Field(description="general and acute beds")
+    short_stay_beds: NonNegativeCount = Field(default=0, description="short-stay ward beds (stays of 1-3 days)")
+    general_beds: PositiveCount = Field(description="general and acute beds")
     escalation: Escalation = Escalation()
     opel_thresholds: tuple[Occupancy, Occupancy, Occupancy] = Field(
         default=(0.85, 0.92, 0.97),
         description="bed pressure (occupied + waiting for a bed) / base beds at which OPEL 2, 3 and 4 begin",
     )
-    opel_hour: Annotated[int, Field(ge=0, le=23)] = Field(
+    opel_hour: Annotated[Count, Field(ge=0, le=23)] = Field(
         default=0,
         description="hour of each day of the hospital's first review: it declares its OPEL level and its "
         "escalation rules start or stand down (0: midnight), whatever the census hour",
     )
-    reviews_per_day: Annotated[int, Field(ge=1, le=24)] = Field(
+    reviews_per_day: Annotated[Count, Field(ge=1, le=24)] = Field(
         default=1, description="reviews a day, evenly spaced from `opel_hour` (1: once a day)"
     )
 
@@ -127,17 +129,17 @@ class Wards(Model):
 class Discharge(Model):
     """When and how fast people can leave an acute bed, and what holds them up."""
 
-    hours: tuple[Annotated[int, Field(ge=0, le=24)], Annotated[int, Field(ge=0, le=24)]] = Field(
+    hours: tuple[Annotated[Count, Field(ge=0, le=24)], Annotated[Count, Field(ge=0, le=24)]] = Field(
         default=(0, 24), description="discharge hours [start, end) of each day (0-24)"
     )
-    discharges_per_weekday: PositiveInt | None = Field(
+    discharges_per_weekday: PositiveCount | None = Field(
         default=None, description="discharges the hospital can make on a weekday (none: no limit)"
     )
     day_of_week_capacity: tuple[Probability, ...] = Field(
         default=(1.0,) * 7,
         description="capacity each day as a share of a weekday's, Monday first (e.g. Saturday 0.6, Sunday 0.4)",
     )
-    supported_discharges_per_weekday: PositiveInt | None = Field(
+    supported_discharges_per_weekday: PositiveCount | None = Field(
         default=None,
         description="discharges to a service (pathways 1-3) the services can take on a weekday "
         "(none: they share `discharges_per_weekday`)",
@@ -149,13 +151,13 @@ class Discharge(Model):
     assessment_days: Distribution | None = Field(
         default=None, description="assessment or referral delay before a pathway can start (days)"
     )
-    assessment_pathways: tuple[Annotated[int, Field(ge=1, le=3)], ...] = Field(
+    assessment_pathways: tuple[Annotated[Count, Field(ge=1, le=3)], ...] = Field(
         default=(1, 2, 3), description="pathways that need that assessment"
     )
     choice_days: Distribution | None = Field(
         default=None, description="extra delay for patient or family choice (days)"
     )
-    deconditioning_per_day: NonNegativeFloat = Field(
+    deconditioning_per_day: NonNegative = Field(
         default=0.0,
         description="chance per day in hospital before fitness that the patient needs one pathway more support (0: off)",
     )
@@ -172,6 +174,8 @@ class Discharge(Model):
                 raise ValueError(f"{shares} needs exactly 7 values, Monday first")
             if getattr(self, per_weekday) is None and any(c < 1 for c in getattr(self, shares)):
                 raise ValueError(f"{shares} below 1 needs {per_weekday} to be set")
+            if not any(getattr(self, shares)):
+                raise ValueError(f"{shares} needs at least one day above 0, or nobody could leave hospital")
         return self
 
 
@@ -184,7 +188,7 @@ class Reablement(Model):
     fits for its whole length (unless capacity itself is cut on a date).
     """
 
-    hours_per_month: NonNegativeFloat = Field(description="care hours HART can deliver a month")
+    hours_per_month: NonNegative = Field(description="care hours HART can deliver a month")
     hours_per_week: Distribution = Field(description="care hours a week an episode needs at its start")
     final_share: Probability = Field(default=1.0, description="hours in the last week as a share of the first (1: no taper)")
     duration_days: Distribution = Field(description="length of a reablement episode (days)")
@@ -209,7 +213,7 @@ class Reablement(Model):
 class HomeCare(Model):
     """The home care (domiciliary care) market: long-term packages in care hours."""
 
-    hours_per_month: NonNegativeFloat = Field(description="care hours a month the market can deliver")
+    hours_per_month: NonNegative = Field(description="care hours a month the market can deliver")
     hours_per_week: Distribution = Field(description="care hours a week one package needs")
     duration_days: Distribution = Field(description="how long a package lasts (days)")
     queue: Literal["fifo", "first_fit"] = Field(default="fifo", description="as for reablement")
@@ -242,7 +246,7 @@ class Onward(Model):
 class StepDown(Model):
     """Pathway 2: community hospital, hub and discharge-to-assess beds."""
 
-    beds: NonNegativeInt = Field(description="step-down beds")
+    beds: NonNegativeCount = Field(description="step-down beds")
     los_days: Distribution = Field(description="rehabilitation stay before the patient is ready to move on (days)")
     onward: Onward = Field(default=Onward(home=1.0))
     alternative_after_days: Distribution | None = Field(
@@ -256,7 +260,7 @@ class CareHome(Model):
     """Pathway 3: a new care home placement."""
 
     wait_days: Distribution | None = Field(default=None, description="time to find and agree a placement (days)")
-    vacancies_per_week: PositiveFloat | None = Field(
+    vacancies_per_week: Positive | None = Field(
         default=None, description="new placements arising a week, as a Poisson stream (none: no limit)"
     )
 
@@ -266,7 +270,7 @@ class CapacityChange(Model):
 
     date: dt.date = Field(description="first day of the new capacity (00:00); changes after the run's end have no effect")
     capacity: Literal[CAPACITIES] = Field(description="which capacity changes")  # type: ignore[valid-type]
-    value: NonNegativeFloat = Field(description="the new capacity, in that capacity's own unit")
+    value: NonNegative = Field(description="the new capacity, in that capacity's own unit")
 
 
 class Costs(Model):
@@ -276,19 +280,19 @@ class Costs(Model):
     options appraisal can give the cost of each delayed bed day saved.
     """
 
-    acute_bed_day: NonNegativeFloat | None = Field(default=None, description="an open acute bed for a day, escalation beds included")
-    step_down_bed_day: NonNegativeFloat | None = Field(default=None, description="a step-down bed for a day")
-    reablement_hour: NonNegativeFloat | None = Field(default=None, description="an hour of HART reablement capacity")
-    home_care_hour: NonNegativeFloat | None = Field(default=None, description="an hour of home care capacity")
-    avoidance_place_day: NonNegativeFloat | None = Field(
+    acute_bed_day: NonNegative | None = Field(default=None, description="an open acute bed for a day, escalation beds included")
+    step_down_bed_day: NonNegative | None = Field(default=None, description="a step-down bed for a day")
+    reablement_hour: NonNegative | None = Field(default=None, description="an hour of HART reablement capacity")
+    home_care_hour: NonNegative | None = Field(default=None, description="an hour of home care capacity")
+    avoidance_place_day: NonNegative | None = Field(
         default=None, description="an admission avoidance place (virtual ward, hospital at home) for a day"
     )
-    spot_reablement_hour: NonNegativeFloat | None = Field(
+    spot_reablement_hour: NonNegative | None = Field(
         default=None, description="an hour of reablement bought at short notice by an escalation rule"
     )
-    spot_home_care_hour: NonNegativeFloat | None = Field(
+    spot_home_care_hour: NonNegative | None = Field(
         default=None, description="an hour of home care bought at short notice by an escalation rule"
     )
-    spot_step_down_bed_day: NonNegativeFloat | None = Field(
+    spot_step_down_bed_day: NonNegative | None = Field(
         default=None, description="a step-down bed bought at short notice by an escalation rule, for a day"
     )

@@ -9,11 +9,20 @@ mix; `population` turns counts into the published rates per 100,000.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from flowsim.scenario.base import Model, MonthProfile, Probability, check_sums_to_one, normalised
+from flowsim.scenario.base import (
+    Model,
+    MonthProfile,
+    NonNegative,
+    PositiveCount,
+    Probability,
+    check_sums_to_one,
+    normalised,
+    profile,
+)
 from flowsim.scenario.distributions import Distribution
 
 ARRIVAL_ROUTES = ("ed_walk_in", "ed_ambulance", "gp_referral")
@@ -31,27 +40,17 @@ class ArrivalStream(Model):
     scenario's `demand_multiplier`.
     """
 
-    daily: NonNegativeFloat = Field(description="mean arrivals per day (patients/day)")
-    hour_of_day: tuple[NonNegativeFloat, ...] = Field(
+    daily: NonNegative = Field(description="mean arrivals per day (patients/day)")
+    hour_of_day: Annotated[tuple[NonNegative, ...], profile(24, "midnight first")] = Field(
         default=(1.0,) * 24, description="24 relative weights, midnight first"
     )
-    day_of_week: tuple[NonNegativeFloat, ...] = Field(
+    day_of_week: Annotated[tuple[NonNegative, ...], profile(7, "Monday first")] = Field(
         default=(1.0,) * 7, description="7 relative weights, Monday first"
     )
     month_of_year: MonthProfile = Field(
         default=(1.0,) * 12, description="12 multipliers of `daily`, January first (1 = as `daily`)"
     )
     groups: dict[str, Probability] = Field(description="share of this stream's patients in each group; sums to 1")
-
-    @field_validator("hour_of_day", "day_of_week")
-    @classmethod
-    def _length(cls, weights: tuple[float, ...], info: Any) -> tuple[float, ...]:
-        expected = {"hour_of_day": 24, "day_of_week": 7}[info.field_name]
-        if len(weights) != expected:
-            raise ValueError(f"needs exactly {expected} values, got {len(weights)}")
-        if sum(weights) <= 0:
-            raise ValueError("needs at least one value above 0")
-        return weights
 
     @field_validator("groups")
     @classmethod
@@ -150,8 +149,8 @@ class Group(Model):
 class Population(Model):
     """Who the system serves, so counts can be reported per 100,000 as published."""
 
-    adults: PositiveInt | None = Field(default=None, description="residents aged 18+ (for delayed days per 100,000 adults)")
-    aged_65_plus: PositiveInt | None = Field(
+    adults: PositiveCount | None = Field(default=None, description="residents aged 18+ (for delayed days per 100,000 adults)")
+    aged_65_plus: PositiveCount | None = Field(
         default=None, description="residents aged 65+ (for care home admissions per 100,000 aged 65+)"
     )
     older_groups: tuple[str, ...] = Field(

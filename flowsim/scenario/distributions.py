@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from scipy import stats
 
-NonNegativeFloat = Annotated[float, Field(ge=0)]
+from flowsim.scenario.base import NonNegative, Number, Positive
+from flowsim.scenario.reading import read_table
 
 
 class _Distribution(BaseModel):
@@ -46,11 +46,26 @@ class _Distribution(BaseModel):
         return max(elapsed, float(distribution.isf(generator.uniform() * tail)))
 
 
+SPREAD_LIMIT = 1e12
+"""The largest squared coefficient of variation, (sd / mean)^2, a distribution is drawn with (and 1 over
+it the smallest: a gamma's shape is its inverse)."""
+
+
+_AMOUNT = TypeAdapter(NonNegative)
+
+
+def _amount(cell: str, line: int) -> float:
+    try:
+        return _AMOUNT.validate_strings(cell)
+    except ValidationError as error:
+        raise ValueError(f"line {line}: {error.errors()[0]['msg']}") from None
+
+
 class Fixed(_Distribution):
     """Always the same value: for tests and for deterministic what-ifs."""
 
     type: Literal["fixed"]
-    value: NonNegativeFloat
+    value: NonNegative
 
     def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, self.value)
@@ -69,7 +84,7 @@ class Exponential(_Distribution):
     """Memoryless: the textbook service time of queueing theory."""
 
     type: Literal["exponential"]
-    mean_value: PositiveFloat = Field(alias="mean")
+    mean_value: Positive = Field(alias="mean")
 
     def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
         return generator.exponential(self.mean_value, size)
@@ -81,12 +96,31 @@ class Exponential(_Distribution):
         return stats.expon(scale=self.mean_value)
 
 
-class Lognormal(_Distribution):
+class _MeanAndSd(_Distribution):
+    """A distribution written by its mean and standard deviation, which can be drawn from only if the
+    two are not too far apart (`SPREAD_LIMIT`)."""
+
+    type: str
+    mean_value: Positive = Field(alias="mean")
+    sd: Positive
+
+    @model_validator(mode="after")
+    def _drawable(self) -> _MeanAndSd:
+        if not 1 / SPREAD_LIMIT <= (self.sd / self.mean_value) ** 2 <= SPREAD_LIMIT:
+            raise ValueError(
+                f"sd ({self.sd:g}) must be between {SPREAD_LIMIT ** -0.5:g} and {SPREAD_LIMIT ** 0.5:g} "
+                f"times the mean ({self.mean_value:g})"
+            )
+        return self
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class Lognormal(_MeanAndSd):
     """Right-skewed with a long tail: the usual shape of a length of stay."""
 
     type: Literal["lognormal"]
-    mean_value: PositiveFloat = Field(alias="mean")
-    sd: PositiveFloat
 
     def _mu_sigma(self) -> tuple[float, float]:
         sigma2 = math.log(1.0 + (self.sd / self.mean_value) ** 2)
@@ -96,27 +130,19 @@ class Lognormal(_Distribution):
         mu, sigma = self._mu_sigma()
         return generator.lognormal(mu, sigma, size)
 
-    def mean(self) -> float:
-        return self.mean_value
-
     def frozen(self) -> Any:
         mu, sigma = self._mu_sigma()
         return stats.lognorm(s=sigma, scale=math.exp(mu))
 
 
-class Gamma(_Distribution):
+class Gamma(_MeanAndSd):
     """Right-skewed with a lighter tail than the lognormal."""
 
     type: Literal["gamma"]
-    mean_value: PositiveFloat = Field(alias="mean")
-    sd: PositiveFloat
 
     def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
         shape = (self.mean_value / self.sd) ** 2
         return generator.gamma(shape, self.mean_value / shape, size)
-
-    def mean(self) -> float:
-        return self.mean_value
 
     def frozen(self) -> Any:
         shape = (self.mean_value / self.sd) ** 2
@@ -127,8 +153,14 @@ class Uniform(_Distribution):
     """Any value between `low` and `high` equally likely."""
 
     type: Literal["uniform"]
-    low: NonNegativeFloat
-    high: NonNegativeFloat
+    low: NonNegative
+    high: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low:g}) must not be above high ({self.high:g})")
+        return self
 
     def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
         return generator.uniform(self.low, self.high, size)
@@ -146,22 +178,26 @@ class Empirical(_Distribution):
     type: Literal["empirical"]
     file: Path
     column: str
-    values: tuple[NonNegativeFloat, ...] = Field(default=(), repr=False, description="read from the file")
+    values: tuple[NonNegative, ...] = Field(default=(), repr=False, description="read from the file")
 
     @model_validator(mode="before")
     @classmethod
     def _read_file(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("values") and "file" in data:
-            file, column = Path(data["file"]), str(data.get("column"))
-            if not file.is_file():
-                raise ValueError(f"file {file} does not exist")
-            table = pd.read_csv(file)
-            if column not in table.columns:
-                raise ValueError(f"{file} has no column {column!r} (it has {', '.join(table.columns)})")
-            values = pd.to_numeric(table[column], errors="coerce").dropna()
-            if values.empty:
+        """The column's non-blank cells, each a finite number >= 0, refused by line (never by content)."""
+        if isinstance(data, dict) and not data.get("values") and isinstance(data.get("file"), str):
+            file, column = Path(data["file"]), data.get("column")
+            if not isinstance(column, str):
+                return data  # reported as a wrong `column`
+            values = []
+            try:
+                for line, cells in read_table(file, needed=(column,)):
+                    if column in cells:
+                        values.append(_amount(cells[column], line))
+            except ValueError as error:
+                raise ValueError(f"{file} {error}") from None
+            if not values:
                 raise ValueError(f"column {column!r} of {file} holds no numbers")
-            data = {**data, "values": tuple(float(v) for v in values)}
+            data = {**data, "values": tuple(values)}
         return data
 
     def draw(self, generator: np.random.Generator, size: int) -> np.ndarray:
@@ -186,7 +222,7 @@ class Component(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    share: Annotated[float, Field(gt=0, le=1)] = Field(description="share of draws from this part")
+    share: Annotated[Number, Field(gt=0, le=1)] = Field(description="share of draws from this part")
     distribution: Simple
 
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, model_validator
+from pydantic import Field, model_validator
 
-from flowsim.scenario.base import Model, Probability
+from flowsim.scenario.base import Model, NonNegative, NonNegativeCount, Number, Probability
 
 MEASURES = (
     "opel",
@@ -43,12 +43,12 @@ class Trigger(Model):
     """When a rule starts and stands down."""
 
     measure: Literal[MEASURES] = Field(description="the measure of the county's state it reads")  # type: ignore[valid-type]
-    at_least: float = Field(description="it starts when the measure is at least this ...")
-    for_hours: NonNegativeFloat = Field(default=0.0, description="... at every review for this many hours (0: at once)")
-    stand_down_below: float | None = Field(
+    at_least: Number = Field(description="it starts when the measure is at least this ...")
+    for_hours: NonNegative = Field(default=0.0, description="... at every review for this many hours (0: at once)")
+    stand_down_below: Number | None = Field(
         default=None, description="it stands down when the measure falls below this (none: `at_least`)"
     )
-    min_active_hours: NonNegativeFloat = Field(default=0.0, description="once started, it stays active at least this long")
+    min_active_hours: NonNegative = Field(default=0.0, description="once started, it stays active at least this long")
 
     @model_validator(mode="after")
     def _stand_down_not_above_start(self) -> Trigger:
@@ -65,12 +65,12 @@ class Actions(Model):
     """What a rule does while it is active. Several active rules add up (shares are capped at 1)."""
 
     open_escalation_beds: bool = Field(default=False, description="open the wards' escalation beds")
-    extra_acute_beds: NonNegativeInt = Field(
+    extra_acute_beds: NonNegativeCount = Field(
         default=0,
         description="general beds found for emergency patients on top of those, by deferring planned operations "
         "or placing patients in other specialties' beds (as NHS England asked of trusts in January 2018)",
     )
-    extra_discharges_per_day: NonNegativeInt = Field(
+    extra_discharges_per_day: NonNegativeCount = Field(
         default=0, description="discharges the wards can make each day, weekends included, on top of their usual number"
     )
     same_day_discharge: bool = Field(
@@ -83,13 +83,13 @@ class Actions(Model):
         description="share of the would-be admissions not otherwise offered admission avoidance (same-day "
         "emergency care, hospital at home) who are offered it, within its places",
     )
-    buy_reablement_hours_per_month: NonNegativeFloat = Field(
+    buy_reablement_hours_per_month: NonNegative = Field(
         default=0.0, description="reablement care hours a month bought at the spot price (`costs.spot_reablement_hour`)"
     )
-    buy_home_care_hours_per_month: NonNegativeFloat = Field(
+    buy_home_care_hours_per_month: NonNegative = Field(
         default=0.0, description="home care hours a month bought at the spot price (`costs.spot_home_care_hour`)"
     )
-    buy_step_down_beds: NonNegativeInt = Field(
+    buy_step_down_beds: NonNegativeCount = Field(
         default=0, description="step-down beds bought at the spot price (`costs.spot_step_down_bed_day`)"
     )
     divert_ambulance_share: Probability = Field(

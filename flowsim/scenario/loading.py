@@ -4,18 +4,26 @@ A variant names its parent with `extends: baseline.yaml` and writes only what
 it changes; the two are deep-merged (mappings merge, anything else is
 replaced). A mistake is reported with the file that set the field, the
 field's path and what is allowed.
+
+Files are read only inside the folders a scenario may read (`_Reader`) and
+within the limits of `reading.py`; a valid scenario is refused still if its
+expected work is beyond the limit of `workload.py`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import warnings
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from flowsim.scenario.base import FieldError
+from flowsim.scenario.reading import read_yaml
 from flowsim.scenario.study import Scenario
+from flowsim.scenario.workload import check_workload
 
 class ScenarioError(Exception):
     """A scenario file that cannot be run; the message names file, field and what is allowed."""
@@ -36,7 +44,7 @@ def _renamed(raw: dict[str, Any], path: Path) -> dict[str, Any]:
             raw[section] = {(new if key == old else key): value for key, value in block.items()}
     changes = raw.get("capacity_changes")
     for index, change in enumerate(changes if isinstance(changes, list) else ()):
-        if isinstance(change, dict) and change.get("capacity") in RENAMED_CAPACITIES:
+        if isinstance(change, dict) and isinstance(change.get("capacity"), str) and change["capacity"] in RENAMED_CAPACITIES:
             new = RENAMED_CAPACITIES[change["capacity"]]
             warnings.warn(
                 f"{path}: capacity_changes.{index}.capacity {change['capacity']} is now {new}; the old name still works",
@@ -60,20 +68,78 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def _resolve_files(node: Any, folder: Path) -> Any:
-    """Make every `file:` (empirical distributions, initial state) relative to the file that names it."""
-    if isinstance(node, dict):
-        resolved = {k: _resolve_files(v, folder) for k, v in node.items()}
-        if isinstance(resolved.get("file"), str):
-            resolved["file"] = str((folder / resolved["file"]).resolve())
-        return resolved
-    if isinstance(node, list):
-        return [_resolve_files(v, folder) for v in node]
-    return node
+ALLOWED_FOLDERS_VARIABLE = "FLOWSIM_SCENARIO_FOLDERS"
+"""Environment variable naming more folders (separated by the path separator, `:` on Linux) that
+scenario files may read from, besides the folder of the file given."""
+
+
+class _Reader:
+    """Reads a scenario's files: its `extends` chain and the data files it names, only inside its folders.
+
+    The folders are the one holding the file given and the working folder
+    (flowsim is run from the project, whose variants may extend a baseline
+    one folder up: `extends: ../oxfordshire_2017.yaml`; but not when that is
+    the root of the file system), each with everything under it, and those
+    allowed on purpose. A path that leads elsewhere, by
+    `../`, an absolute path or a link, is refused before it is opened.
+    """
+
+    def __init__(self, given: Path, allowed: tuple[Path, ...]) -> None:
+        from_environment = [Path(p) for p in os.environ.get(ALLOWED_FOLDERS_VARIABLE, "").split(os.pathsep) if p]
+        working = Path(os.path.realpath(Path.cwd()))
+        folders = (given.parent, *([working] if working.parent != working else []), *allowed, *from_environment)
+        self.folders = tuple(dict.fromkeys(Path(os.path.realpath(f)) for f in folders))
+
+    def inside(self, path: Path, named_by: Path, field: str) -> Path:
+        """`path` with links and `..` resolved, if it is inside the allowed folders."""
+        real = Path(os.path.realpath(path))
+        if not any(real.is_relative_to(folder) for folder in self.folders):
+            raise ScenarioError(
+                f"{named_by}: {field}: {path} is outside the folders a scenario may read "
+                f"({', '.join(map(str, self.folders))}); move the file there, or allow its folder on purpose "
+                f"(load_scenario(..., allowed_folders=...) or the environment variable {ALLOWED_FOLDERS_VARIABLE})"
+            )
+        return real
+
+    def files_inside(self, node: Any, folder: Path, named_by: Path, path: tuple[Any, ...] = ()) -> Any:
+        """Make every `file:` (empirical distributions, initial state) relative to the file that names it,
+        and refuse one outside the allowed folders."""
+        if isinstance(node, dict):
+            resolved = {k: self.files_inside(v, folder, named_by, (*path, k)) for k, v in node.items()}
+            if isinstance(resolved.get("file"), str):
+                field = ".".join(map(str, (*path, "file")))
+                resolved["file"] = str(self.inside(folder / resolved["file"], named_by, field))
+            return resolved
+        if isinstance(node, list):
+            return [self.files_inside(v, folder, named_by, (*path, i)) for i, v in enumerate(node)]
+        return node
+
+    def chain(self, path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[tuple[Any, ...], Path]]:
+        """The merged raw mapping of `path` and its `extends` ancestors, and who set what."""
+        try:
+            raw = read_yaml(path) or {}
+        except ValueError as error:
+            if seen:
+                raise ScenarioError(f"{seen[-1]}: extends: {path} {error}") from None
+            raise ScenarioError(f"{path}: {error}") from None
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{path}: a scenario file must be a mapping of field: value")
+        raw = self.files_inside(_renamed(raw, path), path.parent, path)
+        parent = raw.pop("extends", None)
+        if parent is None:
+            return raw, _provenance(raw, path)
+        if not isinstance(parent, str) or not parent:
+            raise ScenarioError(f"{path}: extends: must be the path of one scenario file, relative to this one")
+        parent_path = self.inside(path.parent / parent, path, "extends")
+        if parent_path in (*seen, path):
+            raise ScenarioError(f"{path}: extends: the chain of files loops back to {parent_path}")
+        base, who = self.chain(parent_path, (*seen, path))
+        who.update(_provenance(raw, path))
+        return _deep_merge(base, raw), who
 
 
 def _provenance(node: Any, file: Path, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], Path]:
-    """Which file set each field, so an error in a merged scenario names the right file."""
+    """Which file set each field (the top level too), so an error in a merged scenario names the right file."""
     found = {path: file}
     if isinstance(node, dict):
         for key, value in node.items():
@@ -81,51 +147,63 @@ def _provenance(node: Any, file: Path, path: tuple[Any, ...] = ()) -> dict[tuple
     return found
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[tuple[Any, ...], Path]]:
-    """The merged raw mapping of `path` and its `extends` ancestors, and who set what."""
-    path = path.resolve()
-    if path in seen:
-        raise ScenarioError(f"{path}: extends: the chain of files loops back to itself")
-    if not path.is_file():
-        if seen:
-            raise ScenarioError(f"{seen[-1]}: extends: file {path} does not exist")
-        raise ScenarioError(f"{path}: file does not exist")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise ScenarioError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}: a scenario file must be a mapping of field: value")
-    raw = _resolve_files(_renamed(raw, path), path.parent)
-    parent = raw.pop("extends", None)
-    if parent is None:
-        return raw, _provenance(raw, path)
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends: must be the path of one scenario file, relative to this one")
-    base, who = _read_chain(path.parent / parent, (*seen, path))
-    who.update(_provenance(raw, path))
-    return _deep_merge(base, raw), who
-
-
 _UNION_TAGS = {"fixed", "exponential", "lognormal", "gamma", "uniform", "empirical", "mixture"}
 
 
-def _describe(error: dict[str, Any], who: dict[tuple[Any, ...], Path], default: Path) -> str:
+def _location(error: dict[str, Any]) -> tuple[Any, ...]:
+    """The field an error is about: where pydantic found it, or the field a cross-field check blamed."""
+    cause = error.get("ctx", {}).get("error")
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part in _UNION_TAGS))
+    if isinstance(cause, FieldError):
+        loc += tuple(int(part) if part.isdigit() else part for part in cause.path.split("."))
+    return loc
+
+
+def _describe(error: dict[str, Any], who: dict[tuple[Any, ...], Path], default: Path) -> str:
+    loc = _location(error)
     file = next((who[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in who), default)
     field = ".".join(str(part) for part in loc) or "(top level)"
-    message = error["msg"].removeprefix("Value error, ")
+    cause = error.get("ctx", {}).get("error")
+    message = cause.message if isinstance(cause, FieldError) else error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown field (check its spelling against docs/scenarios.md)"
     elif error["type"] == "missing":
         message = "required field is missing"
-    elif "input" in error and error["type"] not in ("value_error",):
+    elif error["type"] != "value_error" and _short(error.get("input")):
         message = f"{message}; got {error['input']!r}"
     return f"{file}: {field}: {message}"
 
 
+def _short(value: Any) -> bool:
+    """Whether a wrong value is worth repeating in its message: a number, a boolean or a short text."""
+    return isinstance(value, (bool, int, float, dt.date)) or (isinstance(value, str) and len(value) <= 40)
+
+
+def _validated(
+    raw: dict[str, Any], who: dict[tuple[Any, ...], Path], file: Path, max_episodes: float | None
+) -> Scenario:
+    """The scenario `raw` describes, if it is valid and its expected work within the limit."""
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as error:
+        lines = [_describe(e, who, file) for e in error.errors()]
+        # a mistake blamed on a parent file (or the command line) says which scenario was being loaded
+        lines = [line if line.startswith(f"{file}: ") else f"{line} (loading {file})" for line in lines]
+        raise ScenarioError("\n".join(lines)) from None
+    try:
+        check_workload(scenario, max_episodes)
+    except ValueError as error:
+        raise ScenarioError(f"{file}: {error}") from None
+    return scenario
+
+
 def load_scenario(
-    path: str | Path, overrides: dict[str, Any] | None = None, overrides_from: str | dict[str, str] = "command line"
+    path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    overrides_from: str | dict[str, str] = "command line",
+    *,
+    allowed_folders: tuple[str | Path, ...] = (),
+    max_episodes: float | None = None,
 ) -> Scenario:
     """Read, merge and validate a scenario file; raise ScenarioError naming what is wrong.
 
@@ -135,27 +213,24 @@ def load_scenario(
     an override sets (or below it) is attributed to `overrides_from` (one
     source for all, or one per key, such as "--set wards.general_beds"); any
     other error names the file that set the field.
+
+    The file, its `extends` chain and the data files they name are read
+    only from the file's folder (and below) and `allowed_folders` (see
+    `_Reader`); a run expected to simulate more than `max_episodes` patient
+    episodes is refused (see `flowsim.scenario.workload`).
     """
-    path = Path(path)
-    raw, who = _read_chain(path)
+    given = Path(os.path.realpath(path))
+    raw, who = _Reader(given, tuple(Path(f) for f in allowed_folders)).chain(given)
     for key, value in (overrides or {}).items():
-        where = tuple(key.split("."))
-        nested = value
-        for part in reversed(where):
-            nested = {part: nested}
-        raw = _deep_merge(raw, nested)
+        parts = tuple(key.split("."))
         source = overrides_from if isinstance(overrides_from, str) else overrides_from[key]
-        who.update(_provenance(value, Path(source), where))
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as error:
-        lines = [_describe(e, who, path.resolve()) for e in error.errors()]
-        raise ScenarioError("\n".join(lines)) from None
+        who.update(_provenance(value, Path(source), parts))
+        for part in reversed(parts):
+            value = {part: value}
+        raw = _deep_merge(raw, value)
+    return _validated(raw, who, given, max_episodes)
 
 
-def scenario_from_dict(raw: dict[str, Any]) -> Scenario:
+def scenario_from_dict(raw: dict[str, Any], *, max_episodes: float | None = None) -> Scenario:
     """Validate a scenario written as a Python mapping (tests, notebooks)."""
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as error:
-        raise ScenarioError("\n".join(_describe(e, {}, Path("<dict>")) for e in error.errors())) from None
+    return _validated(raw, {}, Path("<dict>"), max_episodes)

@@ -42,6 +42,13 @@ replaced whole), lists and values are replaced.
 Units are in the field names: `_days`, `_hours`, `hours_per_week`,
 `hours_per_month`; shares are fractions from 0 to 1. Care hours a month
 become hours a week at 12/52 (a month is 52/12 weeks).
+
+Every number is finite and at most 1e12 in size; a `float` field takes a
+whole number too, an `int` field only a whole number. `true`, `yes`, `on`,
+`.nan`, `.inf` and quoted numbers are refused, never read as numbers. A
+capacity change's `value` must be what the field it changes allows (no
+fewer than 1 ED cubicle, whole beds), and a capacity patients are sent to
+and wait for cannot be too small for one of them all through the run.
 """
 
 

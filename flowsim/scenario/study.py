@@ -9,16 +9,30 @@ agree with one another.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import types
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import pandas as pd
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
-from flowsim.scenario.base import HOURS_PER_DAY, Model, month_hours_to_week
+from flowsim.scenario.base import (
+    HOURS_PER_DAY,
+    WEEKS_PER_MONTH,
+    Count,
+    FieldError,
+    Model,
+    NonNegative,
+    Number,
+    Positive,
+    PositiveCount,
+    month_hours_to_week,
+)
 from flowsim.scenario.capacity import (
+    CAPACITY_FIELDS,
     EAU,
     ED,
     AdmissionAvoidance,
@@ -33,6 +47,7 @@ from flowsim.scenario.capacity import (
 )
 from flowsim.scenario.demand import Arrivals, Group, Population
 from flowsim.scenario.escalation import EscalationRule
+from flowsim.scenario.reading import read_table
 
 class InitialPatients(Model):
     """Patients already in a bed or service when the simulation starts (a row of today's census)."""
@@ -41,12 +56,12 @@ class InitialPatients(Model):
         description="the bed pool or service they are in"
     )
     group: str = Field(description="their patient group (a key of `groups`)")
-    count: PositiveInt = Field(default=1, description="how many such patients")
-    days_so_far: NonNegativeFloat = Field(
+    count: PositiveCount = Field(default=1, description="how many such patients")
+    days_so_far: NonNegative = Field(
         description="days already spent there; the rest of the stay is drawn given it has lasted this long"
     )
     medically_fit: bool = Field(default=False, description="acute beds only: already medically fit, waiting to leave")
-    pathway: Annotated[int, Field(ge=0, le=3)] | None = Field(
+    pathway: Annotated[Count, Field(ge=0, le=3)] | None = Field(
         default=None, description="medically fit patients: the pathway they wait for (drawn from the group's mix if blank)"
     )
 
@@ -60,14 +75,25 @@ class InitialState(Model):
     @model_validator(mode="before")
     @classmethod
     def _read_file(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("file"):
+        """Rows of `file` first, each checked as it is read, then those written in the scenario."""
+        if isinstance(data, dict) and isinstance(data.get("file"), str):
             file = Path(data["file"])
-            if not file.is_file():
-                raise ValueError(f"file {file} does not exist")
-            rows = pd.read_csv(file).dropna(axis=1, how="all")
-            rows = [{k: v for k, v in row.items() if not pd.isna(v)} for row in rows.to_dict("records")]
-            data = {**data, "patients": (*rows, *data.get("patients", ()))}
+            try:
+                rows = tuple(_census_row(line, cells) for line, cells in read_table(file, tuple(InitialPatients.model_fields)))
+            except ValueError as error:
+                raise ValueError(f"{file} {error}") from None
+            written = data.get("patients", ())
+            data = {**data, "patients": (*rows, *written) if isinstance(written, (list, tuple)) else written}
         return data
+
+
+def _census_row(line: int, cells: dict[str, str]) -> InitialPatients:
+    """One row of a census CSV, or a ValueError naming its line and column (never the cell: the file may hold anything)."""
+    try:
+        return InitialPatients.model_validate_strings(cells)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ValueError(f"line {line}: {problems}") from None
 
 
 class Target(Model):
@@ -81,17 +107,17 @@ class Target(Model):
 
     figure: str = Field(description="what was published, in words")
     source: str = Field(description="where it was published: a quote and its document")
-    published: float = Field(description="the published value, in the measure's unit (shares as 0-1)")
+    published: NonNegative = Field(description="the published value, in the measure's unit (shares as 0-1)")
     unit: str = Field(description="the unit of `published` and `measure`, as shown in the table")
     measure: str = Field(description="the KPI, or daily measures joined by +, it is compared with (see above)")
     per: str | None = Field(default=None, description="daily measures only: divide by this daily measure's total")
-    months: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(
+    months: tuple[Annotated[Count, Field(ge=1, le=12)], ...] = Field(
         default=(), description="daily measures only: the calendar months it covers (none: the whole results period)"
     )
     per_100k: Literal["adults", "aged_65_plus"] | None = Field(
         default=None, description="divide by this `population` over 100,000, as rates are published"
     )
-    tolerance: NonNegativeFloat = Field(description="the largest difference, in the unit, that counts as reproducing it")
+    tolerance: NonNegative = Field(description="the largest difference, in the unit, that counts as reproducing it")
     tolerance_reason: str = Field(description="why that tolerance")
     role: Literal["fitted", "check", "context"] = Field(
         default="check",
@@ -104,20 +130,22 @@ class Target(Model):
 class RunawaySettings(Model):
     """When a replication's queues count as growing without bound (see `flowsim.model.runaway`)."""
 
-    ceiling_days: PositiveFloat = Field(
+    ceiling_days: Positive = Field(
         default=2.0,
         description="a queue holding more than this many days' worth of the county's expected arrivals has run "
         "away: the replication is stopped that day and flagged",
     )
-    ceiling_floor: PositiveFloat = Field(default=200.0, description="the ceiling is never below this many people")
-    trend_days: PositiveInt = Field(
+    ceiling_floor: Positive = Field(default=200.0, description="the ceiling is never below this many people")
+    trend_days: PositiveCount = Field(
         default=28, description="at the end of a run, a queue still rising through these last days is flagged"
     )
-    trend_correlation: Annotated[float, Field(gt=0, le=1)] = Field(
+    trend_correlation: Annotated[Number, Field(gt=0, le=1)] = Field(
         default=0.9,
         description="how steadily it must rise: the rank correlation of its daily lengths with time, "
         "and only above half the ceiling",
     )
+MAX_DAYS = 36_525
+"""The longest results period, and the longest warm-up: a century each."""
 
 
 class Scenario(Model):
@@ -126,11 +154,13 @@ class Scenario(Model):
     name: str = Field(description="short name shown in tables")
     description: str = Field(default="", description="what this scenario represents")
     start_date: dt.date = Field(description="first day of results (warm-up runs before it)")
-    days: PositiveInt = Field(default=365, description="days of results")
-    warmup_days: NonNegativeInt = Field(default=0, description="days simulated before start_date and discarded")
-    census_hour: Annotated[int, Field(ge=0, le=23)] = Field(default=0, description="hour of the daily census (0: midnight)")
-    demand_multiplier: PositiveFloat = Field(default=1.0, description="multiplies every arrival stream")
-    readmission_days: PositiveFloat = Field(default=30.0, description="window in which readmissions return (days)")
+    days: Annotated[Count, Field(ge=1, le=MAX_DAYS)] = Field(default=365, description="days of results")
+    warmup_days: Annotated[Count, Field(ge=0, le=MAX_DAYS)] = Field(
+        default=0, description="days simulated before start_date and discarded"
+    )
+    census_hour: Annotated[Count, Field(ge=0, le=23)] = Field(default=0, description="hour of the daily census (0: midnight)")
+    demand_multiplier: Positive = Field(default=1.0, description="multiplies every arrival stream")
+    readmission_days: Positive = Field(default=30.0, description="window in which readmissions return (days)")
     population: Population = Population()
     groups: dict[str, Group] = Field(min_length=1)
     arrivals: Arrivals
@@ -160,38 +190,105 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        self._check_calendar()
         if not self.arrivals.streams():
-            raise ValueError("arrivals: at least one of ed_walk_in, ed_ambulance, gp_referral is needed")
+            raise FieldError("arrivals", "at least one of ed_walk_in, ed_ambulance, gp_referral is needed")
+        known = ", ".join(self.groups)
         for route, stream in self.arrivals.streams().items():
             unknown = sorted(set(stream.groups) - set(self.groups))
             if unknown:
-                raise ValueError(
-                    f"arrivals.{route}.groups names {', '.join(unknown)}, not in groups ({', '.join(self.groups)})"
-                )
+                raise FieldError(f"arrivals.{route}.groups", f"names {', '.join(unknown)}, not in groups ({known})")
         unknown = sorted(set(self.population.older_groups) - set(self.groups))
         if unknown:
-            raise ValueError(f"population.older_groups names {', '.join(unknown)}, not in groups ({', '.join(self.groups)})")
+            raise FieldError("population.older_groups", f"names {', '.join(unknown)}, not in groups ({known})")
         for name, group in self.groups.items():
-            needs = {"reablement": group.pathway.p1, "home_care": group.pathway.p1, "step_down": group.pathway.p2}
-            for service, share in needs.items():
-                if share > 0 and getattr(self, service) is None:
-                    raise ValueError(f"groups.{name}.pathway sends patients to {service}, which is not defined")
             if group.choice_share > 0 and self.discharge.choice_days is None:
-                raise ValueError(f"groups.{name}.choice_share > 0 needs discharge.choice_days")
+                raise FieldError(f"groups.{name}.choice_share", "above 0 needs discharge.choice_days")
             if group.short_stay_share > 0 and self.wards.short_stay_beds == 0:
-                raise ValueError(f"groups.{name}.short_stay_share > 0 needs wards.short_stay_beds > 0")
+                raise FieldError(f"groups.{name}.short_stay_share", "above 0 needs wards.short_stay_beds above 0")
         onward = self.step_down.onward if self.step_down is not None else None
         if onward is not None and onward.home_with_support + onward.home_care > 0 and (
             self.reablement is None or self.home_care is None
         ):
-            raise ValueError("step_down.onward.home_with_support or home_care > 0 needs reablement and home_care")
+            raise FieldError("step_down.onward", "home_with_support or home_care above 0 needs reablement and home_care")
+        self._check_pathways()
         self._check_capacity_changes()
         self._check_escalation_rules()
+        self._check_needed_capacity()
         self._check_initial_state()
         for index, target in enumerate(self.validation):
             if target.per_100k and getattr(self.population, target.per_100k) is None:
-                raise ValueError(f"validation.{index}.per_100k {target.per_100k} needs population.{target.per_100k}")
+                raise FieldError(f"validation.{index}.per_100k", f"{target.per_100k} needs population.{target.per_100k}")
         return self
+
+    def _check_calendar(self) -> None:
+        """Every day of the run, warm-up included, is a date Python can hold (years 1 to 9999)."""
+        try:
+            self.start_date - dt.timedelta(days=self.warmup_days)
+            self.start_date + dt.timedelta(days=self.days)
+        except OverflowError:
+            raise FieldError(
+                "start_date", f"the run ({self.warmup_days} days of warm-up before it, {self.days} after) must fall in the years 1 to 9999"
+            ) from None
+
+    def _pathways(self) -> dict[int, str]:
+        """Each discharge pathway patients can be sent to, and the field that sends them: a group's mix,
+        one step further by deconditioning, or a patient of today's census."""
+        sent: dict[int, str] = {}
+        for name, group in self.groups.items():
+            for pathway, share in enumerate(group.pathway.shares()):
+                if share > 0:
+                    sent.setdefault(pathway, f"groups.{name}.pathway")
+                    if self.discharge.deconditioning_per_day > 0 and pathway < 3:
+                        sent.setdefault(pathway + 1, "discharge.deconditioning_per_day")
+        for index, row in enumerate(self.initial_state.patients):
+            if row.pathway is not None:
+                sent.setdefault(row.pathway, f"initial_state.patients.{index}.pathway")
+        return sent
+
+    def _check_pathways(self) -> None:
+        """Every pathway patients can be sent to has its services."""
+        for pathway, field in sorted(self._pathways().items()):
+            for service in PATHWAY_SERVICES.get(pathway, ()):
+                if getattr(self, service) is None:
+                    raise FieldError(field, f"sends patients to pathway {pathway}, which needs {service} to be defined")
+
+    def _needed(self) -> dict[str, float]:
+        """The capacities patients are sent to and wait for as long as it takes (no `alternative_after_days`),
+        with the least that can take one of them: a bed, or one episode's mean care hours a week."""
+        pathways = self._pathways()
+        needed: dict[str, float] = {}
+        if any(group.short_stay_share > 0 for group in self.groups.values()):
+            needed["short_stay_beds"] = 1.0
+        if 2 in pathways and self.step_down is not None and self.step_down.alternative_after_days is None:
+            needed["step_down_beds"] = 1.0
+        onward = self.step_down.onward if self.step_down is not None and 2 in pathways else None
+        home_support = 1 in pathways or (onward is not None and onward.home_with_support > 0)
+        hart, care = self.reablement, self.home_care
+        if hart is not None and home_support and hart.direct_to_home_care_share < 1 and hart.alternative_after_days is None:
+            needed["reablement_hours_per_month"] = hart.hours_per_week.mean()
+        if care is not None and care.alternative_after_days is None and (
+            (home_support and hart is not None and hart.direct_to_home_care_share + hart.package_share_after > 0)
+            or (onward is not None and onward.home_care > 0)
+        ):
+            needed["home_care_hours_per_month"] = care.hours_per_week.mean()
+        return needed
+
+    def _check_needed_capacity(self) -> None:
+        """A service patients wait for without limit is open, for one of them at least, some time in the run."""
+        end = self.start_date + dt.timedelta(days=self.days)
+        for capacity, least in self._needed().items():
+            field = CAPACITY_FIELDS[capacity]
+            values = [functools.reduce(getattr, field.split("."), self)]
+            values += [c.value for c in self.capacity_changes if c.capacity == capacity and c.date < end]
+            most = max(month_hours_to_week(v) if capacity.endswith("_per_month") else v for v in values)
+            if most < least:
+                unit = f"{least:g} care hours a week (one episode's mean), {least * WEEKS_PER_MONTH:g} a month" if capacity.endswith("_per_month") else "1"
+                raise FieldError(
+                    field,
+                    f"patients are sent to it and wait for it (no alternative_after_days), but it is below {unit} "
+                    "for the whole run (capacity_changes included): nobody could ever be taken",
+                )
 
     def _check_initial_state(self) -> None:
         """Each row names a known group and a defined service, and no bed pool starts over capacity."""
@@ -208,25 +305,27 @@ class Scenario(Model):
         }
         used: dict[str, float] = {}
         for index, row in enumerate(self.initial_state.patients):
-            where = f"initial_state.patients.{index}"
+            where = f"initial_state.patients.{index}"  # rows of `file` first, in its order
             if row.group not in self.groups:
-                raise ValueError(f"{where}.group {row.group!r} is not in groups ({', '.join(self.groups)})")
+                raise FieldError(f"{where}.group", f"is not one of groups ({', '.join(self.groups)})")
             if capacity[row.place] is None:
-                raise ValueError(f"{where}.place {row.place} needs {row.place} to be defined")
+                raise FieldError(f"{where}.place", f"{row.place} needs {row.place} to be defined")
             if row.place == "short_stay" and self.groups[row.group].short_stay_los_days is None:
-                raise ValueError(f"{where}.place short_stay needs groups.{row.group}.short_stay_los_days")
+                raise FieldError(f"{where}.place", f"short_stay needs groups.{row.group}.short_stay_los_days")
             if (row.medically_fit or row.pathway is not None) and row.place not in ("short_stay", "general"):
-                raise ValueError(f"{where}: medically_fit and pathway apply to acute beds only")
+                raise FieldError(where, "medically_fit and pathway apply to acute beds only")
             used[row.place] = used.get(row.place, 0.0) + row.count * per_patient.get(row.place, 1.0)
         for place, units in used.items():
             if units > capacity[place] + 1e-9:
-                raise ValueError(
-                    f"initial_state puts {units:g} in {place}, more than its capacity {capacity[place]:g} "
-                    "(care hours: patients x mean hours_per_week)"
+                raise FieldError(
+                    "initial_state",
+                    f"puts {units:g} in {place}, more than its capacity {capacity[place]:g} "
+                    "(care hours: patients x mean hours_per_week)",
                 )
 
     def _check_capacity_changes(self) -> None:
-        """Each change must name a service the scenario has, on a date inside the run."""
+        """Each change names a service the scenario has, on a date inside the run, with a value its field
+        allows, and no capacity changes twice on one date."""
         needs = {
             "reablement_hours_per_month": ("reablement", self.reablement),
             "home_care_hours_per_month": ("home_care", self.home_care),
@@ -239,14 +338,30 @@ class Scenario(Model):
                 self.discharge.supported_discharges_per_weekday,
             ),
         }
+        first: dict[tuple[str, dt.date], int] = {}
         for index, change in enumerate(self.capacity_changes):
             where = f"capacity_changes.{index}"
             if change.capacity in needs and needs[change.capacity][1] is None:
-                raise ValueError(f"{where}.capacity {change.capacity} needs {needs[change.capacity][0]} to be defined")
+                raise FieldError(f"{where}.capacity", f"{change.capacity} needs {needs[change.capacity][0]} to be defined")
             if change.date < self.simulation_start:
-                raise ValueError(
-                    f"{where}.date {change.date} is before the simulation starts ({self.simulation_start}, "
-                    "start_date less warm-up); set the capacity itself instead"
+                raise FieldError(
+                    f"{where}.date",
+                    f"{change.date} is before the simulation starts ({self.simulation_start}, "
+                    "start_date less warm-up); set the capacity itself instead",
+                )
+            try:
+                CHANGE_VALUES[change.capacity].validate_python(int(change.value) if change.value.is_integer() else change.value)
+            except ValidationError as error:
+                allowed = error.errors()[0]["msg"].removeprefix("Value error, ")
+                raise FieldError(
+                    f"{where}.value", f"{change.value:g} is not allowed for {CAPACITY_FIELDS[change.capacity]}: {allowed}"
+                ) from None
+            earlier = first.setdefault((change.capacity, change.date), index)
+            if earlier != index:
+                raise FieldError(
+                    where,
+                    f"changes {change.capacity} on {change.date} again: capacity_changes.{earlier} sets it to "
+                    f"{self.capacity_changes[earlier].value:g}, this one to {change.value:g}; keep one",
                 )
 
     def _check_escalation_rules(self) -> None:
@@ -256,11 +371,11 @@ class Scenario(Model):
         for index, rule in enumerate(self.escalation_rules):
             where = f"escalation_rules.{index}"
             if rule.slug in seen:
-                raise ValueError(f"{where}.name {rule.name!r}: another rule has the same name")
+                raise FieldError(f"{where}.name", f"{rule.name!r}: another rule has the same name")
             seen.add(rule.slug)
             measure = rule.when.measure.removesuffix("_waiting")
             if measure in services and services[measure] is None:
-                raise ValueError(f"{where}.when.measure {rule.when.measure} needs {measure} to be defined")
+                raise FieldError(f"{where}.when.measure", f"{rule.when.measure} needs {measure} to be defined")
             then = rule.then
             for action, service in (
                 ("buy_reablement_hours_per_month", "reablement"),
@@ -268,14 +383,14 @@ class Scenario(Model):
                 ("buy_step_down_beds", "step_down"),
             ):
                 if getattr(then, action) and services[service] is None:
-                    raise ValueError(f"{where}.then.{action} needs {service} to be defined")
+                    raise FieldError(f"{where}.then.{action}", f"needs {service} to be defined")
             if then.extra_discharges_per_day and self.discharge.discharges_per_weekday is None:
-                raise ValueError(
-                    f"{where}.then.extra_discharges_per_day needs discharge.discharges_per_weekday: without a "
-                    "daily limit no discharge waits for a slot"
+                raise FieldError(
+                    f"{where}.then.extra_discharges_per_day",
+                    "needs discharge.discharges_per_weekday: without a daily limit no discharge waits for a slot",
                 )
             if then.extra_avoidance_share and self.admission_avoidance.stay_days is None:
-                raise ValueError(f"{where}.then.extra_avoidance_share needs admission_avoidance places and stay_days")
+                raise FieldError(f"{where}.then.extra_avoidance_share", "needs admission_avoidance places and stay_days")
 
     @property
     def warmup_hours(self) -> float:
@@ -295,3 +410,23 @@ class Scenario(Model):
         """A short hash of everything that affects results, for caching replications."""
         text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+PATHWAY_SERVICES = {1: ("reablement", "home_care"), 2: ("step_down",)}
+"""The services a discharge pathway needs defined: pathway 1 may go to either, pathway 2 to a step-down bed."""
+
+
+def _field_type(path: str) -> Any:
+    """The type, with its constraints, of the scenario field at dotted `path`, without `None`."""
+    model: Any = Scenario
+    for part in path.split("."):
+        field = model.model_fields[part]
+        annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        if typing.get_origin(annotation) in (types.UnionType, typing.Union):
+            (annotation,) = [a for a in typing.get_args(annotation) if a is not type(None)]
+        model = annotation
+    return model
+
+
+CHANGE_VALUES = {capacity: TypeAdapter(_field_type(path)) for capacity, path in CAPACITY_FIELDS.items()}
+"""What each capacity change's value may be: what the field it changes may be."""

@@ -103,7 +103,7 @@ class Arrivals:
         while t < horizon:
             times = np.add.accumulate(np.concatenate(([t], gaps.standard_exponential(BATCH) / max_rate)))[1:]
             t = float(times[-1])
-            hours = np.minimum(times.astype(np.int64), last_hour)
+            hours = np.minimum(times, last_hour).astype(np.int64)  # capped first: a huge gap casts to a negative index
             accepted = (times < horizon) & (accept.random(BATCH) * max_rate < rates[hours])
             month = months[hours[accepted]]
             if group_draws is None:

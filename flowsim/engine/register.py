@@ -111,6 +111,14 @@ class Register:
         if hours > 0:
             yield from self.wait(patient, place, reason, self.env.timeout(hours))
 
+    def red_days(self, patient: Patient, reason: str, hours: float) -> Process:
+        """Red days inside the clinical stay: a delays-table row under `reason`, but not a wait the census
+        counts (the patient is not medically fit, so it is no delayed transfer)."""
+        if hours > 0:
+            start = self.env.now
+            yield self.env.timeout(hours)
+            self._record(patient, patient.place, reason, start)
+
     def close(self) -> None:
         """At the end of a run, record the waits still under way, in arrival order."""
         for patient in self.patients:

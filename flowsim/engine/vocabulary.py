@@ -46,6 +46,15 @@ DTOC_REASONS = tuple(r for r in DELAY_REASONS if r != AWAITING_DISCHARGE_SLOT)
 """Reasons that make a delayed transfer of care (DTOC) as NHS England counts it: a medically fit
 patient in an acute or step-down bed waiting for a service. A wait for the day's discharge slot is not one."""
 
+RED_DAY = "red day"
+"""The delays-table reason of a red day inside the clinical stay, before the patient is medically fit:
+`red day: <internal wait>`. Not a delayed transfer of care, and not one of `DELAY_REASONS`."""
+
+
+def red_day_reason(wait: str) -> str:
+    """The delays-table reason of red days from an internal wait: 'red day: diagnostics'."""
+    return f"{RED_DAY}: {wait}"
+
 
 def slug(reason: str) -> str:
     """A delay reason as a name: 'awaiting step-down bed' -> 'awaiting_step_down_bed'."""

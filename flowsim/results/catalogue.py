@@ -37,8 +37,9 @@ from flowsim.scenario.escalation import rule_slug
 Better = Literal["higher", "lower", "neither"]
 """Which way a measure should move for the county to be better off ("neither": it describes, it does not judge)."""
 
-Needs = Literal["reablement", "home_care", "step_down", "older_groups", "costs"]
-"""What a scenario must have for a measure to exist: a care service, older people's groups, or a priced capacity."""
+Needs = Literal["reablement", "home_care", "step_down", "older_groups", "costs", "red_days"]
+"""What a scenario must have for a measure to exist: a care service, older people's groups, a priced capacity,
+or internal waits that make red days."""
 
 SHARE = "share"
 """Part of a whole: between 0 and 1, printed as a percentage."""
@@ -132,6 +133,12 @@ def _acute_beds() -> Iterator[Measure]:
     yield _measure("los_p90_days", "days", "90th percentile acute length of stay", "lower")
     yield _share("los_over_7_days", "discharges whose stay was 7 days or more", "lower")
     yield _share("los_over_21_days", "discharges whose stay was 21 days or more", "lower")
+    yield _measure(
+        "red_bed_days_per_day", "bed days/day",
+        "acute bed days a day spent on red days: internal waits inside the clinical stay (not delayed transfers)",
+        "lower", "red_days",
+    )  # fmt: skip
+    yield _share("red_bed_days_share", "red days' share of occupied acute bed days", "lower", "red_days")
 
 
 def _delays() -> Iterator[Measure]:
@@ -361,6 +368,8 @@ def _has(scenario: Scenario, needs: Needs | None) -> bool:
         return True
     if needs == "older_groups":
         return bool(scenario.population.older_groups)
+    if needs == "red_days":
+        return any(group.red_days for group in scenario.groups.values())
     if needs == "costs":
         return any(value is not None for value in scenario.costs.model_dump().values())
     return getattr(scenario, needs) is not None

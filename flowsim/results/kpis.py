@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from flowsim.engine.vocabulary import DELAY_REASONS, DTOC_REASONS, OTHER_ARRANGEMENTS, dtoc_column, reason_column, slug
+from flowsim.engine.vocabulary import DELAY_REASONS, DTOC_REASONS, OTHER_ARRANGEMENTS, RED_DAY, dtoc_column, reason_column, slug
 from flowsim.results.catalogue import CARE_SERVICES, KPIS, OPEL_LEVELS, is_kpi, measure
 from flowsim.scenario import HOURS_PER_DAY, PATHWAYS, WEEKS_PER_MONTH, Scenario
 
@@ -130,6 +130,11 @@ def compute_kpis(
     kpi("los_p90_days", _percentile(los_days, 90))
     kpi("los_over_7_days", _share(los_days >= 7))
     kpi("los_over_21_days", _share(los_days >= 21))
+    if any(group.red_days for group in scenario.groups.values()):
+        red = delays[delays.reason.str.startswith(RED_DAY)]
+        red_hours = _overlap_hours(red.start, red.end, 0.0, end)
+        kpi("red_bed_days_per_day", red_hours / HOURS_PER_DAY / days)
+        kpi("red_bed_days_share", red_hours / max(beds_occupied * end, 1e-9))
 
     in_acute = patients.loc[patients.medically_fit.notna(), ["medically_fit", "acute_discharge"]]
     delayed_hours = _overlap_hours(in_acute.medically_fit, in_acute.acute_discharge.fillna(end), 0.0, end)

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from flowsim.scenario.base import Model, Occupancy, Probability, check_sums_to_one
+from flowsim.scenario.demand import INTERNAL_WAITS
 from flowsim.scenario.distributions import Distribution
 
 CAPACITY_FIELDS = {
@@ -97,6 +98,25 @@ class Escalation(Model):
     )
 
 
+class RedToGreen(Model):
+    """What a scenario does about red days: a red2green programme and seven-day services."""
+
+    cut: Probability = Field(
+        default=0.0, description="share of every internal wait's red days removed (a red2green programme; 0: none)"
+    )
+    seven_day: tuple[str, ...] = Field(
+        default=(), description="internal waits whose service works seven days (e.g. therapy_assessment, senior_review)"
+    )
+
+    @field_validator("seven_day")
+    @classmethod
+    def _named(cls, waits: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(waits) - set(INTERNAL_WAITS))
+        if unknown:
+            raise ValueError(f"unknown internal wait {', '.join(unknown)}: choose from {', '.join(INTERNAL_WAITS)}")
+        return waits
+
+
 class Wards(Model):
     """Acute beds: a short-stay ward, general beds, escalation beds, and the OPEL thresholds."""
 
@@ -115,6 +135,7 @@ class Wards(Model):
     reviews_per_day: Annotated[int, Field(ge=1, le=24)] = Field(
         default=1, description="reviews a day, evenly spaced from `opel_hour` (1: once a day)"
     )
+    red_to_green: RedToGreen = RedToGreen()
 
     @field_validator("opel_thresholds")
     @classmethod

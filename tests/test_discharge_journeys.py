@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowsim.engine.vocabulary import AWAITING_DISCHARGE_SLOT, red_day_reason
-from tests.test_pathway_journeys import delays, fixed, journey, run, system
+from flowsim.engine.vocabulary import (
+    AWAITING_DISCHARGE_SLOT,
+    AWAITING_STEP_DOWN,
+    DIED_IN_HOSPITAL,
+    DIED_IN_REABLEMENT,
+    DIED_IN_STEP_DOWN,
+    red_day_reason,
+)
+from tests.test_pathway_journeys import HOME_CARE, REABLEMENT, delays, fixed, journey, run, system
 
 WEEKDAYS = (True, True, True, True, True, False, False)
 
@@ -58,3 +65,57 @@ def test_without_red_days_the_stay_is_the_active_stay() -> None:
     assert patient.medically_fit == 74
     assert delays(result) == [[1, "acute", AWAITING_DISCHARGE_SLOT, 74, 80]]
     assert "red_bed_days_per_day" not in result.kpis.index
+
+
+# Deaths -----------------------------------------------------------------------------------------
+
+
+def test_a_death_in_hospital_on_the_drawn_day_frees_the_bed_for_the_next_patient() -> None:
+    """One bed. 1 dies on day 2 of the stay (hour 50), never medically fit; 2, waiting in the ED since
+    hour 3, takes the bed at 50 and dies at 98."""
+    county = system(
+        {"deaths": {"in_hospital": 1, "in_hospital_days": fixed(2)}}, wards={"general_beds": 1}
+    )
+    result, (first, second) = run(county, 0, 1)
+    assert journey(first) == [("arrival", 0), ("ed_start", 0), ("ed_end", 2), ("decision_to_admit", 2),
+                              ("bed_start", 2), ("left", 50)]  # fmt: skip
+    assert (first.death, first.destination, first.place) == (50, DIED_IN_HOSPITAL, "died")
+    assert (second.bed_start, second.death) == (50, 98)
+    assert county.register.exits["died"] == 2 and county.wards.occupied() == 0
+    assert result.kpis.value["in_hospital_mortality"] == 1.0
+
+
+def test_a_death_in_a_step_down_bed_at_the_end_of_the_stay_frees_it_for_the_next() -> None:
+    county = system(
+        {"pathway": {"p0": 0, "p2": 1}},
+        step_down={"beds": 1, "los_days": fixed(10), "death_share": 1},
+        days=90,
+    )
+    result, (first, second) = run(county, 0, 1)
+    assert journey(first)[-4:] == [("acute_discharge", 74), ("step_down_start", 74), ("step_down_end", 314),
+                                   ("left", 314)]  # fmt: skip
+    assert (first.death, first.destination) == (314, DIED_IN_STEP_DOWN)
+    assert (second.step_down_start, second.death) == (314, 554)
+    assert delays(result) == [[2, "acute", AWAITING_STEP_DOWN, 75, 314]]
+
+
+def test_a_death_during_reablement_gives_its_hours_back_at_the_end_of_the_episode() -> None:
+    county = system({"pathway": {"p0": 0, "p1": 1}}, reablement=REABLEMENT | {"death_share": 1}, home_care=HOME_CARE)
+    _, (first, second) = run(county, 0, 1)
+    assert journey(first)[-3:] == [("reablement_start", 74), ("reablement_end", 410), ("left", 410)]
+    assert (first.death, first.destination) == (410, DIED_IN_REABLEMENT)
+    assert (second.reablement_start, second.death) == (410, 746)
+
+
+def test_a_death_after_discharge_comes_before_a_readmission_or_not_at_all() -> None:
+    """Death half a day after leaving the bed, readmission some time in 30 days (this seed: later):
+    the death is recorded and the readmission never happens. Death 91 days after: the readmission
+    comes first, and the death is left to the next episode's own chances."""
+    soon = {"after_discharge": 1, "after_discharge_days": fixed(0.5)}
+    county = system({"deaths": soon, "readmission_share": 1}, readmission_days=30)
+    _, patients = run(county, 0)
+    assert [(p.episode, p.left, p.death, p.destination) for p in patients] == [(1, 74, 74 + 12, "home")]
+    later = {"after_discharge": 1, "after_discharge_days": fixed(91)}
+    county = system({"deaths": later, "readmission_share": 1}, readmission_days=30, days=40)
+    _, patients = run(county, 0)
+    assert len(patients) > 1 and patients[0].death != patients[0].death  # NaN: readmitted first

@@ -18,8 +18,12 @@ Process = Generator[simpy.Event, Any, Any]
 
 IN_SYSTEM = ("ed", "eau", "admission_avoidance", "acute", "step_down", "reablement", "home_care")
 """The places the register tracks patients in."""
-EXITS = ("home", "care_home")
+EXITS = ("home", "care_home", "died")
 """How patients leave the system."""
+DIED_IN_HOSPITAL = "died in hospital"
+DIED_IN_STEP_DOWN = "died in a step-down bed"
+DIED_IN_REABLEMENT = "died during reablement"
+"""The destinations of the exit "died": where the patient died."""
 
 AWAITING_ASSESSMENT = "awaiting assessment"
 PATIENT_CHOICE = "patient or family choice"

@@ -9,6 +9,10 @@ of the picture in docs/model.md:
            -> medically fit -> discharge pathway 0-3 -> home, reablement, home care,
               step-down bed or care home -> home or care home
 
+and, where the scenario gives death rates, death in the acute bed, a step-down
+bed or reablement (the exit "died", leaving every pool at once), or at home
+within 91 days of leaving the acute bed (recorded; the person has left).
+
 The services own their capacity and their steps; the journey decides where a
 patient goes next, and records each exit. Capacity changes on a date go to
 the service that names that capacity. At the end of a run the register
@@ -31,7 +35,7 @@ from flowsim.engine.patient import Patient
 from flowsim.engine.pool import Pool
 from flowsim.engine.randomness import Streams
 from flowsim.engine.register import Register
-from flowsim.engine.vocabulary import OTHER_ARRANGEMENTS, Process
+from flowsim.engine.vocabulary import DIED_IN_HOSPITAL, DIED_IN_REABLEMENT, DIED_IN_STEP_DOWN, OTHER_ARRANGEMENTS, Process
 from flowsim.model.census import Census
 from flowsim.model.escalation import Escalation, Levers, wards_rule
 from flowsim.model.runaway import RunawayWatch, ceiling
@@ -258,8 +262,10 @@ class System:
             return
         yield from self.wards.take_bed(patient)
         holding.leave(patient)
-        yield from self.wards.stay(patient)
-        yield from self.leave_hospital(patient)
+        if (yield from self.wards.stay(patient)):
+            yield from self.leave_hospital(patient)
+        else:
+            self.register.leave(patient, "died", DIED_IN_HOSPITAL)
 
     def _front_door(self, patient: Patient) -> Process:
         """The ED and/or the EAU, by the patient's door. Returns the service whose place a would-be
@@ -298,7 +304,10 @@ class System:
         yield from discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
         self.wards.discharge(patient)
         after = discharge.readmission_after(patient)
-        if after is not None:
+        death = discharge.death_after(patient)
+        if death is not None and (after is None or death < after):
+            patient.death = self.env.now + death
+        elif after is not None:
             self._readmit(patient, after)
         yield from self._receive(patient, grant)
 
@@ -348,7 +357,13 @@ class System:
         reablement, home_care = self.reablement, self.home_care
         assert reablement is not None and home_care is not None
         held = yield from reablement.episode(patient, hours, elapsed, remaining)
-        if not reablement.needs_package_after():
+        needs_package = reablement.needs_package_after()
+        if reablement.dies():
+            reablement.hours.release(held)
+            patient.death = self.env.now
+            self.register.leave(patient, "died", DIED_IN_REABLEMENT)
+            return
+        if not needs_package:
             reablement.hours.release(held)
             self.register.leave(patient, "home", "home after reablement")
             return
@@ -369,6 +384,10 @@ class System:
         step_down = self.step_down
         assert step_down is not None
         onward = yield from step_down.stay(patient, elapsed, remaining)
+        if onward is None:
+            step_down.leave(patient)
+            self.register.leave(patient, "died", DIED_IN_STEP_DOWN)
+            return
         grant = HOME
         if onward in ("home_with_support", "home_care"):
             grant = yield from self._secure_home_support(patient, "step_down", package=onward == "home_care")

@@ -37,9 +37,9 @@ from flowsim.scenario.escalation import rule_slug
 Better = Literal["higher", "lower", "neither"]
 """Which way a measure should move for the county to be better off ("neither": it describes, it does not judge)."""
 
-Needs = Literal["reablement", "home_care", "step_down", "older_groups", "costs", "red_days"]
+Needs = Literal["reablement", "home_care", "step_down", "older_groups", "costs", "red_days", "deaths"]
 """What a scenario must have for a measure to exist: a care service, older people's groups, a priced capacity,
-or internal waits that make red days."""
+internal waits that make red days, or death rates."""
 
 SHARE = "share"
 """Part of a whole: between 0 and 1, printed as a percentage."""
@@ -183,6 +183,18 @@ def _discharges() -> Iterator[Measure]:
     yield _measure(
         "care_home_admissions_per_100k_65_plus", "patients/year",
         "new care home placements a year per 100,000 aged 65+ (the ASCOF 2A measure's scale)", "lower",
+    )  # fmt: skip
+    yield _measure("deaths_in_hospital_per_day", "patients/day", "deaths in an acute bed", needs="deaths")
+    yield _share(
+        "in_hospital_mortality", "acute spells ending in death: deaths in an acute bed over them and acute discharges",
+        needs="deaths",
+    )  # fmt: skip
+    yield _measure("deaths_in_step_down_per_day", "patients/day", "deaths in a step-down bed", needs="deaths")
+    yield _measure("deaths_in_reablement_per_day", "patients/day", "deaths during a reablement episode", needs="deaths")
+    yield _share(
+        "deaths_within_91_days_share",
+        "acute discharges of the results period followed by death within 91 days (in a service or at home)",
+        needs="deaths",
     )  # fmt: skip
 
 
@@ -368,8 +380,10 @@ def _has(scenario: Scenario, needs: Needs | None) -> bool:
         return True
     if needs == "older_groups":
         return bool(scenario.population.older_groups)
+    if needs == "deaths":
+        return scenario.has_deaths()
     if needs == "red_days":
-        return any(group.red_days for group in scenario.groups.values())
+        return scenario.has_red_days()
     if needs == "costs":
         return any(value is not None for value in scenario.costs.model_dump().values())
     return getattr(scenario, needs) is not None

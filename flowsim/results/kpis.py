@@ -12,7 +12,18 @@ import math
 import numpy as np
 import pandas as pd
 
-from flowsim.engine.vocabulary import DELAY_REASONS, DTOC_REASONS, OTHER_ARRANGEMENTS, RED_DAY, dtoc_column, reason_column, slug
+from flowsim.engine.vocabulary import (
+    DELAY_REASONS,
+    DIED_IN_HOSPITAL,
+    DIED_IN_REABLEMENT,
+    DIED_IN_STEP_DOWN,
+    DTOC_REASONS,
+    OTHER_ARRANGEMENTS,
+    RED_DAY,
+    dtoc_column,
+    reason_column,
+    slug,
+)
 from flowsim.results.catalogue import CARE_SERVICES, KPIS, OPEL_LEVELS, is_kpi, measure
 from flowsim.scenario import HOURS_PER_DAY, PATHWAYS, WEEKS_PER_MONTH, Scenario
 
@@ -38,8 +49,9 @@ def spell_start(patients: pd.DataFrame) -> pd.Series:
 
 
 def spell_end(patients: pd.DataFrame) -> pd.Series:
-    """When each spell ended: leaving the acute bed, or leaving the EAU without one."""
-    return patients.acute_discharge.where(patients.bed_start.notna(), patients.eau_end)
+    """When each spell ended: leaving the acute bed alive or dead, or leaving the EAU without one."""
+    out_of_bed = patients.acute_discharge.fillna(patients.death.where(patients.destination == DIED_IN_HOSPITAL))
+    return out_of_bed.where(patients.bed_start.notna(), patients.eau_end)
 
 
 def _share(mask: pd.Series) -> float:
@@ -130,7 +142,7 @@ def compute_kpis(
     kpi("los_p90_days", _percentile(los_days, 90))
     kpi("los_over_7_days", _share(los_days >= 7))
     kpi("los_over_21_days", _share(los_days >= 21))
-    if any(group.red_days for group in scenario.groups.values()):
+    if scenario.has_red_days():
         red = delays[delays.reason.str.startswith(RED_DAY)]
         red_hours = _overlap_hours(red.start, red.end, 0.0, end)
         kpi("red_bed_days_per_day", red_hours / HOURS_PER_DAY / days)
@@ -169,6 +181,9 @@ def compute_kpis(
     older = scenario.population.aged_65_plus
     kpi("care_home_admissions_per_100k_65_plus", care_home * 365.0 / days / older * 100_000 if older else math.nan)
 
+    if scenario.has_deaths():
+        values.update(_death_kpis(scenario, patients))
+
     if scenario.population.older_groups:
         older_people = patients.loc[patients.group.isin(scenario.population.older_groups), list(OLDER_PEOPLE_COLUMNS)]
         values.update(_older_people_kpis(scenario, older_people))
@@ -195,6 +210,29 @@ def compute_kpis(
     if cost is not None:
         kpi("capacity_cost_per_year", cost)
     return values
+
+
+DAYS_91 = 91 * HOURS_PER_DAY
+"""The 91 days after discharge that the ASCOF reablement outcome and the deaths after discharge look at."""
+
+
+def _death_kpis(scenario: Scenario, patients: pd.DataFrame) -> dict[str, float]:
+    """Deaths in the results period by where they happened, in-hospital mortality, and the share of the
+    period's acute discharges followed by death within 91 days."""
+    days, end = scenario.days, scenario.days * HOURS_PER_DAY
+    left = patients.loc[(patients.left >= 0) & (patients.left < end), "destination"]
+    in_hospital = (left == DIED_IN_HOSPITAL).sum()
+    discharged = patients.loc[
+        (patients.acute_discharge >= 0) & (patients.acute_discharge < end), ["acute_discharge", "death"]
+    ]
+    within_91 = (discharged.death - discharged.acute_discharge) <= DAYS_91
+    return {
+        "deaths_in_hospital_per_day": in_hospital / days,
+        "in_hospital_mortality": in_hospital / max(in_hospital + len(discharged), 1),
+        "deaths_in_step_down_per_day": (left == DIED_IN_STEP_DOWN).sum() / days,
+        "deaths_in_reablement_per_day": (left == DIED_IN_REABLEMENT).sum() / days,
+        "deaths_within_91_days_share": _share(within_91),
+    }
 
 
 def kpi_table(values: dict[str, float]) -> pd.DataFrame:
@@ -229,6 +267,7 @@ def capacity_cost_per_year(scenario: Scenario, pool_means: dict[str, float]) -> 
 
 OLDER_PEOPLE_COLUMNS = (
     "route", "arrival", "readmission", "eau_start", "eau_end", "bed_start", "acute_discharge", "pathway", "reablement_start",
+    "death", "destination",
 )  # fmt: skip
 """The columns the older people's figures read."""
 

@@ -225,6 +225,9 @@ class Reablement(Model):
         description="fifo: strictly in order, a large episode holds up smaller ones behind it; "
         "first_fit: any waiting episode that fits starts",
     )
+    death_share: Probability = Field(
+        default=0.0, description="share of episodes that end in the person's death (at the episode's end; 0: off)"
+    )
 
 
 class HomeCare(Model):
@@ -270,6 +273,9 @@ class StepDown(Model):
         default=None,
         description="how long someone waits in an acute bed for a step-down bed before other arrangements are made "
         "(home with interim support, a bed bought outside the modelled pool); none: they wait as long as it takes",
+    )
+    death_share: Probability = Field(
+        default=0.0, description="share of stays that end in the patient's death (at the stay's end; 0: off)"
     )
 
 

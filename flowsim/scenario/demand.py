@@ -137,6 +137,31 @@ class PathwayMix(Model):
         return (self.p0, self.p1, self.p2, self.p3)
 
 
+class Deaths(Model):
+    """Deaths of a group's admitted patients: in the acute bed, and within 91 days of leaving it alive.
+
+    Sourced rates for older people are in docs/model.md ("Deaths"); 0 (the default) is off.
+    """
+
+    in_hospital: Probability = Field(default=0.0, description="share of the group's admissions who die in the acute bed")
+    in_hospital_days: Distribution | None = Field(
+        default=None, description="day of the stay on which they die, from taking the bed (days)"
+    )
+    after_discharge: Probability = Field(
+        default=0.0, description="share of those leaving an acute bed alive who die within 91 days of leaving it"
+    )
+    after_discharge_days: Distribution | None = Field(
+        default=None, description="time from leaving the acute bed to death, for them (days, within 91)"
+    )
+
+    @model_validator(mode="after")
+    def _when(self) -> Deaths:
+        for share, days in (("in_hospital", "in_hospital_days"), ("after_discharge", "after_discharge_days")):
+            if getattr(self, share) > 0 and getattr(self, days) is None:
+                raise ValueError(f"{share} > 0 needs {days}")
+        return self
+
+
 class Group(Model):
     """A group of patients (an age band, a frailty level) and everything it needs."""
 
@@ -174,6 +199,7 @@ class Group(Model):
     readmission_share: Probability = Field(
         default=0.0, description="share of patients leaving an acute bed readmitted as an emergency within `readmission_days`"
     )
+    deaths: Deaths = Deaths()
 
     @field_validator("red_days")
     @classmethod

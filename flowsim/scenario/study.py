@@ -291,6 +291,17 @@ class Scenario(Model):
         """The calendar date at simulation time 0 (start_date less the warm-up)."""
         return self.start_date - dt.timedelta(days=self.warmup_days)
 
+    def has_red_days(self) -> bool:
+        """Whether any group meets internal waits that make red days."""
+        return any(group.red_days for group in self.groups.values())
+
+    def has_deaths(self) -> bool:
+        """Whether any death rate is above 0: in the acute bed or after it, in step-down or in reablement."""
+        deaths = (group.deaths for group in self.groups.values())
+        return any(d.in_hospital or d.after_discharge for d in deaths) or any(
+            service is not None and service.death_share > 0 for service in (self.step_down, self.reablement)
+        )
+
     def content_hash(self) -> str:
         """A short hash of everything that affects results, for caching replications."""
         text = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)

@@ -57,6 +57,8 @@ class Reablement:
             "reablement.package_after", reablement.package_share_after
         )
         """Whether a person needs a long-term home care package when their episode ends."""
+        self.dies: Callable[[], bool] = streams.chance("reablement.death", reablement.death_share)
+        """Whether an episode ends in the person's death."""
 
     def pools(self) -> list[Pool]:
         return [self.hours]

@@ -45,6 +45,7 @@ class StepDown:
         """Beds secured by patients still in an acute bed, waiting for a discharge slot."""
         self._onward = streams.choice("step_down.onward", step_down.onward.shares())
         self._stay = streams.draws(step_down.los_days, "step_down.los_days", HOURS_PER_DAY)
+        self._dies = streams.chance("step_down.death", step_down.death_share)
         self._patience = (
             streams.draws(step_down.alternative_after_days, "step_down.alternative_after_days", HOURS_PER_DAY)
             if step_down.alternative_after_days
@@ -84,13 +85,18 @@ class StepDown:
         self.reserved -= 1
 
     def stay(self, patient: Patient, elapsed: float = 0.0, remaining: float | None = None) -> Process:
-        """Rehabilitation in the bed; return where the patient goes next (one of `ONWARD`). They keep the
-        bed until `leave`. `elapsed` and `remaining`: a stay of today's census, part-way through."""
+        """Rehabilitation in the bed; return where the patient goes next (one of `ONWARD`), or None if the
+        stay ended in their death. They keep the bed until `leave`. `elapsed` and `remaining`: a stay of
+        today's census, part-way through."""
         env = self.env
         self.register.move(patient, "step_down")
         patient.step_down_start = env.now - elapsed
         yield env.timeout(self._stay.next() if remaining is None else remaining)
-        return ONWARD[self._onward()]
+        onward = ONWARD[self._onward()]
+        if self._dies():
+            patient.death = env.now
+            return None
+        return onward
 
     def leave(self, patient: Patient) -> None:
         """The patient leaves their step-down bed."""

@@ -17,7 +17,10 @@ service does not work every day, runs on to its next working day. A
 red2green programme (`red_to_green.cut`) removes a share of the red days;
 seven-day services (`red_to_green.seven_day`) work every day. Red days are
 recorded in the delays table as `red day: <wait>`, apart from the delayed
-transfers of care that follow fitness. A patient is
+transfers of care that follow fitness.
+
+A share of each group dies in the bed (`deaths.in_hospital`), on a drawn day
+of the stay instead of becoming medically fit; the bed is free at once. A patient is
 *stranded* once their stay reaches 7 days and *super-stranded* at 21 days.
 
 At each review (`opel_hour`, `reviews_per_day`) the hospital declares an
@@ -92,6 +95,14 @@ class Wards:
                 self._los[name, "short_stay"] = streams.draws(
                     group.short_stay_los_days, f"los_days.short_stay.{name}", HOURS_PER_DAY
                 )
+        self._dies: dict[str, Callable[[], bool]] = {
+            name: streams.chance(f"death.in_hospital.{name}", group.deaths.in_hospital) for name, group in groups.items()
+        }
+        self._death_day = {
+            name: streams.draws(days, f"death.in_hospital_days.{name}", HOURS_PER_DAY)
+            for name, group in groups.items()
+            if (days := group.deaths.in_hospital_days) is not None
+        }
         red_to_green = wards.red_to_green
         self._red_day_share = 1.0 - red_to_green.cut
         self._internal_waits: dict[str, list[InternalWaitDraws]] = {
@@ -145,17 +156,24 @@ class Wards:
 
     def stay(self, patient: Patient) -> Process:
         """The clinical stay of a patient in their bed, longer or shorter by the month of admission; then
-        they are medically fit."""
+        they are medically fit (True), unless they die in the bed first (False: the bed is free)."""
         env = self.env
         patient.bed_start = admitted = env.now
         self.register.move(patient, "acute")
         group = patient.group
-        yield env.timeout(self._los[group, patient.ward].next() * self.groups[group].los_month_of_year[self.clock.month(admitted)])
+        stay = self._los[group, patient.ward].next() * self.groups[group].los_month_of_year[self.clock.month(admitted)]
+        if self._dies[group]():
+            yield env.timeout(self._death_day[group].next())
+            patient.death = env.now
+            self.beds[patient.ward].release()
+            return False
+        yield env.timeout(stay)
         for reason, meets, days, working_days in self._internal_waits[group]:
             if meets():
                 yield from self.register.red_days(patient, reason, self._red_hours(days.next(), working_days))
         patient.medically_fit = env.now
         self.medically_fit += 1
+        return True
 
     def _red_hours(self, hours: float, working_days: tuple[bool, ...]) -> float:
         """The red hours of an internal wait of `hours` starting now: run on to the same hour of the next

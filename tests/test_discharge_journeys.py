@@ -8,12 +8,16 @@ from typing import Any
 
 from flowsim.engine.vocabulary import (
     AWAITING_DISCHARGE_SLOT,
+    AWAITING_HOME_CARE,
     AWAITING_STEP_DOWN,
     DIED_IN_HOSPITAL,
     DIED_IN_REABLEMENT,
     DIED_IN_STEP_DOWN,
+    DTOC_REASONS,
     red_day_reason,
+    slug,
 )
+from flowsim.scenario.study import DelayAttribution
 from tests.test_pathway_journeys import HOME_CARE, REABLEMENT, delays, fixed, journey, run, system
 
 WEEKDAYS = (True, True, True, True, True, False, False)
@@ -119,3 +123,109 @@ def test_a_death_after_discharge_comes_before_a_readmission_or_not_at_all() -> N
     county = system({"deaths": later, "readmission_share": 1}, readmission_days=30, days=40)
     _, patients = run(county, 0)
     assert len(patients) > 1 and patients[0].death != patients[0].death  # NaN: readmitted first
+
+
+# Switches to a service with room to spare ---------------------------------------------------------
+
+STEP_DOWN = {"beds": 1, "los_days": fixed(10)}
+
+
+def test_bridging_takes_the_second_patient_home_on_spare_reablement_until_the_package_starts() -> None:
+    """One package for two. 1 takes it at 74 (to 794). 2, fit at 75, would wait in the bed; reablement
+    has its 10 hours spare, so 2 goes home on them at 75 and waits there, its request keeping its
+    place, until 1's package ends at 794: then reablement's hours are free again and 2's package runs."""
+    county = system(
+        {"pathway": {"p0": 0, "p1": 1}},
+        reablement=REABLEMENT | {"direct_to_home_care_share": 1},
+        home_care=HOME_CARE,
+        switching={"bridging_share": 1},
+        days=70,
+    )
+    result, (first, second) = run(county, 0, 1)
+    assert (first.acute_discharge, first.home_care_start) == (74, 74)
+    assert journey(second)[-6:] == [("acute_discharge", 75), ("reablement_start", 75), ("reablement_end", 794),
+                                    ("home_care_start", 794), ("home_care_end", 1514), ("left", 1514)]  # fmt: skip
+    assert delays(result) == [[2, "reablement", AWAITING_HOME_CARE, 75, 794]]
+    assert result.kpis.value["bridging_per_week"] == 1 / 10
+    assert county.reablement.hours.in_use == 0
+
+
+def test_discharge_to_assess_takes_the_second_patient_home_with_reablement_instead_of_waiting_for_the_bed() -> None:
+    county = system(
+        {"pathway": {"p0": 0, "p2": 1}},
+        step_down=STEP_DOWN,
+        reablement=REABLEMENT,
+        home_care=HOME_CARE,
+        switching={"discharge_to_assess_share": 1},
+    )
+    result, (first, second) = run(county, 0, 1)
+    assert (first.step_down_start, first.left, first.destination) == (74, 314, "home from step-down")
+    assert journey(second)[-4:] == [("acute_discharge", 75), ("reablement_start", 75), ("reablement_end", 411),
+                                    ("left", 411)]  # fmt: skip
+    assert delays(result) == [] and second.destination == "home after reablement"
+    assert result.kpis.value["discharge_to_assess_per_week"] == 7 / 60
+
+
+def test_a_free_step_down_bed_takes_the_second_patient_when_reablement_is_full() -> None:
+    county = system(
+        {"pathway": {"p0": 0, "p1": 1}},
+        step_down=STEP_DOWN,
+        reablement=REABLEMENT,
+        home_care=HOME_CARE,
+        switching={"step_down_for_reablement_share": 1},
+    )
+    result, (first, second) = run(county, 0, 1)
+    assert (first.reablement_start, first.left) == (74, 410)
+    assert journey(second)[-4:] == [("acute_discharge", 75), ("step_down_start", 75), ("step_down_end", 315),
+                                    ("left", 315)]  # fmt: skip
+    assert delays(result) == [] and result.kpis.value["step_down_for_reablement_per_week"] == 7 / 60
+
+
+def test_a_switch_waits_for_the_other_service_to_have_room_and_whichever_comes_first_wins() -> None:
+    """Three for one package, one reablement episode's hours: 1 takes the package (74-794), 2 bridges
+    at 75 on the reablement hours; 3, fit at 76, waits in the bed, for the package or for spare
+    reablement hours, whichever is first: at 794 the package goes to 2, whose reablement hours come
+    back; those are now spare, and 3 goes home on them to wait for the next package, at 1514."""
+    county = system(
+        {"pathway": {"p0": 0, "p1": 1}},
+        reablement=REABLEMENT | {"direct_to_home_care_share": 1},
+        home_care=HOME_CARE,
+        switching={"bridging_share": 1},
+        days=100,
+    )
+    result, (_, second, third) = run(county, 0, 1, 2)
+    assert (second.reablement_start, second.home_care_start) == (75, 794)
+    assert (third.acute_discharge, third.reablement_start, third.home_care_start) == (794, 794, 1514)
+    assert delays(result) == [
+        [2, "reablement", AWAITING_HOME_CARE, 75, 794],
+        [3, "acute", AWAITING_HOME_CARE, 76, 794],
+        [3, "reablement", AWAITING_HOME_CARE, 794, 1514],
+    ]
+
+
+# The national measures ------------------------------------------------------------------------------
+
+
+def test_ascof_2b_counts_discharges_into_reablement_and_who_is_at_home_91_days_later() -> None:
+    """Two older patients to reablement, one to a care home: 2B(2) = 2/3. The one who dies 10 days after
+    leaving hospital is not at home on day 91, the other is: 2B(1) = 1/2."""
+    county = system(
+        {"pathway": {"p0": 0, "p1": 1}},
+        reablement=REABLEMENT | {"hours_per_month": 20 * 52 / 12},
+        home_care=HOME_CARE,
+        population={"older_groups": ["older"]},
+        days=120,
+    )
+    discharge = county.discharge  # the third goes to a care home, the second dies 10 days after leaving
+    pathway, after = discharge.pathway, discharge.death_after
+    discharge.pathway = lambda patient: 3 if patient.patient_id == 3 else pathway(patient)  # type: ignore[method-assign]
+    discharge.death_after = lambda patient: 240.0 if patient.patient_id == 2 else after(patient)  # type: ignore[method-assign]
+    result, (first, second, third) = run(county, 0, 1, 2)
+    assert (first.reablement_start, second.reablement_start, third.care_home_start) == (74, 75, 76)
+    assert second.death == 75 + 240
+    assert result.kpis.value["ascof_2b2_offered_reablement"] == 2 / 3
+    assert result.kpis.value["ascof_2b1_at_home_91_days"] == 1 / 2
+
+
+def test_every_delayed_transfer_reason_is_attributed_to_an_organisation() -> None:
+    assert set(DelayAttribution.model_fields) == {slug(reason) for reason in DTOC_REASONS}

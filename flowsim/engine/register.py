@@ -10,6 +10,7 @@ checks that every patient who arrived is accounted for.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import simpy
 
@@ -103,6 +104,38 @@ class Register:
         yield from self.wait(patient, place, reason, granted | self.env.timeout(patience))
         if granted.triggered:
             return True
+        pool.cancel(granted)
+        return False
+
+    def wait_or_switch(
+        self,
+        patient: Patient,
+        place: str,
+        reason: str,
+        pool: Pool,
+        units: float,
+        patience: float | None,
+        switch: Callable[[], simpy.Event | None],
+    ) -> Process:
+        """Like `wait_or_give_up`, but if the patient must wait, `switch` asks for spare capacity elsewhere
+        (None: spare now) and whichever comes first wins.
+
+        Returns True if the units were granted, False if the patient gave up
+        (the request is withdrawn), or, if the spare capacity came first, the
+        request still in the line (the caller keeps it or withdraws it).
+        """
+        granted = pool.request(units)
+        if granted is None:
+            return True
+        room = switch()
+        if room is None:
+            return granted
+        either = granted | room if patience is None else granted | room | self.env.timeout(patience)
+        yield from self.wait(patient, place, reason, either)
+        if granted.triggered:
+            return True
+        if room.triggered:
+            return granted
         pool.cancel(granted)
         return False
 

@@ -24,7 +24,7 @@ from flowsim.engine.vocabulary import (
     reason_column,
     slug,
 )
-from flowsim.results.catalogue import CARE_SERVICES, KPIS, OPEL_LEVELS, is_kpi, measure
+from flowsim.results.catalogue import CARE_SERVICES, KPIS, OPEL_LEVELS, ORGANISATIONS, is_kpi, measure
 from flowsim.scenario import HOURS_PER_DAY, PATHWAYS, WEEKS_PER_MONTH, Scenario
 
 
@@ -160,6 +160,12 @@ def compute_kpis(
     kpi("dtoc_per_day_per_100k_adults", dtoc / adults * 100_000 if adults else math.nan)
     for reason in DTOC_REASONS:
         kpi(f"{dtoc_column(reason)}_mean", results_days[dtoc_column(reason)].mean())
+    attribution = scenario.delay_attribution.model_dump()
+    for organisation in ORGANISATIONS:
+        theirs = [dtoc_column(reason) for reason in DTOC_REASONS if attribution[slug(reason)] == organisation]
+        delayed = results_days[theirs].sum(axis=1).mean() if theirs and len(results_days) else 0.0
+        kpi(f"dtoc_{organisation}_mean", delayed)
+        kpi(f"dtoc_{organisation}_per_day_per_100k_adults", delayed / adults * 100_000 if adults else math.nan)
     kpi("delayed_patients_mean", results_days.medically_fit.mean())
     for reason in DELAY_REASONS:
         kpi(f"{reason_column(reason)}_mean", results_days[reason_column(reason)].mean())
@@ -210,6 +216,19 @@ def compute_kpis(
     if cost is not None:
         kpi("capacity_cost_per_year", cost)
     return values
+
+
+def switching_kpis(scenario: Scenario, switches: tuple[tuple[str, float], ...]) -> dict[str, float]:
+    """Switches to a service with room to spare in the results period, a week, by switch; none if the
+    scenario allows no switch."""
+    shares = scenario.switching.shares()
+    if not any(shares.values()):
+        return {}
+    start, end = scenario.warmup_hours, scenario.horizon_hours
+    weeks = scenario.days / 7.0
+    return {
+        f"{name}_per_week": sum(1 for kind, at in switches if kind == name and start <= at < end) / weeks for name in shares
+    }
 
 
 DAYS_91 = 91 * HOURS_PER_DAY
@@ -266,8 +285,8 @@ def capacity_cost_per_year(scenario: Scenario, pool_means: dict[str, float]) -> 
 
 
 OLDER_PEOPLE_COLUMNS = (
-    "route", "arrival", "readmission", "eau_start", "eau_end", "bed_start", "acute_discharge", "pathway", "reablement_start",
-    "death", "destination",
+    "patient_id", "episode", "route", "arrival", "readmission", "eau_start", "eau_end", "bed_start", "acute_discharge",
+    "pathway", "reablement_start", "step_down_start", "care_home_start", "death", "destination",
 )  # fmt: skip
 """The columns the older people's figures read."""
 
@@ -296,4 +315,30 @@ def _older_people_kpis(scenario: Scenario, older: pd.DataFrame) -> dict[str, flo
         "older_weekend_discharge_share": _share(_weekday(scenario, left.acute_discharge) >= 5),
         "older_readmission_rate": len(returned) / max(len(left), 1),
         "older_to_reablement_share": _share((left.pathway == 1) & left.reablement_start.notna()),
+        **_ascof_2b(older, left, end),
+    }
+
+
+def _ascof_2b(older: pd.DataFrame, left: pd.DataFrame, end: float) -> dict[str, float]:
+    """The national reablement measures on their published definitions, for older people's emergency
+    discharges: 2B(2), of those discharged alive from an acute bed (`left`), the share discharged into
+    reablement or rehabilitation (reablement at home or a step-down bed); 2B(1), of those discharged so
+    at least 91 days before the run's end, the share at home 91 days after discharge, that is not dead,
+    in a care home or back in hospital then (in this episode or a readmission)."""
+    rehab = left[left.reablement_start.notna() | left.step_down_start.notna()]
+    followed = rehab[rehab.acute_discharge + DAYS_91 <= end]
+    day_91 = followed.acute_discharge + DAYS_91
+    away = (followed.death <= day_91) | (followed.care_home_start <= day_91)
+    later = older.loc[older.bed_start.notna(), ["patient_id", "episode", "bed_start", "care_home_start", "death"]]
+    later = later.assign(out_of_bed=spell_end(older.loc[later.index]))
+    pairs = followed[["patient_id", "episode"]].assign(day_91=day_91).reset_index()
+    pairs = pairs.merge(later, on="patient_id", suffixes=("", "_later"))
+    pairs = pairs[pairs.episode_later > pairs.episode]
+    at = pairs.day_91
+    in_hospital = (pairs.bed_start <= at) & ~(pairs.out_of_bed <= at)
+    gone = (pairs.care_home_start <= at) | (pairs.death <= at)
+    away |= followed.index.isin(pairs.loc[in_hospital | gone, "index"])
+    return {
+        "ascof_2b1_at_home_91_days": _share(~away),
+        "ascof_2b2_offered_reablement": _share(left.index.isin(rehab.index)),
     }

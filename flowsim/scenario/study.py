@@ -33,6 +33,7 @@ from flowsim.scenario.capacity import (
 )
 from flowsim.scenario.demand import Arrivals, Group, Population
 from flowsim.scenario.escalation import EscalationRule
+from flowsim.scenario.switching import Switching
 
 class InitialPatients(Model):
     """Patients already in a bed or service when the simulation starts (a row of today's census)."""
@@ -120,6 +121,32 @@ class RunawaySettings(Model):
     )
 
 
+Organisation = Literal["nhs", "social_care", "both"]
+"""Who a delayed transfer of care is attributed to, as NHS England's monthly return counts it."""
+
+
+class DelayAttribution(Model):
+    """The organisation each delayed transfer's reason is attributed to.
+
+    NHS England's monthly DTOC return attributes each delayed day to the NHS,
+    social care or both, by who is responsible for what the patient waits for
+    (Monthly Delayed Transfer of Care Situation Reports, Definitions and
+    Guidance v1.09, 2015; Principles, Definitions and Guidance, November
+    2018): further non-acute NHS care to the NHS, a council's care package
+    or care home placement to social care, a joint assessment to both. Where
+    a service is run by the other side (HART by an NHS trust), say so here.
+    """
+
+    awaiting_assessment: Organisation = Field(default="both", description="a joint health and social care assessment")
+    patient_or_family_choice: Organisation = Field(default="nhs", description="choice of the onward placement")
+    awaiting_reablement: Organisation = Field(
+        default="nhs", description="reablement (HART was run by Oxford University Hospitals in 2017; a council's: social_care)"
+    )
+    awaiting_home_care_package: Organisation = Field(default="social_care", description="a council's home care package")
+    awaiting_step_down_bed: Organisation = Field(default="nhs", description="further non-acute NHS care")
+    awaiting_care_home: Organisation = Field(default="social_care", description="a council's care home placement")
+
+
 class Scenario(Model):
     """A county's demand and capacity, and how long to simulate it."""
 
@@ -146,6 +173,12 @@ class Scenario(Model):
     capacity_changes: tuple[CapacityChange, ...] = ()
     escalation_rules: tuple[EscalationRule, ...] = Field(
         default=(), description="what the county does under pressure, beyond the wards' escalation beds"
+    )
+    delay_attribution: DelayAttribution = Field(
+        default=DelayAttribution(), description="the organisation each delay reason is attributed to (NHS England's return)"
+    )
+    switching: Switching = Field(
+        default=Switching(), description="discharges that switch to a service with room to spare (default: none)"
     )
     initial_state: InitialState = Field(
         default=InitialState(), description="today's census to start from (default: start empty and warm up)"
@@ -185,6 +218,14 @@ class Scenario(Model):
             self.reablement is None or self.home_care is None
         ):
             raise ValueError("step_down.onward.home_with_support or home_care > 0 needs reablement and home_care")
+        switching = self.switching
+        for field, share, services in (
+            ("bridging_share", switching.bridging_share, ("reablement", "home_care")),
+            ("discharge_to_assess_share", switching.discharge_to_assess_share, ("reablement", "step_down")),
+            ("step_down_for_reablement_share", switching.step_down_for_reablement_share, ("reablement", "step_down")),
+        ):
+            if share > 0 and any(getattr(self, service) is None for service in services):
+                raise ValueError(f"switching.{field} > 0 needs {' and '.join(services)}")
         self._check_capacity_changes()
         self._check_escalation_rules()
         self._check_initial_state()

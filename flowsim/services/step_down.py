@@ -72,13 +72,21 @@ class StepDown:
         """Patients in a step-down bed (beds secured but not yet taken are not)."""
         return self.beds.in_use - self.reserved
 
+    def patience(self) -> float | None:
+        """How long the next patient waits for a bed before other arrangements are made (None: as long as it takes)."""
+        return self._patience.next() if self._patience else None
+
     def secure(self, patient: Patient, place: str) -> Process:
         """Wait in `place` for a bed and hold it for the patient; False if other arrangements were made first."""
-        limit = self._patience.next() if self._patience else None
+        limit = self.patience()
         if not (yield from self.register.wait_or_give_up(patient, place, AWAITING_STEP_DOWN, self.beds, 1.0, limit)):
             return False
-        self.reserved += 1
+        self.hold()
         return True
+
+    def hold(self) -> None:
+        """A bed granted to a patient still in an acute bed is theirs until they claim it."""
+        self.reserved += 1
 
     def claim(self) -> None:
         """A patient leaves their acute bed for the step-down bed secured for them."""

@@ -25,7 +25,7 @@ import pytest
 
 import flowsim
 from flowsim.engine.patient import Patient
-from flowsim.engine.vocabulary import DELAY_REASONS, reason_column
+from flowsim.engine.vocabulary import DELAY_REASONS, DIED_IN_HOSPITAL, reason_column
 from flowsim.results.tables import RunResult
 from flowsim.scenario import HOURS_PER_DAY, Scenario, month_hours_to_week
 
@@ -111,6 +111,7 @@ def place_at_end(patients: pd.DataFrame) -> pd.Series:
     p = patients
     conditions = [
         p.care_home_start.notna(),
+        p.destination.str.startswith("died"),
         p.left.notna(),
         p.home_care_start.notna() & p.home_care_end.isna(),
         p.reablement_start.notna(),
@@ -119,7 +120,7 @@ def place_at_end(patients: pd.DataFrame) -> pd.Series:
         p.avoidance_start.notna() & p.avoidance_end.isna(),
         p.ed_end.notna() | (p.route == "gp_referral"),
     ]
-    places = ["care_home", "home", "home_care", "reablement", "step_down", "acute", "admission_avoidance", "eau"]
+    places = ["care_home", "died", "home", "home_care", "reablement", "step_down", "acute", "admission_avoidance", "eau"]
     return pd.Series(np.select(conditions, places, default="ed"), index=p.index)
 
 
@@ -177,8 +178,9 @@ def test_census_agrees_with_the_patient_table_every_day(run: Run) -> None:
     patients, delays, census = run.result.patients, run.result.delays, run.result.census
     times = _census_times(run)
     assert len(census) == run.scenario.warmup_days + run.scenario.days
+    out_of_bed = patients.acute_discharge.fillna(patients.death.where(patients.destination == DIED_IN_HOSPITAL))
     checks = {
-        "acute_occupied": (patients.bed_start, patients.acute_discharge),
+        "acute_occupied": (patients.bed_start, out_of_bed),
         "medically_fit": (patients.medically_fit, patients.acute_discharge),
         "in_ed": (patients.ed_start, patients.ed_end),
         "in_eau": (patients.eau_start, patients.eau_end),
@@ -189,7 +191,7 @@ def test_census_agrees_with_the_patient_table_every_day(run: Run) -> None:
     waiting = patients[patients.avoidance_start.isna()]
     _assert_within("waiting_for_bed", census.waiting_for_bed, *_count_between(waiting.decision_to_admit, waiting.bed_start, times, run.end))
     stranded_from = patients.bed_start + 7 * HOURS_PER_DAY
-    _assert_within("stranded", census.stranded, *_count_between(stranded_from, patients.acute_discharge, times, run.end))
+    _assert_within("stranded", census.stranded, *_count_between(stranded_from, out_of_bed, times, run.end))
     acute = delays[delays.place == "acute"]
     for reason in DELAY_REASONS:
         these = acute[acute.reason == reason]

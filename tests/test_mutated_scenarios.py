@@ -24,7 +24,6 @@ from hypothesis import HealthCheck, Phase, assume, given, note, settings
 from hypothesis import strategies as st
 
 from flowsim import ScenarioError, load_scenario, simulate
-from flowsim.scenario.workload import expected_arrivals
 
 ROOT = Path(__file__).parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("**/*.yaml"))

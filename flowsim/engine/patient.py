@@ -43,6 +43,9 @@ class Patient:
     home_care_end: float = NAN
     care_home_start: float = NAN
     left: float = NAN
+    death: float = NAN
+    """When the patient died: in an acute bed, a step-down bed or reablement (then also `left`), or at home
+    within 91 days of leaving the acute bed."""
     destination: str = ""
     place: str = ""
     waiting_for: str = ""

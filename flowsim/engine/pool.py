@@ -8,6 +8,11 @@ being cared for, and gives them back, which lets the next in line start.
 people waiting and of capacity open, so mean occupancy and mean queue length
 come straight out.
 
+A request can also wait only for spare units (`spare`): it is granted when
+no one is in the line and the units are free, so it never takes units from
+someone waiting for them. Switching uses it: reablement hours that would sit
+idle take people home from beds.
+
 Capacity can change during a run (winter funding from a date, escalation
 beds opening). A cut never evicts anyone: the units close as they are
 released, so what is in use never exceeds what is open.
@@ -51,6 +56,8 @@ class Pool:
         self.waiting: deque[tuple[float, simpy.Event]] = deque()
         self.queued_units = 0.0
         self.smallest_waiting = float("inf")  # at most the smallest request in the line (see _serve)
+        self.standby: deque[tuple[float, simpy.Event]] = deque()
+        """Requests for spare units (`spare`), behind the whole line, in order."""
         self.until = until
         self._since = env.now
         self.area_in_use = 0.0
@@ -77,8 +84,23 @@ class Pool:
         self.area_waiting += self.until - self.env.now
         return granted
 
+    def spare(self, units: float = 1.0) -> simpy.Event | None:
+        """Ask for `units` only when they are spare: None if no one is in the line and they are free now,
+        else an event that fires when that is so. Not counted as waiting."""
+        if not self.waiting and self.in_use + units <= self.capacity + EPSILON:
+            self.in_use += units
+            self.area_in_use += units * (self.until - self.env.now)
+            return None
+        granted = self.env.event()
+        self.standby.append((units, granted))
+        return granted
+
     def cancel(self, granted: simpy.Event) -> None:
-        """Withdraw a request still in the line (the person made other arrangements)."""
+        """Withdraw a request still in the line or on standby (the person made other arrangements)."""
+        for index, (_, event) in enumerate(self.standby):
+            if event is granted:
+                del self.standby[index]
+                return
         for index, (units, event) in enumerate(self.waiting):
             if event is granted:
                 del self.waiting[index]
@@ -102,7 +124,7 @@ class Pool:
         self.area_in_use -= units * (self.until - self.env.now)
         if self.capacity > self.planned_capacity:  # a cut that waits for units to be released
             self._open(max(self.planned_capacity, self.in_use))
-        if self.waiting:
+        if self.waiting or self.standby:
             self._serve()
 
     def set_capacity(self, capacity: float) -> None:
@@ -155,7 +177,15 @@ class Pool:
             while self.waiting and self.in_use + self.waiting[0][0] <= self.capacity + EPSILON:
                 units, granted = self.waiting.popleft()
                 self._grant(units, granted)
-            return
+        else:
+            self._serve_first_fit()
+        while self.standby and not self.waiting and self.in_use + self.standby[0][0] <= self.capacity + EPSILON:
+            units, granted = self.standby.popleft()
+            self.in_use += units
+            self.area_in_use += units * (self.until - self.env.now)
+            granted.succeed()
+
+    def _serve_first_fit(self) -> None:
         free = self.capacity + EPSILON - self.in_use
         if free < self.smallest_waiting:  # nobody fits
             return

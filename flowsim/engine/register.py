@@ -10,6 +10,7 @@ checks that every patient who arrived is accounted for.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import simpy
 
@@ -106,10 +107,50 @@ class Register:
         pool.cancel(granted)
         return False
 
+    def wait_or_switch(
+        self,
+        patient: Patient,
+        place: str,
+        reason: str,
+        pool: Pool,
+        units: float,
+        patience: float | None,
+        switch: Callable[[], simpy.Event | None],
+    ) -> Process:
+        """Like `wait_or_give_up`, but if the patient must wait, `switch` asks for spare capacity elsewhere
+        (None: spare now) and whichever comes first wins.
+
+        Returns True if the units were granted, False if the patient gave up
+        (the request is withdrawn), or, if the spare capacity came first, the
+        request still in the line (the caller keeps it or withdraws it).
+        """
+        granted = pool.request(units)
+        if granted is None:
+            return True
+        room = switch()
+        if room is None:
+            return granted
+        either = granted | room if patience is None else granted | room | self.env.timeout(patience)
+        yield from self.wait(patient, place, reason, either)
+        if granted.triggered:
+            return True
+        if room.triggered:
+            return granted
+        pool.cancel(granted)
+        return False
+
     def delay(self, patient: Patient, place: str, reason: str, hours: float) -> Process:
         """A wait of a known length, recorded like any other."""
         if hours > 0:
             yield from self.wait(patient, place, reason, self.env.timeout(hours))
+
+    def red_days(self, patient: Patient, reason: str, hours: float) -> Process:
+        """Red days inside the clinical stay: a delays-table row under `reason`, but not a wait the census
+        counts (the patient is not medically fit, so it is no delayed transfer)."""
+        if hours > 0:
+            start = self.env.now
+            yield self.env.timeout(hours)
+            self._record(patient, patient.place, reason, start)
 
     def close(self) -> None:
         """At the end of a run, record the waits still under way, in arrival order."""

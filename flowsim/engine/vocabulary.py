@@ -18,8 +18,12 @@ Process = Generator[simpy.Event, Any, Any]
 
 IN_SYSTEM = ("ed", "eau", "admission_avoidance", "acute", "step_down", "reablement", "home_care")
 """The places the register tracks patients in."""
-EXITS = ("home", "care_home")
+EXITS = ("home", "care_home", "died")
 """How patients leave the system."""
+DIED_IN_HOSPITAL = "died in hospital"
+DIED_IN_STEP_DOWN = "died in a step-down bed"
+DIED_IN_REABLEMENT = "died during reablement"
+"""The destinations of the exit "died": where the patient died."""
 
 AWAITING_ASSESSMENT = "awaiting assessment"
 PATIENT_CHOICE = "patient or family choice"
@@ -45,6 +49,15 @@ DELAY_REASONS = (
 DTOC_REASONS = tuple(r for r in DELAY_REASONS if r != AWAITING_DISCHARGE_SLOT)
 """Reasons that make a delayed transfer of care (DTOC) as NHS England counts it: a medically fit
 patient in an acute or step-down bed waiting for a service. A wait for the day's discharge slot is not one."""
+
+RED_DAY = "red day"
+"""The delays-table reason of a red day inside the clinical stay, before the patient is medically fit:
+`red day: <internal wait>`. Not a delayed transfer of care, and not one of `DELAY_REASONS`."""
+
+
+def red_day_reason(wait: str) -> str:
+    """The delays-table reason of red days from an internal wait: 'red day: diagnostics'."""
+    return f"{RED_DAY}: {wait}"
 
 
 def slug(reason: str) -> str:

@@ -9,6 +9,14 @@ of the picture in docs/model.md:
            -> medically fit -> discharge pathway 0-3 -> home, reablement, home care,
               step-down bed or care home -> home or care home
 
+with, where the scenario allows it (`switching`), a switch to a service with
+room to spare: home on reablement until a home care package starts
+(bridging), home with reablement instead of a step-down bed (discharge to
+assess), or a step-down bed instead of reablement; and, where the scenario
+gives death rates, death in the acute bed, a step-down
+bed or reablement (the exit "died", leaving every pool at once), or at home
+within 91 days of leaving the acute bed (recorded; the person has left).
+
 The services own their capacity and their steps; the journey decides where a
 patient goes next, and records each exit. Capacity changes on a date go to
 the service that names that capacity. At the end of a run the register
@@ -24,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
+import simpy
 
 from flowsim.engine.clock import Clock
 from flowsim.engine.environment import Environment, cyclic_gc_paused
@@ -31,7 +40,16 @@ from flowsim.engine.patient import Patient
 from flowsim.engine.pool import Pool
 from flowsim.engine.randomness import Streams
 from flowsim.engine.register import Register
-from flowsim.engine.vocabulary import OTHER_ARRANGEMENTS, Process
+from flowsim.engine.vocabulary import (
+    AWAITING_HOME_CARE,
+    AWAITING_REABLEMENT,
+    AWAITING_STEP_DOWN,
+    DIED_IN_HOSPITAL,
+    DIED_IN_REABLEMENT,
+    DIED_IN_STEP_DOWN,
+    OTHER_ARRANGEMENTS,
+    Process,
+)
 from flowsim.model.census import Census
 from flowsim.model.escalation import Escalation, Levers, wards_rule
 from flowsim.model.runaway import RunawayWatch, ceiling
@@ -56,6 +74,9 @@ HOME: Grant = ("home", 0.0)
 ALTERNATIVE: Grant = ("alternative", 0.0)
 """Other arrangements, made while the patient waited for a service."""
 
+BEDS = ("acute", "step_down")
+"""The places a patient waits in a bed, from which bridging takes them home."""
+
 FrontDoorPlace = EmergencyDepartment | AssessmentUnit
 """Where a would-be admission waits for a bed: their ED cubicle or EAU place."""
 
@@ -73,6 +94,45 @@ class Parts:
     register: Register
     scenario: Scenario
     horizon: float
+
+
+class SpareRoom:
+    """Spare capacity of `pool` for a patient who may switch to it: asked for (`ask`) only if they have
+    to wait for their own service, and given back (`withdraw`) if that service comes first."""
+
+    def __init__(self, pool: Pool, units: float) -> None:
+        self.pool = pool
+        self.units = units
+        self.asked = False
+        self.event: simpy.Event | None = None
+
+    def ask(self) -> simpy.Event | None:
+        """Ask for the spare units: None if they are the patient's now, else the event of their grant."""
+        self.asked = True
+        self.event = self.pool.spare(self.units)
+        return self.event
+
+    @property
+    def taken(self) -> bool:
+        """Whether the spare units were granted."""
+        return self.asked and (self.event is None or self.event.triggered)
+
+    def withdraw(self) -> None:
+        """Give the units back if granted, else withdraw the request."""
+        if self.taken:
+            self.pool.release(self.units)
+        elif self.event is not None:
+            self.pool.cancel(self.event)
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """A home care package asked for from a bed, waited for at home on reablement: its hours a week, its
+    request in the line and when the patient stops waiting for it (None: never)."""
+
+    package_hours: float
+    package: simpy.Event
+    deadline: float | None
 
 
 ServiceFactory = Callable[[Parts], Any]
@@ -132,6 +192,14 @@ class System:
         self.care_homes = build("care_homes", lambda: CareHomes(env, streams, register, scenario.care_home))
         if replaced:
             raise ValueError(f"no such service to replace: {', '.join(sorted(replaced))}")
+        switching = scenario.switching
+        self._suitable = {name: streams.chance(f"switching.{name}", share) for name, share in switching.shares().items()}
+        """Whether a patient is suitable for each switch, drawn when they could make it."""
+        self._switch_hours = streams.draws(reablement.hours_per_week, "switching.reablement_hours") if reablement else None
+        """Reablement hours a week of someone switched to reablement."""
+        self._bridges: dict[Patient, Bridge] = {}
+        self.switches: list[tuple[str, float]] = []
+        """Each switch made: its name (one of `SWITCHES`) and when."""
         care_hours = {name: service.hours for name, service in (("reablement", self.reablement), ("home_care", self.home_care)) if service}
         self.census = Census(
             env,
@@ -221,6 +289,7 @@ class System:
                 self.admission_avoidance.taken_under_pressure,
                 self.arrivals.diverted,
             ),
+            tuple(self.switches),
         )
 
     def release(self) -> None:
@@ -258,8 +327,10 @@ class System:
             return
         yield from self.wards.take_bed(patient)
         holding.leave(patient)
-        yield from self.wards.stay(patient)
-        yield from self.leave_hospital(patient)
+        if (yield from self.wards.stay(patient)):
+            yield from self.leave_hospital(patient)
+        else:
+            self.register.leave(patient, "died", DIED_IN_HOSPITAL)
 
     def _front_door(self, patient: Patient) -> Process:
         """The ED and/or the EAU, by the patient's door. Returns the service whose place a would-be
@@ -298,7 +369,10 @@ class System:
         yield from discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
         self.wards.discharge(patient)
         after = discharge.readmission_after(patient)
-        if after is not None:
+        death = discharge.death_after(patient)
+        if death is not None and (after is None or death < after):
+            patient.death = self.env.now + death
+        elif after is not None:
             self._readmit(patient, after)
         yield from self._receive(patient, grant)
 
@@ -308,6 +382,8 @@ class System:
             return (yield from self._secure_home_support(patient, place))
         if pathway == 2:
             assert self.step_down is not None, "the scenario checks pathway 2 has step-down beds"
+            if place == "acute" and self._suitable["discharge_to_assess"]():
+                return (yield from self._step_down_or_assess_at_home(patient))
             return ("step_down", 1.0) if (yield from self.step_down.secure(patient, place)) else ALTERNATIVE
         yield from self.care_homes.secure(patient, place)
         return ("care_home", 0.0)
@@ -318,10 +394,102 @@ class System:
         reablement, home_care = self.reablement, self.home_care
         assert reablement is not None and home_care is not None, "the scenario checks pathway 1 has both"
         if package or reablement.refers_to_home_care():
+            if place in BEDS and self._suitable["bridging"]():
+                return (yield from self._package_or_bridge(patient, place))
             hours = yield from home_care.secure(patient, place)
             return ALTERNATIVE if hours is None else ("home_care", hours)
+        if place == "acute" and self.step_down is not None and self._suitable["step_down_for_reablement"]():
+            return (yield from self._reablement_or_step_down(patient))
         hours = yield from reablement.secure(patient, place)
         return ALTERNATIVE if hours is None else ("reablement", hours)
+
+    # Switches to a service with room to spare -----------------------------------------------
+
+    def _switched(self, name: str) -> None:
+        self.switches.append((name, self.env.now))
+
+    def _wait_or_switch(
+        self, patient: Patient, place: str, reason: str, own: Pool, units: float, patience: float | None, room: SpareRoom,
+        grant: Grant,
+    ) -> Process:
+        """Wait in `place` for `units` of the patient's own service (`own`), or for `room` if it comes first.
+        Returns `grant` if their own came first, ALTERNATIVE if they gave up, or, if the room came first,
+        their request still in `own`'s line (the caller keeps or withdraws it)."""
+        outcome = yield from self.register.wait_or_switch(patient, place, reason, own, units, patience, room.ask)
+        if isinstance(outcome, simpy.Event):
+            return outcome
+        room.withdraw()
+        return grant if outcome else ALTERNATIVE
+
+    def _package_or_bridge(self, patient: Patient, place: str) -> Process:
+        """Bridging: wait in the bed for a home care package, or go home on spare reablement hours if they
+        come first, keeping the package's place in the line."""
+        reablement, home_care = self.reablement, self.home_care
+        assert reablement is not None and home_care is not None and self._switch_hours is not None
+        hours, limit = home_care.ask()
+        room = SpareRoom(reablement.hours, self._switch_hours.next())
+        asked = self.env.now
+        outcome = yield from self._wait_or_switch(
+            patient, place, AWAITING_HOME_CARE, home_care.hours, hours, limit, room, ("home_care", hours)
+        )
+        if not isinstance(outcome, simpy.Event):
+            return outcome
+        self._bridges[patient] = Bridge(hours, outcome, None if limit is None else asked + limit)
+        self._switched("bridging")
+        return ("bridging", room.units)
+
+    def _step_down_or_assess_at_home(self, patient: Patient) -> Process:
+        """Discharge to assess: wait in the acute bed for a step-down bed, or go home with spare reablement
+        hours if they come first."""
+        reablement, step_down = self.reablement, self.step_down
+        assert reablement is not None and step_down is not None and self._switch_hours is not None
+        room = SpareRoom(reablement.hours, self._switch_hours.next())
+        outcome = yield from self._wait_or_switch(
+            patient, "acute", AWAITING_STEP_DOWN, step_down.beds, 1.0, step_down.patience(), room, ("step_down", 1.0)
+        )
+        if not isinstance(outcome, simpy.Event):
+            if outcome[0] == "step_down":
+                step_down.hold()
+            return outcome
+        step_down.beds.cancel(outcome)
+        self._switched("discharge_to_assess")
+        return ("reablement", room.units)
+
+    def _reablement_or_step_down(self, patient: Patient) -> Process:
+        """The reverse: wait in the acute bed for reablement, or take a spare step-down bed if one comes first."""
+        reablement, step_down = self.reablement, self.step_down
+        assert reablement is not None and step_down is not None
+        hours, limit = reablement.ask()
+        room = SpareRoom(step_down.beds, 1.0)
+        outcome = yield from self._wait_or_switch(
+            patient, "acute", AWAITING_REABLEMENT, reablement.hours, hours, limit, room, ("reablement", hours)
+        )
+        if not isinstance(outcome, simpy.Event):
+            return outcome
+        reablement.hours.cancel(outcome)
+        step_down.hold()
+        self._switched("step_down_for_reablement")
+        return ("step_down", 1.0)
+
+    def _bridge(self, patient: Patient, hours: float) -> Process:
+        """Home on reablement hours until the home care package starts; they wait at home, not in a bed (no
+        delayed transfer), and make other arrangements if the package comes too late."""
+        reablement, home_care = self.reablement, self.home_care
+        assert reablement is not None and home_care is not None
+        bridge = self._bridges.pop(patient)
+        self.register.move(patient, "reablement")
+        patient.reablement_start = self.env.now
+        package = bridge.package if not bridge.package.triggered else None
+        if package is not None and bridge.deadline is not None:
+            package = package | self.env.timeout(max(bridge.deadline - self.env.now, 0.0))
+        yield from self.register.wait(patient, "reablement", AWAITING_HOME_CARE, package)
+        patient.reablement_end = self.env.now
+        reablement.hours.release(hours)
+        if not bridge.package.triggered:
+            home_care.hours.cancel(bridge.package)
+            self.register.leave(patient, "home", OTHER_ARRANGEMENTS)
+            return
+        yield from self._home_care(patient, bridge.package_hours)
 
     def _receive(self, patient: Patient, grant: Grant) -> Process:
         """The patient, having left their bed, starts the service they were granted."""
@@ -332,6 +500,8 @@ class System:
             yield from self._reablement(patient, units)
         elif service == "home_care":
             yield from self._home_care(patient, units)
+        elif service == "bridging":
+            yield from self._bridge(patient, units)
         elif service == "step_down":
             assert self.step_down is not None
             self.step_down.claim()
@@ -348,7 +518,13 @@ class System:
         reablement, home_care = self.reablement, self.home_care
         assert reablement is not None and home_care is not None
         held = yield from reablement.episode(patient, hours, elapsed, remaining)
-        if not reablement.needs_package_after():
+        needs_package = reablement.needs_package_after()
+        if reablement.dies():
+            reablement.hours.release(held)
+            patient.death = self.env.now
+            self.register.leave(patient, "died", DIED_IN_REABLEMENT)
+            return
+        if not needs_package:
             reablement.hours.release(held)
             self.register.leave(patient, "home", "home after reablement")
             return
@@ -369,6 +545,10 @@ class System:
         step_down = self.step_down
         assert step_down is not None
         onward = yield from step_down.stay(patient, elapsed, remaining)
+        if onward is None:
+            step_down.leave(patient)
+            self.register.leave(patient, "died", DIED_IN_STEP_DOWN)
+            return
         grant = HOME
         if onward in ("home_with_support", "home_care"):
             grant = yield from self._secure_home_support(patient, "step_down", package=onward == "home_care")

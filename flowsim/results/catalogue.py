@@ -37,8 +37,9 @@ from flowsim.scenario.escalation import rule_slug
 Better = Literal["higher", "lower", "neither"]
 """Which way a measure should move for the county to be better off ("neither": it describes, it does not judge)."""
 
-Needs = Literal["reablement", "home_care", "step_down", "older_groups", "costs"]
-"""What a scenario must have for a measure to exist: a care service, older people's groups, or a priced capacity."""
+Needs = Literal["reablement", "home_care", "step_down", "older_groups", "costs", "red_days", "deaths", "switching"]
+"""What a scenario must have for a measure to exist: a care service, older people's groups, a priced capacity,
+internal waits that make red days, death rates, or switches allowed."""
 
 SHARE = "share"
 """Part of a whole: between 0 and 1, printed as a percentage."""
@@ -48,6 +49,9 @@ PERCENT_UNITS = (SHARE, RATIO)
 """Units printed as percentages."""
 CARE_HOURS = "care hours/month"
 """The unit planners use for reablement and home care: care hours delivered (or available) in a month."""
+
+ORGANISATIONS = {"nhs": "the NHS", "social_care": "social care", "both": "both NHS and social care"}
+"""Who a delayed transfer is attributed to, as NHS England's monthly return counts it."""
 
 OPEL_LEVELS = (1, 2, 3, 4)
 """Operational Pressure Escalation Levels, 1 (steady) to 4 (extreme pressure)."""
@@ -132,6 +136,12 @@ def _acute_beds() -> Iterator[Measure]:
     yield _measure("los_p90_days", "days", "90th percentile acute length of stay", "lower")
     yield _share("los_over_7_days", "discharges whose stay was 7 days or more", "lower")
     yield _share("los_over_21_days", "discharges whose stay was 21 days or more", "lower")
+    yield _measure(
+        "red_bed_days_per_day", "bed days/day",
+        "acute bed days a day spent on red days: internal waits inside the clinical stay (not delayed transfers)",
+        "lower", "red_days",
+    )  # fmt: skip
+    yield _share("red_bed_days_share", "red days' share of occupied acute bed days", "lower", "red_days")
 
 
 def _delays() -> Iterator[Measure]:
@@ -152,6 +162,15 @@ def _delays() -> Iterator[Measure]:
     )  # fmt: skip
     for reason in DTOC_REASONS:
         yield _measure(f"{dtoc_column(reason)}_mean", "patients", f"delayed transfers, {reason}", "lower")
+    for organisation, words in ORGANISATIONS.items():
+        yield _measure(
+            f"dtoc_{organisation}_mean", "patients",
+            f"delayed transfers of care at the census attributed to {words} (scenario's delay_attribution)", "lower",
+        )  # fmt: skip
+        yield _measure(
+            f"dtoc_{organisation}_per_day_per_100k_adults", "bed days/day",
+            f"delayed transfer bed days a day per 100,000 adults attributed to {words}", "lower",
+        )  # fmt: skip
     yield _measure("delayed_patients_mean", "patients", "medically fit patients in acute beds, at the census", "lower")
     for reason in DELAY_REASONS:
         yield _measure(f"{reason_column(reason)}_mean", "patients", f"medically fit in acute beds, {reason}", "lower")
@@ -177,6 +196,30 @@ def _discharges() -> Iterator[Measure]:
         "care_home_admissions_per_100k_65_plus", "patients/year",
         "new care home placements a year per 100,000 aged 65+ (the ASCOF 2A measure's scale)", "lower",
     )  # fmt: skip
+    yield _measure(
+        "bridging_per_week", "patients/week",
+        "people who went home from a bed on spare reablement hours until their home care package started", needs="switching",
+    )  # fmt: skip
+    yield _measure(
+        "discharge_to_assess_per_week", "patients/week",
+        "people who went home with spare reablement hours instead of waiting for a step-down bed", needs="switching",
+    )  # fmt: skip
+    yield _measure(
+        "step_down_for_reablement_per_week", "patients/week",
+        "people who took a spare step-down bed instead of waiting for reablement", needs="switching",
+    )  # fmt: skip
+    yield _measure("deaths_in_hospital_per_day", "patients/day", "deaths in an acute bed", needs="deaths")
+    yield _share(
+        "in_hospital_mortality", "acute spells ending in death: deaths in an acute bed over them and acute discharges",
+        needs="deaths",
+    )  # fmt: skip
+    yield _measure("deaths_in_step_down_per_day", "patients/day", "deaths in a step-down bed", needs="deaths")
+    yield _measure("deaths_in_reablement_per_day", "patients/day", "deaths during a reablement episode", needs="deaths")
+    yield _share(
+        "deaths_within_91_days_share",
+        "acute discharges of the results period followed by death within 91 days (in a service or at home)",
+        needs="deaths",
+    )  # fmt: skip
 
 
 def _older_people() -> Iterator[Measure]:
@@ -199,6 +242,18 @@ def _older_people() -> Iterator[Measure]:
     yield _share(
         "older_to_reablement_share", "older people's acute discharges going straight to reablement (HART)", "higher", older
     )
+    yield _share(
+        "ascof_2b1_at_home_91_days",
+        "ASCOF 2B(1): of older people discharged from an acute bed into reablement or a step-down bed at least 91 days "
+        "before the run's end, the share at home 91 days after discharge (not dead, in a care home or in hospital)",
+        "higher", older,
+    )  # fmt: skip
+    yield _share(
+        "ascof_2b2_offered_reablement",
+        "ASCOF 2B(2) on emergency discharges: of older people discharged alive from an acute bed, the share discharged "
+        "into reablement or a step-down bed (the published denominator also counts elective and zero-length stays)",
+        "higher", older,
+    )  # fmt: skip
 
 
 def _community() -> Iterator[Measure]:
@@ -364,6 +419,12 @@ def _has(scenario: Scenario, needs: Needs | None) -> bool:
         return True
     if needs == "older_groups":
         return bool(scenario.population.older_groups)
+    if needs == "switching":
+        return any(scenario.switching.shares().values())
+    if needs == "deaths":
+        return scenario.has_deaths()
+    if needs == "red_days":
+        return scenario.has_red_days()
     if needs == "costs":
         return any(value is not None for value in scenario.costs.model_dump().values())
     return getattr(scenario, needs) is not None

@@ -12,8 +12,19 @@ import math
 import numpy as np
 import pandas as pd
 
-from flowsim.engine.vocabulary import DELAY_REASONS, DTOC_REASONS, OTHER_ARRANGEMENTS, dtoc_column, reason_column, slug
-from flowsim.results.catalogue import CARE_SERVICES, KPIS, OPEL_LEVELS, is_kpi, measure
+from flowsim.engine.vocabulary import (
+    DELAY_REASONS,
+    DIED_IN_HOSPITAL,
+    DIED_IN_REABLEMENT,
+    DIED_IN_STEP_DOWN,
+    DTOC_REASONS,
+    OTHER_ARRANGEMENTS,
+    RED_DAY,
+    dtoc_column,
+    reason_column,
+    slug,
+)
+from flowsim.results.catalogue import CARE_SERVICES, KPIS, OPEL_LEVELS, ORGANISATIONS, is_kpi, measure
 from flowsim.scenario import HOURS_PER_DAY, PATHWAYS, WEEKS_PER_MONTH, Scenario
 
 
@@ -38,8 +49,9 @@ def spell_start(patients: pd.DataFrame) -> pd.Series:
 
 
 def spell_end(patients: pd.DataFrame) -> pd.Series:
-    """When each spell ended: leaving the acute bed, or leaving the EAU without one."""
-    return patients.acute_discharge.where(patients.bed_start.notna(), patients.eau_end)
+    """When each spell ended: leaving the acute bed alive or dead, or leaving the EAU without one."""
+    out_of_bed = patients.acute_discharge.fillna(patients.death.where(patients.destination == DIED_IN_HOSPITAL))
+    return out_of_bed.where(patients.bed_start.notna(), patients.eau_end)
 
 
 def _share(mask: pd.Series) -> float:
@@ -130,6 +142,11 @@ def compute_kpis(
     kpi("los_p90_days", _percentile(los_days, 90))
     kpi("los_over_7_days", _share(los_days >= 7))
     kpi("los_over_21_days", _share(los_days >= 21))
+    if scenario.has_red_days():
+        red = delays[delays.reason.str.startswith(RED_DAY)]
+        red_hours = _overlap_hours(red.start, red.end, 0.0, end)
+        kpi("red_bed_days_per_day", red_hours / HOURS_PER_DAY / days)
+        kpi("red_bed_days_share", red_hours / max(beds_occupied * end, 1e-9))
 
     in_acute = patients.loc[patients.medically_fit.notna(), ["medically_fit", "acute_discharge"]]
     delayed_hours = _overlap_hours(in_acute.medically_fit, in_acute.acute_discharge.fillna(end), 0.0, end)
@@ -143,6 +160,12 @@ def compute_kpis(
     kpi("dtoc_per_day_per_100k_adults", dtoc / adults * 100_000 if adults else math.nan)
     for reason in DTOC_REASONS:
         kpi(f"{dtoc_column(reason)}_mean", results_days[dtoc_column(reason)].mean())
+    attribution = scenario.delay_attribution.model_dump()
+    for organisation in ORGANISATIONS:
+        theirs = [dtoc_column(reason) for reason in DTOC_REASONS if attribution[slug(reason)] == organisation]
+        delayed = results_days[theirs].sum(axis=1).mean() if theirs and len(results_days) else 0.0
+        kpi(f"dtoc_{organisation}_mean", delayed)
+        kpi(f"dtoc_{organisation}_per_day_per_100k_adults", delayed / adults * 100_000 if adults else math.nan)
     kpi("delayed_patients_mean", results_days.medically_fit.mean())
     for reason in DELAY_REASONS:
         kpi(f"{reason_column(reason)}_mean", results_days[reason_column(reason)].mean())
@@ -163,6 +186,9 @@ def compute_kpis(
     kpi("care_home_admissions_per_year", care_home * 365.0 / days)
     older = scenario.population.aged_65_plus
     kpi("care_home_admissions_per_100k_65_plus", care_home * 365.0 / days / older * 100_000 if older else math.nan)
+
+    if scenario.has_deaths():
+        values.update(_death_kpis(scenario, patients))
 
     if scenario.population.older_groups:
         older_people = patients.loc[patients.group.isin(scenario.population.older_groups), list(OLDER_PEOPLE_COLUMNS)]
@@ -190,6 +216,42 @@ def compute_kpis(
     if cost is not None:
         kpi("capacity_cost_per_year", cost)
     return values
+
+
+def switching_kpis(scenario: Scenario, switches: tuple[tuple[str, float], ...]) -> dict[str, float]:
+    """Switches to a service with room to spare in the results period, a week, by switch; none if the
+    scenario allows no switch."""
+    shares = scenario.switching.shares()
+    if not any(shares.values()):
+        return {}
+    start, end = scenario.warmup_hours, scenario.horizon_hours
+    weeks = scenario.days / 7.0
+    return {
+        f"{name}_per_week": sum(1 for kind, at in switches if kind == name and start <= at < end) / weeks for name in shares
+    }
+
+
+DAYS_91 = 91 * HOURS_PER_DAY
+"""The 91 days after discharge that the ASCOF reablement outcome and the deaths after discharge look at."""
+
+
+def _death_kpis(scenario: Scenario, patients: pd.DataFrame) -> dict[str, float]:
+    """Deaths in the results period by where they happened, in-hospital mortality, and the share of the
+    period's acute discharges followed by death within 91 days."""
+    days, end = scenario.days, scenario.days * HOURS_PER_DAY
+    left = patients.loc[(patients.left >= 0) & (patients.left < end), "destination"]
+    in_hospital = (left == DIED_IN_HOSPITAL).sum()
+    discharged = patients.loc[
+        (patients.acute_discharge >= 0) & (patients.acute_discharge < end), ["acute_discharge", "death"]
+    ]
+    within_91 = (discharged.death - discharged.acute_discharge) <= DAYS_91
+    return {
+        "deaths_in_hospital_per_day": in_hospital / days,
+        "in_hospital_mortality": in_hospital / max(in_hospital + len(discharged), 1),
+        "deaths_in_step_down_per_day": (left == DIED_IN_STEP_DOWN).sum() / days,
+        "deaths_in_reablement_per_day": (left == DIED_IN_REABLEMENT).sum() / days,
+        "deaths_within_91_days_share": _share(within_91),
+    }
 
 
 def kpi_table(values: dict[str, float]) -> pd.DataFrame:
@@ -223,7 +285,8 @@ def capacity_cost_per_year(scenario: Scenario, pool_means: dict[str, float]) -> 
 
 
 OLDER_PEOPLE_COLUMNS = (
-    "route", "arrival", "readmission", "eau_start", "eau_end", "bed_start", "acute_discharge", "pathway", "reablement_start",
+    "patient_id", "episode", "route", "arrival", "readmission", "eau_start", "eau_end", "bed_start", "acute_discharge",
+    "pathway", "reablement_start", "step_down_start", "care_home_start", "death", "destination",
 )  # fmt: skip
 """The columns the older people's figures read."""
 
@@ -252,4 +315,30 @@ def _older_people_kpis(scenario: Scenario, older: pd.DataFrame) -> dict[str, flo
         "older_weekend_discharge_share": _share(_weekday(scenario, left.acute_discharge) >= 5),
         "older_readmission_rate": len(returned) / max(len(left), 1),
         "older_to_reablement_share": _share((left.pathway == 1) & left.reablement_start.notna()),
+        **_ascof_2b(older, left, end),
+    }
+
+
+def _ascof_2b(older: pd.DataFrame, left: pd.DataFrame, end: float) -> dict[str, float]:
+    """The national reablement measures on their published definitions, for older people's emergency
+    discharges: 2B(2), of those discharged alive from an acute bed (`left`), the share discharged into
+    reablement or rehabilitation (reablement at home or a step-down bed); 2B(1), of those discharged so
+    at least 91 days before the run's end, the share at home 91 days after discharge, that is not dead,
+    in a care home or back in hospital then (in this episode or a readmission)."""
+    rehab = left[left.reablement_start.notna() | left.step_down_start.notna()]
+    followed = rehab[rehab.acute_discharge + DAYS_91 <= end]
+    day_91 = followed.acute_discharge + DAYS_91
+    away = (followed.death <= day_91) | (followed.care_home_start <= day_91)
+    later = older.loc[older.bed_start.notna(), ["patient_id", "episode", "bed_start", "care_home_start", "death"]]
+    later = later.assign(out_of_bed=spell_end(older.loc[later.index]))
+    pairs = followed[["patient_id", "episode"]].assign(day_91=day_91).reset_index()
+    pairs = pairs.merge(later, on="patient_id", suffixes=("", "_later"))
+    pairs = pairs[pairs.episode_later > pairs.episode]
+    at = pairs.day_91
+    in_hospital = (pairs.bed_start <= at) & ~(pairs.out_of_bed <= at)
+    gone = (pairs.care_home_start <= at) | (pairs.death <= at)
+    away |= followed.index.isin(pairs.loc[in_hospital | gone, "index"])
+    return {
+        "ascof_2b1_at_home_91_days": _share(~away),
+        "ascof_2b2_offered_reablement": _share(left.index.isin(rehab.index)),
     }

@@ -27,7 +27,7 @@ import pandas as pd
 from flowsim.engine.patient import Patient
 from flowsim.engine.register import Delay
 from flowsim.files import write_atomically
-from flowsim.results.kpis import compute_kpis, kpi_table, spell_start
+from flowsim.results.kpis import compute_kpis, kpi_table, spell_start, switching_kpis
 from flowsim.results.pressure import EscalationUse, Runaway, escalation_kpis, pressure_kpis, runaway_kpis
 from flowsim.scenario import HOURS_PER_DAY, Scenario
 
@@ -62,6 +62,8 @@ class RunRecords:
     watched: tuple[str, ...]
     """The queues the runaway watch read."""
     escalation: EscalationUse
+    switches: tuple[tuple[str, float], ...] = ()
+    """Each switch to a service with room to spare: its name and when (`flowsim.scenario.switching`)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class RunResult:
                 **pressure_kpis(scenario, patients),
                 **escalation_kpis(records.escalation, scenario),
                 **runaway_kpis(records.runaway, records.watched, scenario),
+                **switching_kpis(scenario, records.switches),
             }
         )
         return cls(

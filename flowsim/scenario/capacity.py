@@ -25,6 +25,7 @@ from flowsim.scenario.base import (
     Probability,
     check_sums_to_one,
 )
+from flowsim.scenario.demand import INTERNAL_WAITS
 from flowsim.scenario.distributions import Distribution
 
 CAPACITY_FIELDS = {
@@ -99,6 +100,25 @@ class Escalation(Model):
     )
 
 
+class RedToGreen(Model):
+    """What a scenario does about red days: a red2green programme and seven-day services."""
+
+    cut: Probability = Field(
+        default=0.0, description="share of every internal wait's red days removed (a red2green programme; 0: none)"
+    )
+    seven_day: tuple[str, ...] = Field(
+        default=(), description="internal waits whose service works seven days (e.g. therapy_assessment, senior_review)"
+    )
+
+    @field_validator("seven_day")
+    @classmethod
+    def _named(cls, waits: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(waits) - set(INTERNAL_WAITS))
+        if unknown:
+            raise ValueError(f"unknown internal wait {', '.join(unknown)}: choose from {', '.join(INTERNAL_WAITS)}")
+        return waits
+
+
 class Wards(Model):
     """Acute beds: a short-stay ward, general beds, escalation beds, and the OPEL thresholds."""
 
@@ -117,6 +137,7 @@ class Wards(Model):
     reviews_per_day: Annotated[Count, Field(ge=1, le=24)] = Field(
         default=1, description="reviews a day, evenly spaced from `opel_hour` (1: once a day)"
     )
+    red_to_green: RedToGreen = RedToGreen()
 
     @field_validator("opel_thresholds")
     @classmethod
@@ -208,6 +229,9 @@ class Reablement(Model):
         description="fifo: strictly in order, a large episode holds up smaller ones behind it; "
         "first_fit: any waiting episode that fits starts",
     )
+    death_share: Probability = Field(
+        default=0.0, description="share of episodes that end in the person's death (at the episode's end; 0: off)"
+    )
 
 
 class HomeCare(Model):
@@ -253,6 +277,9 @@ class StepDown(Model):
         default=None,
         description="how long someone waits in an acute bed for a step-down bed before other arrangements are made "
         "(home with interim support, a bed bought outside the modelled pool); none: they wait as long as it takes",
+    )
+    death_share: Probability = Field(
+        default=0.0, description="share of stays that end in the patient's death (at the stay's end; 0: off)"
     )
 
 

@@ -31,6 +31,36 @@ ARRIVAL_ROUTES = ("ed_walk_in", "ed_ambulance", "gp_referral")
 PATHWAYS = (0, 1, 2, 3)
 
 
+INTERNAL_WAITS = ("diagnostics", "therapy_assessment", "specialist_review", "senior_review")
+"""The named internal waits that make red days inside a clinical stay (NHS Improvement's SAFER and
+red2green: a red day is one on which nothing moves the patient towards discharge)."""
+
+
+class InternalWait(Model):
+    """A wait inside the hospital that adds red days to a patient's clinical stay.
+
+    A share of the group meets it, at the end of their active treatment (the
+    scan, assessment or review that declares them fit). It lasts `days`; if
+    the service that ends it works only on some weekdays (`working_days`), a
+    wait that would end on a day off runs on to the same hour of its next
+    working day: no senior review at weekends keeps Friday's patients until
+    Monday.
+    """
+
+    share: Probability = Field(description="share of the group's admissions who meet this wait")
+    days: Distribution = Field(description="red days the wait adds (days)")
+    working_days: tuple[bool, ...] = Field(
+        default=(True,) * 7, description="7 flags, Monday first: the days the service that ends the wait works"
+    )
+
+    @field_validator("working_days")
+    @classmethod
+    def _week(cls, days: tuple[bool, ...]) -> tuple[bool, ...]:
+        if len(days) != 7 or not any(days):
+            raise ValueError("needs exactly 7 flags, Monday first, at least one True")
+        return days
+
+
 class ArrivalStream(Model):
     """One door into the hospital: a non-stationary Poisson stream of patients.
 
@@ -106,6 +136,31 @@ class PathwayMix(Model):
         return (self.p0, self.p1, self.p2, self.p3)
 
 
+class Deaths(Model):
+    """Deaths of a group's admitted patients: in the acute bed, and within 91 days of leaving it alive.
+
+    Sourced rates for older people are in docs/model.md ("Deaths"); 0 (the default) is off.
+    """
+
+    in_hospital: Probability = Field(default=0.0, description="share of the group's admissions who die in the acute bed")
+    in_hospital_days: Distribution | None = Field(
+        default=None, description="day of the stay on which they die, from taking the bed (days)"
+    )
+    after_discharge: Probability = Field(
+        default=0.0, description="share of those leaving an acute bed alive who die within 91 days of leaving it"
+    )
+    after_discharge_days: Distribution | None = Field(
+        default=None, description="time from leaving the acute bed to death, for them (days, within 91)"
+    )
+
+    @model_validator(mode="after")
+    def _when(self) -> Deaths:
+        for share, days in (("in_hospital", "in_hospital_days"), ("after_discharge", "after_discharge_days")):
+            if getattr(self, share) > 0 and getattr(self, days) is None:
+                raise ValueError(f"{share} > 0 needs {days}")
+        return self
+
+
 class Group(Model):
     """A group of patients (an age band, a frailty level) and everything it needs."""
 
@@ -131,6 +186,11 @@ class Group(Model):
         description="multiplies the clinical length of stay of admissions in each month, January first "
         "(winter illness keeps older people in longer)",
     )
+    red_days: dict[str, InternalWait] = Field(
+        default={},
+        description=f"internal waits that add red days to the clinical stay, by name ({', '.join(INTERNAL_WAITS)}), "
+        "met in that order after the active stay (`general_los_days` or `short_stay_los_days`); none: no red days",
+    )
     pathway: PathwayMix = Field(default=PathwayMix(p0=1.0))
     choice_share: Probability = Field(
         default=0.0, description="share of medically fit patients whose discharge waits on patient or family choice"
@@ -138,6 +198,15 @@ class Group(Model):
     readmission_share: Probability = Field(
         default=0.0, description="share of patients leaving an acute bed readmitted as an emergency within `readmission_days`"
     )
+    deaths: Deaths = Deaths()
+
+    @field_validator("red_days")
+    @classmethod
+    def _named(cls, waits: dict[str, InternalWait]) -> dict[str, InternalWait]:
+        unknown = sorted(set(waits) - set(INTERNAL_WAITS))
+        if unknown:
+            raise ValueError(f"unknown internal wait {', '.join(unknown)}: choose from {', '.join(INTERNAL_WAITS)}")
+        return waits
 
     @model_validator(mode="after")
     def _short_stay(self) -> Group:

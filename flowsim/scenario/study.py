@@ -48,6 +48,7 @@ from flowsim.scenario.capacity import (
 from flowsim.scenario.demand import Arrivals, Group, Population
 from flowsim.scenario.escalation import EscalationRule
 from flowsim.scenario.reading import read_table
+from flowsim.scenario.switching import Switching
 
 class InitialPatients(Model):
     """Patients already in a bed or service when the simulation starts (a row of today's census)."""
@@ -148,6 +149,32 @@ MAX_DAYS = 36_525
 """The longest results period, and the longest warm-up: a century each."""
 
 
+Organisation = Literal["nhs", "social_care", "both"]
+"""Who a delayed transfer of care is attributed to, as NHS England's monthly return counts it."""
+
+
+class DelayAttribution(Model):
+    """The organisation each delayed transfer's reason is attributed to.
+
+    NHS England's monthly DTOC return attributes each delayed day to the NHS,
+    social care or both, by who is responsible for what the patient waits for
+    (Monthly Delayed Transfer of Care Situation Reports, Definitions and
+    Guidance v1.09, 2015; Principles, Definitions and Guidance, November
+    2018): further non-acute NHS care to the NHS, a council's care package
+    or care home placement to social care, a joint assessment to both. Where
+    a service is run by the other side (HART by an NHS trust), say so here.
+    """
+
+    awaiting_assessment: Organisation = Field(default="both", description="a joint health and social care assessment")
+    patient_or_family_choice: Organisation = Field(default="nhs", description="choice of the onward placement")
+    awaiting_reablement: Organisation = Field(
+        default="nhs", description="reablement (HART was run by Oxford University Hospitals in 2017; a council's: social_care)"
+    )
+    awaiting_home_care_package: Organisation = Field(default="social_care", description="a council's home care package")
+    awaiting_step_down_bed: Organisation = Field(default="nhs", description="further non-acute NHS care")
+    awaiting_care_home: Organisation = Field(default="social_care", description="a council's care home placement")
+
+
 class Scenario(Model):
     """A county's demand and capacity, and how long to simulate it."""
 
@@ -176,6 +203,12 @@ class Scenario(Model):
     capacity_changes: tuple[CapacityChange, ...] = ()
     escalation_rules: tuple[EscalationRule, ...] = Field(
         default=(), description="what the county does under pressure, beyond the wards' escalation beds"
+    )
+    delay_attribution: DelayAttribution = Field(
+        default=DelayAttribution(), description="the organisation each delay reason is attributed to (NHS England's return)"
+    )
+    switching: Switching = Field(
+        default=Switching(), description="discharges that switch to a service with room to spare (default: none)"
     )
     initial_state: InitialState = Field(
         default=InitialState(), description="today's census to start from (default: start empty and warm up)"
@@ -212,6 +245,14 @@ class Scenario(Model):
         ):
             raise FieldError("step_down.onward", "home_with_support or home_care above 0 needs reablement and home_care")
         self._check_pathways()
+        switching = self.switching
+        for field, share, services in (
+            ("bridging_share", switching.bridging_share, ("reablement", "home_care")),
+            ("discharge_to_assess_share", switching.discharge_to_assess_share, ("reablement", "step_down")),
+            ("step_down_for_reablement_share", switching.step_down_for_reablement_share, ("reablement", "step_down")),
+        ):
+            if share > 0 and any(getattr(self, service) is None for service in services):
+                raise FieldError(f"switching.{field}", f"above 0 needs {' and '.join(services)}")
         self._check_capacity_changes()
         self._check_escalation_rules()
         self._check_needed_capacity()
@@ -405,6 +446,17 @@ class Scenario(Model):
     def simulation_start(self) -> dt.date:
         """The calendar date at simulation time 0 (start_date less the warm-up)."""
         return self.start_date - dt.timedelta(days=self.warmup_days)
+
+    def has_red_days(self) -> bool:
+        """Whether any group meets internal waits that make red days."""
+        return any(group.red_days for group in self.groups.values())
+
+    def has_deaths(self) -> bool:
+        """Whether any death rate is above 0: in the acute bed or after it, in step-down or in reablement."""
+        deaths = (group.deaths for group in self.groups.values())
+        return any(d.in_hospital or d.after_discharge for d in deaths) or any(
+            service is not None and service.death_share > 0 for service in (self.step_down, self.reablement)
+        )
 
     def content_hash(self) -> str:
         """A short hash of everything that affects results, for caching replications."""

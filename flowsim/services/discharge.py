@@ -27,7 +27,10 @@ weekday). A patient whose service is ready waits for the next slot, under the
 reason 'awaiting discharge slot'.
 
 After leaving, a share of patients are readmitted within `readmission_days`:
-a new episode through the same door, admitted to a bed again.
+a new episode through the same door, admitted to a bed again. A share of
+each group dies within 91 days of leaving (`deaths.after_discharge`):
+whichever comes first, the readmission or the death, happens, and the
+other does not.
 """
 
 from __future__ import annotations
@@ -163,6 +166,14 @@ class Discharge:
             streams.draws(discharge.choice_days, "discharge.choice_days", HOURS_PER_DAY) if discharge.choice_days else None
         )
         self._readmission_time = streams.uniform("readmission.time")
+        self._dies_after = {
+            name: streams.chance(f"death.after_discharge.{name}", group.deaths.after_discharge) for name, group in groups.items()
+        }
+        self._death_after = {
+            name: streams.draws(days, f"death.after_discharge_days.{name}", HOURS_PER_DAY)
+            for name, group in groups.items()
+            if (days := group.deaths.after_discharge_days) is not None
+        }
         self._pathway_mix = {name: streams.choice(f"pathway.{name}", group.pathway.shares()) for name, group in groups.items()}
         self._deconditioned = {name: streams.varying_chance(f"deconditioning.{name}") for name in groups}
         self._chooses = {name: streams.chance(f"choice.{name}", group.choice_share) for name, group in groups.items()}
@@ -222,4 +233,11 @@ class Discharge:
         """Hours after leaving at which the patient is readmitted, within `readmission_days`; None if not."""
         if self._readmitted[patient.group]():
             return self._readmission_time.next() * self.readmission_days * HOURS_PER_DAY
+        return None
+
+    def death_after(self, patient: Patient) -> float | None:
+        """Hours after leaving the acute bed alive at which the patient dies, for the group's share who die
+        within 91 days; None if not."""
+        if self._dies_after[patient.group]():
+            return self._death_after[patient.group].next()
         return None

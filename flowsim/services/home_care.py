@@ -60,11 +60,15 @@ class HomeCare:
         self.bought_per_week = month_hours_to_week(hours_per_month)
         self.hours.set_capacity(self.planned_per_week + self.bought_per_week)
 
+    def ask(self) -> tuple[float, float | None]:
+        """The care hours a week of the next package asked for, and how long its patient waits for it before
+        other arrangements are made (None: as long as it takes)."""
+        return self._hours_per_week.next(), self._patience.next() if self._patience else None
+
     def secure(self, patient: Patient, place: str) -> Process:
         """Wait in `place` for the hours of a package; return them, or None if other arrangements were
         made first."""
-        hours = self._hours_per_week.next()
-        limit = self._patience.next() if self._patience else None
+        hours, limit = self.ask()
         if (yield from self.register.wait_or_give_up(patient, place, AWAITING_HOME_CARE, self.hours, hours, limit)):
             return hours
         return None

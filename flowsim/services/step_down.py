@@ -45,6 +45,7 @@ class StepDown:
         """Beds secured by patients still in an acute bed, waiting for a discharge slot."""
         self._onward = streams.choice("step_down.onward", step_down.onward.shares())
         self._stay = streams.draws(step_down.los_days, "step_down.los_days", HOURS_PER_DAY)
+        self._dies = streams.chance("step_down.death", step_down.death_share)
         self._patience = (
             streams.draws(step_down.alternative_after_days, "step_down.alternative_after_days", HOURS_PER_DAY)
             if step_down.alternative_after_days
@@ -71,26 +72,39 @@ class StepDown:
         """Patients in a step-down bed (beds secured but not yet taken are not)."""
         return self.beds.in_use - self.reserved
 
+    def patience(self) -> float | None:
+        """How long the next patient waits for a bed before other arrangements are made (None: as long as it takes)."""
+        return self._patience.next() if self._patience else None
+
     def secure(self, patient: Patient, place: str) -> Process:
         """Wait in `place` for a bed and hold it for the patient; False if other arrangements were made first."""
-        limit = self._patience.next() if self._patience else None
+        limit = self.patience()
         if not (yield from self.register.wait_or_give_up(patient, place, AWAITING_STEP_DOWN, self.beds, 1.0, limit)):
             return False
-        self.reserved += 1
+        self.hold()
         return True
+
+    def hold(self) -> None:
+        """A bed granted to a patient still in an acute bed is theirs until they claim it."""
+        self.reserved += 1
 
     def claim(self) -> None:
         """A patient leaves their acute bed for the step-down bed secured for them."""
         self.reserved -= 1
 
     def stay(self, patient: Patient, elapsed: float = 0.0, remaining: float | None = None) -> Process:
-        """Rehabilitation in the bed; return where the patient goes next (one of `ONWARD`). They keep the
-        bed until `leave`. `elapsed` and `remaining`: a stay of today's census, part-way through."""
+        """Rehabilitation in the bed; return where the patient goes next (one of `ONWARD`), or None if the
+        stay ended in their death. They keep the bed until `leave`. `elapsed` and `remaining`: a stay of
+        today's census, part-way through."""
         env = self.env
         self.register.move(patient, "step_down")
         patient.step_down_start = env.now - elapsed
         yield env.timeout(self._stay.next() if remaining is None else remaining)
-        return ONWARD[self._onward()]
+        onward = ONWARD[self._onward()]
+        if self._dies():
+            patient.death = env.now
+            return None
+        return onward
 
     def leave(self, patient: Patient) -> None:
         """The patient leaves their step-down bed."""

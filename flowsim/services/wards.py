@@ -8,7 +8,19 @@ that place; a wait of more than 12 hours from the decision to admit is a
 
 Once in a bed the patient stays for their clinical length of stay (longer in
 winter if the group's `los_month_of_year` says so), after which they are
-medically fit (discharge ready) and discharge takes over. A patient is
+medically fit (discharge ready) and discharge takes over. The clinical stay
+is active days and, if the group names internal waits (`red_days`), red days:
+days when nothing moves the patient on because they wait for a scan, a
+therapy assessment, a specialist's or a senior review. Each wait is met by a
+share of the group after the active days, lasts a drawn time and, if its
+service does not work every day, runs on to its next working day. A
+red2green programme (`red_to_green.cut`) removes a share of the red days;
+seven-day services (`red_to_green.seven_day`) work every day. Red days are
+recorded in the delays table as `red day: <wait>`, apart from the delayed
+transfers of care that follow fitness.
+
+A share of each group dies in the bed (`deaths.in_hospital`), on a drawn day
+of the stay instead of becoming medically fit; the bed is free at once. A patient is
 *stranded* once their stay reaches 7 days and *super-stranded* at 21 days.
 
 At each review (`opel_hour`, `reviews_per_day`) the hospital declares an
@@ -31,10 +43,14 @@ from flowsim.engine.patient import Patient
 from flowsim.engine.pool import Pool
 from flowsim.engine.randomness import Stream, Streams
 from flowsim.engine.register import Register
-from flowsim.engine.vocabulary import Process
+from flowsim.engine.vocabulary import Process, red_day_reason
 from flowsim.scenario import HOURS_PER_DAY
 from flowsim.scenario.capacity import Wards as WardsSection
 from flowsim.scenario.demand import Group
+
+InternalWaitDraws = tuple[str, Callable[[], bool], Stream, tuple[bool, ...]]
+"""An internal wait as the wards draw it: its delays-table reason, whether a patient meets it, its
+red days (hours) and the weekdays its service works."""
 
 
 class Wards:
@@ -81,6 +97,28 @@ class Wards:
                 self._los[name, "short_stay"] = streams.draws(
                     group.short_stay_los_days, f"los_days.short_stay.{name}", HOURS_PER_DAY
                 )
+        self._dies: dict[str, Callable[[], bool]] = {
+            name: streams.chance(f"death.in_hospital.{name}", group.deaths.in_hospital) for name, group in groups.items()
+        }
+        self._death_day = {
+            name: streams.draws(days, f"death.in_hospital_days.{name}", HOURS_PER_DAY)
+            for name, group in groups.items()
+            if (days := group.deaths.in_hospital_days) is not None
+        }
+        red_to_green = wards.red_to_green
+        self._red_day_share = 1.0 - red_to_green.cut
+        self._internal_waits: dict[str, list[InternalWaitDraws]] = {
+            name: [
+                (
+                    red_day_reason(wait),
+                    streams.chance(f"red_days.{name}.{wait}", internal.share),
+                    streams.draws(internal.days, f"red_days_length.{name}.{wait}", HOURS_PER_DAY),
+                    (True,) * 7 if wait in red_to_green.seven_day else internal.working_days,
+                )
+                for wait, internal in group.red_days.items()
+            ]
+            for name, group in groups.items()
+        }
 
     def pools(self) -> list[Pool]:
         return [self.short_stay, self.general]
@@ -120,14 +158,33 @@ class Wards:
 
     def stay(self, patient: Patient) -> Process:
         """The clinical stay of a patient in their bed, longer or shorter by the month of admission; then
-        they are medically fit."""
+        they are medically fit (True), unless they die in the bed first (False: the bed is free)."""
         env = self.env
         patient.bed_start = admitted = env.now
         self.register.move(patient, "acute")
         group = patient.group
-        yield env.timeout(self._los[group, patient.ward].next() * self.groups[group].los_month_of_year[self.clock.month(admitted)])
+        stay = self._los[group, patient.ward].next() * self.groups[group].los_month_of_year[self.clock.month(admitted)]
+        if self._dies[group]():
+            yield env.timeout(self._death_day[group].next())
+            patient.death = env.now
+            self.beds[patient.ward].release()
+            return False
+        yield env.timeout(stay)
+        for reason, meets, days, working_days in self._internal_waits[group]:
+            if meets():
+                yield from self.register.red_days(patient, reason, self._red_hours(days.next(), working_days))
         patient.medically_fit = env.now
         self.medically_fit += 1
+        return True
+
+    def _red_hours(self, hours: float, working_days: tuple[bool, ...]) -> float:
+        """The red hours of an internal wait of `hours` starting now: run on to the same hour of the next
+        day its service works, then cut by the red2green programme."""
+        end = self.env.now + hours
+        first_weekday = self.clock.weekday(0.0)
+        while not working_days[(first_weekday + int(end // HOURS_PER_DAY)) % 7]:
+            end += HOURS_PER_DAY
+        return (end - self.env.now) * self._red_day_share
 
     def resume(self, patient: Patient, ward: str, elapsed: float, fit: bool, generator: np.random.Generator) -> Process:
         """A patient of today's census, `elapsed` hours into their stay: the rest of it is drawn given that."""

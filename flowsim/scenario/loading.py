@@ -10,15 +10,31 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from flowsim.scenario.study import Scenario
 
 class ScenarioError(Exception):
     """A scenario file that cannot be run; the message names file, field and what is allowed."""
+
+
+Settings = TypeVar("Settings", bound=BaseModel)
+
+
+def read_settings(path: str | Path, model: type[Settings], what: str) -> Settings:
+    """Read and check a YAML file of settings (a sweep's grid, a capacity plan); a mistake names the file and field."""
+    try:
+        return model.model_validate(yaml.safe_load(Path(path).read_text()) or {})
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such file") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{path}: not a YAML {what} ({type(error).__name__})") from None
+    except ValidationError as error:
+        problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        raise ScenarioError("\n".join(problems)) from None
 
 
 RENAMED_FIELDS = {("costs", "hart_hour"): "reablement_hour"}

@@ -7,6 +7,7 @@
     flowsim warmup SCENARIO.yaml
     flowsim validate scenarios/oxfordshire_2017.yaml
     flowsim discharges scenarios/oxfordshire_2017.yaml --target 0.92
+    flowsim optimise scenarios/oxfordshire_2017.yaml scenarios/plans/oxfordshire_beds_and_care.yaml
     flowsim kpis
     flowsim schema [--out docs/scenarios.md]
 
@@ -37,6 +38,7 @@ import yaml
 from tqdm import tqdm
 
 from flowsim import __version__
+from flowsim.analysis.capacity_search import load_plan, optimise_capacity, search_problem
 from flowsim.analysis.planning import capacity_for_target, required_discharges
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
 from flowsim.analysis.validation import check_measures, validation_table
@@ -53,6 +55,7 @@ from flowsim.files import write_atomically
 from flowsim.engine.register import ConservationError
 from flowsim.model.system import simulate
 from flowsim.output.formatting import change, interval, number, percent
+from flowsim.output.optimisation import answer_in_words, write_answer, write_optimisation_report
 from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
 from flowsim.output.report import write_report, write_results
 from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measure, produced_by
@@ -426,6 +429,23 @@ def _discharges(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _optimise(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario, args)
+    plan = load_plan(args.plan)
+    levers, constraints, settings = search_problem(scenario, plan, args.plan)
+    out = _folder(args, f"{scenario.name}-optimise-{Path(args.plan).stem}-seed{args.seed}")
+    result, evaluate = optimise_capacity(scenario, plan, args.seed, _runner(args), ReplicationStore(out / "replications"), args.plan)
+    words = answer_in_words(result, levers, constraints, settings)
+    written = write_answer(result, out)
+    if args.report:
+        title = f"{scenario.name}: the cheapest capacity plan ({Path(args.plan).name})"
+        written.insert(0, write_optimisation_report(result, words, title, out / "report.html"))
+    print(words)
+    print(f"\n({evaluate.ran} replications run, {evaluate.reused} reused from {out / 'replications'})")
+    _done(written, out)
+    return EXIT_OK
+
+
 def _kpis(args: argparse.Namespace) -> int:
     print(format_catalogue(DAILY if args.daily else KPIS))
     return EXIT_OK
@@ -447,7 +467,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 # Parser --------------------------------------------------------------------------
 
-def _common(command: argparse.ArgumentParser, replications: int) -> None:
+def _common(command: argparse.ArgumentParser, replications: int | None) -> None:
+    """The options every simulating command takes; `replications` None for one that chooses its own."""
     command.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
     command.add_argument("--days", type=int, help="days of results (overrides the scenario's `days`)")
     command.add_argument("--warmup-days", type=int, help="days of warm-up (overrides the scenario's `warmup_days`)")
@@ -455,9 +476,10 @@ def _common(command: argparse.ArgumentParser, replications: int) -> None:
         "--set", type=_setting, action="append", metavar="KEY.PATH=VALUE",
         help="set one scenario field, checked like the file (repeatable), e.g. --set reablement.hours_per_month=8440",
     )  # fmt: skip
-    command.add_argument(
-        "--replications", type=_at_least(1), default=replications, help=f"replications, 1 or more (default {replications})"
-    )
+    if replications is not None:
+        command.add_argument(
+            "--replications", type=_at_least(1), default=replications, help=f"replications, 1 or more (default {replications})"
+        )
     command.add_argument("--out", help="output folder (default under outputs/); files already in it are kept")
     command.add_argument("--workers", type=_at_least(1), help="local processes, 1 or more (default: every core)")
     command.add_argument("--scheduler", help="Dask scheduler address (default: $FLOWSIM_SCHEDULER, else local)")
@@ -524,6 +546,15 @@ def build_parser() -> argparse.ArgumentParser:
     discharges.add_argument("--limit", type=_above(1.0), default=2.0, help="largest capacity factor to try, above 1 (default 2)")
     discharges.add_argument("--steps", type=_at_least(0), default=5, help="halvings of [1, limit] (default 5)")
     discharges.set_defaults(handler=_discharges)
+
+    optimise = commands.add_parser(
+        "optimise", help="the cheapest capacity plan that meets targets, with a stated confidence (a plan file)"
+    )
+    optimise.add_argument("scenario", help="scenario YAML file")
+    optimise.add_argument("plan", help="plan YAML file: levers, constraints, indifference (see scenarios/plans/)")
+    _common(optimise, replications=None)
+    optimise.add_argument("--report", action="store_true", help="also write report.html with the answer, frontier and sensitivity")
+    optimise.set_defaults(handler=_optimise)
 
     kpis = commands.add_parser("kpis", help="list every KPI: name, unit, bounds, which way is better, meaning")
     kpis.add_argument("--daily", action="store_true", help="list the daily measures (census and flows) instead")

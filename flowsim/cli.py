@@ -8,6 +8,7 @@
     flowsim validate scenarios/oxfordshire_2017.yaml
     flowsim discharges scenarios/oxfordshire_2017.yaml --target 0.92
     flowsim optimise scenarios/oxfordshire_2017.yaml scenarios/plans/oxfordshire_beds_and_care.yaml
+    flowsim stress scenarios/oxfordshire_2017.yaml --demand 0.9:1.3:0.05 [--find occupancy_mean:0.92]
     flowsim kpis
     flowsim schema [--out docs/scenarios.md]
 
@@ -40,6 +41,7 @@ from tqdm import tqdm
 from flowsim import __version__
 from flowsim.analysis.capacity_search import load_plan, optimise_capacity, search_problem
 from flowsim.analysis.planning import capacity_for_target, required_discharges
+from flowsim.analysis.stress import RUNAWAY, breaking_point, breaking_point_in_words, stress
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
 from flowsim.analysis.validation import check_measures, validation_table
 from flowsim.experiment import (
@@ -56,6 +58,7 @@ from flowsim.engine.register import ConservationError
 from flowsim.model.system import simulate
 from flowsim.output.formatting import change, interval, number, percent
 from flowsim.output.optimisation import answer_in_words, write_answer, write_optimisation_report
+from flowsim.output.stress import stress_figure
 from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
 from flowsim.output.report import write_report, write_results
 from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measure, produced_by
@@ -96,6 +99,30 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 def _above(minimum: float) -> Callable[[str], float]:
     """An argparse type: a finite number above `minimum`."""
     return _number(float, minimum, inclusive=False)
+
+
+def _demand_range(text: str) -> list[float]:
+    """An argparse type: FROM:TO:STEP demand multipliers (0.9:1.3:0.05), both ends included."""
+    parts = text.split(":")
+    try:
+        low, high, step = (float(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not FROM:TO:STEP, for example 0.9:1.3:0.05") from None
+    if not (0 < low < high and 0 < step <= high - low and math.isfinite(high)):
+        raise argparse.ArgumentTypeError(f"{text!r}: needs 0 < FROM < TO and 0 < STEP <= TO - FROM")
+    count = math.floor((high - low) / step + 1e-9) + 1
+    return [round(low + i * step, 10) for i in range(count)]
+
+
+def _crossing(text: str) -> tuple[str, float]:
+    """An argparse type: KPI:THRESHOLD (occupancy_mean:0.92), or `runaway` (half the replications run away)."""
+    kpi, colon, threshold = text.partition(":")
+    if kpi == RUNAWAY and not colon:
+        return kpi, 0.5
+    try:
+        return current_name(kpi.strip()), float(threshold)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KPI:THRESHOLD (occupancy_mean:0.92) or runaway") from None
 
 
 def _setting(text: str) -> tuple[str, Any]:
@@ -446,6 +473,31 @@ def _optimise(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stress(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario, args)
+    if args.find is not None and args.find[0] not in (RUNAWAY, *produced_by(scenario)):
+        raise ScenarioError(f"--find {args.find[0]}: not a KPI of {scenario.name}; `flowsim kpis` lists them")
+    out = _folder(args, f"{scenario.name}-stress-seed{args.seed}")
+    runner, store = _runner(args), ReplicationStore(out / "replications")
+    result = stress(scenario, args.demand, args.replications, args.seed, store, runner)
+    written = [
+        _write_csv(result.table, out / "stress.csv", index=False),
+        save_figure(stress_figure(result.table, scenario.name), out / "stress.png"),
+    ]
+    means = result.table.pivot(index="kpi", columns="demand", values="mean").reindex(list(dict.fromkeys(result.table.kpi)))
+    print(f"{scenario.name}: means over the stable replications by demand multiplier ({args.replications} replications a level; "
+          "intervals in stress.csv; runaway: the share that ran away)")  # fmt: skip
+    print(means.to_string(float_format=lambda v: f"{v:,.3f}"))
+    if args.find is not None:
+        kpi, threshold = args.find
+        low, high = args.demand[0], args.demand[-1]
+        point = breaking_point(scenario, kpi, threshold, low, high, args.replications, args.steps, args.seed, store, runner)
+        written.append(_write_csv(point.tried, out / "breaking_point.csv", index=False))
+        print("\n" + breaking_point_in_words(point, args.replications))
+    _done(written, out)
+    return EXIT_OK
+
+
 def _kpis(args: argparse.Namespace) -> int:
     print(format_catalogue(DAILY if args.daily else KPIS))
     return EXIT_OK
@@ -555,6 +607,23 @@ def build_parser() -> argparse.ArgumentParser:
     _common(optimise, replications=None)
     optimise.add_argument("--report", action="store_true", help="also write report.html with the answer, frontier and sensitivity")
     optimise.set_defaults(handler=_optimise)
+
+    stress_command = commands.add_parser(
+        "stress", help="a scenario across demand multipliers with common random numbers, and where it breaks"
+    )
+    stress_command.add_argument("scenario", help="scenario YAML file")
+    _common(stress_command, replications=10)
+    stress_command.add_argument(
+        "--demand", type=_demand_range, default=_demand_range("0.9:1.3:0.05"), metavar="FROM:TO:STEP",
+        help="demand multipliers (default 0.9:1.3:0.05)",
+    )  # fmt: skip
+    stress_command.add_argument(
+        "--find", type=_crossing, metavar="KPI:THRESHOLD",
+        help="also find by bisection the multiplier in the --demand range at which the KPI's mean crosses the "
+        "threshold (or `runaway`: half the replications run away), with its 95%% interval",
+    )  # fmt: skip
+    stress_command.add_argument("--steps", type=_at_least(1), default=5, help="halvings of the range for --find (default 5)")
+    stress_command.set_defaults(handler=_stress)
 
     kpis = commands.add_parser("kpis", help="list every KPI: name, unit, bounds, which way is better, meaning")
     kpis.add_argument("--daily", action="store_true", help="list the daily measures (census and flows) instead")

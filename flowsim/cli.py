@@ -2,6 +2,7 @@
 
     flowsim run scenarios/oxfordshire_2017.yaml --replications 20 [--report]
     flowsim compare BASE.yaml OPTION.yaml [OPTION2.yaml ...] [--report]
+    flowsim compare BASE.yaml OPTION.yaml ... --rank dtoc_bed_days_per_year --indifference 500
     flowsim report RESULTS_DIR
     flowsim sweep BASE.yaml GRID.yaml
     flowsim warmup SCENARIO.yaml
@@ -41,6 +42,7 @@ from tqdm import tqdm
 from flowsim import __version__
 from flowsim.analysis.capacity_search import load_plan, optimise_capacity, search_problem
 from flowsim.analysis.planning import capacity_for_target, required_discharges
+from flowsim.analysis.ranking import rank_options, ranking_in_words
 from flowsim.analysis.stress import RUNAWAY, breaking_point, breaking_point_in_words, stress
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
 from flowsim.analysis.validation import check_measures, validation_table
@@ -360,6 +362,8 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = _load_labelled(paths, args)
     base = next(iter(scenarios))
     check_measures(scenarios[base], args.base)
+    if args.rank is not None:
+        return _rank(args, scenarios, base)
     out = _folder(args, f"compare-{base}")
     runner, store = _runner(args), ReplicationStore(out / "replications")
     results = run_experiment(scenarios, args.replications, args.seed, store, runner, dict(zip(scenarios, paths)), args.command_line)
@@ -369,6 +373,27 @@ def _compare(args: argparse.Namespace) -> int:
     headline = comparison["kpi"].isin(("dtoc_bed_days_per_year", *HEADLINE_KPIS))
     print(format_comparison(comparison if args.all_kpis else comparison[headline], base))
     _done(written, out, results)
+    return EXIT_OK
+
+
+def _rank(args: argparse.Namespace, scenarios: dict[str, Scenario], base: str) -> int:
+    """`compare --rank KPI`: KN++ on the options, adding replications only where the answer is still open."""
+    kpi = current_name(args.rank)
+    if kpi not in produced_by(scenarios[base]):
+        raise ScenarioError(f"--rank {args.rank}: not a KPI of {scenarios[base].name}; `flowsim kpis` lists them")
+    if not args.confidence < 1:
+        raise ScenarioError(f"--confidence {args.confidence}: must be below 1")
+    if args.indifference is None:
+        raise ScenarioError(f"--rank {kpi}: needs --indifference, the difference in {measure(kpi).unit} that does not matter")
+    out = _folder(args, f"rank-{base}-{kpi}")
+    ranking = rank_options(
+        scenarios, kpi, args.indifference, args.confidence, args.first_stage, args.max_replications, args.seed,
+        ReplicationStore(out / "replications"), _runner(args),
+    )  # fmt: skip
+    written = [_write_csv(ranking.table, out / "ranking.csv", index=False)]
+    print(ranking.table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    print("\n" + ranking_in_words(ranking))
+    _done(written, out)
     return EXIT_OK
 
 
@@ -565,6 +590,15 @@ def build_parser() -> argparse.ArgumentParser:
     _common(compare, replications=20)
     compare.add_argument("--all-kpis", action="store_true", help="print every KPI, not only the headline ones")
     compare.add_argument("--report", action="store_true", help="also write report.html: the answer, tables, plots, model")
+    compare.add_argument(
+        "--rank", metavar="KPI", help="find the best option on this KPI by KN++ (replications only where needed) instead"
+    )
+    compare.add_argument("--indifference", type=_above(0.0), help="with --rank: a difference in the KPI's unit that does not matter")
+    compare.add_argument(
+        "--confidence", type=_above(0.5), default=0.95, help="with --rank: the probability the answer holds (default 0.95)"
+    )
+    compare.add_argument("--first-stage", type=_at_least(2), default=10, help="with --rank: replications each first (default 10)")
+    compare.add_argument("--max-replications", type=_at_least(2), default=100, help="with --rank: most an option runs (default 100)")
     compare.set_defaults(handler=_compare)
 
     report = commands.add_parser("report", help="write report.html from the results folder of run or compare")

@@ -31,7 +31,7 @@ import pandas as pd
 from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from flowsim.analysis.optimise import Constraint, Lever, Plan, Result, Settings, optimise
-from flowsim.experiment import Replication, ReplicationStore, Runner, replication_outcome
+from flowsim.experiment import Replication, ReplicationStore, Runner, replication_kpis
 from flowsim.results.catalogue import current_name, produced_by
 from flowsim.scenario import Model, Scenario, ScenarioError
 from flowsim.scenario.capacity import CAPACITY_FIELDS
@@ -123,20 +123,9 @@ class FlowsimEvaluator:
             for i, (plan, replications) in enumerate(requests)
             for r in replications
         ]
-        found: dict[tuple[str, int], pd.Series] = {}
-        missing = []
-        for item in work:
-            stored = self.store.load(item) if self.store is not None else None
-            if stored is None:
-                missing.append(item)
-            else:
-                found[item.label, item.replication] = stored.kpis["value"]
-        self.reused += len(work) - len(missing)
-        for item, outcome in self.runner.map(replication_outcome, missing):
-            if self.store is not None:
-                self.store.save(item, outcome)
-            found[item.label, item.replication] = outcome.kpis["value"]
-            self.ran += 1
+        found, ran = replication_kpis(work, self.store, self.runner)
+        self.ran += ran
+        self.reused += len(work) - ran
         return [
             pd.DataFrame({r: found[f"plan{i}", r] for r in replications}).T.astype(float)
             for i, (_, replications) in enumerate(requests)

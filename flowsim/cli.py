@@ -2,11 +2,14 @@
 
     flowsim run scenarios/oxfordshire_2017.yaml --replications 20 [--report]
     flowsim compare BASE.yaml OPTION.yaml [OPTION2.yaml ...] [--report]
+    flowsim compare BASE.yaml OPTION.yaml ... --rank dtoc_bed_days_per_year --indifference 500
     flowsim report RESULTS_DIR
     flowsim sweep BASE.yaml GRID.yaml
     flowsim warmup SCENARIO.yaml
     flowsim validate scenarios/oxfordshire_2017.yaml
     flowsim discharges scenarios/oxfordshire_2017.yaml --target 0.92
+    flowsim optimise scenarios/oxfordshire_2017.yaml scenarios/plans/oxfordshire_beds_and_care.yaml
+    flowsim stress scenarios/oxfordshire_2017.yaml --demand 0.9:1.3:0.05 [--find occupancy_mean:0.92]
     flowsim kpis
     flowsim schema [--out docs/scenarios.md]
 
@@ -37,7 +40,10 @@ import yaml
 from tqdm import tqdm
 
 from flowsim import __version__
+from flowsim.analysis.capacity_search import load_plan, optimise_capacity, search_problem
 from flowsim.analysis.planning import capacity_for_target, required_discharges
+from flowsim.analysis.ranking import rank_options, ranking_in_words
+from flowsim.analysis.stress import RUNAWAY, breaking_point, breaking_point_in_words, stress
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
 from flowsim.analysis.validation import check_measures, validation_table
 from flowsim.experiment import (
@@ -53,6 +59,8 @@ from flowsim.files import write_atomically
 from flowsim.engine.register import ConservationError
 from flowsim.model.system import simulate
 from flowsim.output.formatting import change, interval, number, percent
+from flowsim.output.optimisation import answer_in_words, write_answer, write_optimisation_report
+from flowsim.output.stress import stress_figure
 from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
 from flowsim.output.report import write_report, write_results
 from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measure, produced_by
@@ -93,6 +101,30 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 def _above(minimum: float) -> Callable[[str], float]:
     """An argparse type: a finite number above `minimum`."""
     return _number(float, minimum, inclusive=False)
+
+
+def _demand_range(text: str) -> list[float]:
+    """An argparse type: FROM:TO:STEP demand multipliers (0.9:1.3:0.05), both ends included."""
+    parts = text.split(":")
+    try:
+        low, high, step = (float(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not FROM:TO:STEP, for example 0.9:1.3:0.05") from None
+    if not (0 < low < high and 0 < step <= high - low and math.isfinite(high)):
+        raise argparse.ArgumentTypeError(f"{text!r}: needs 0 < FROM < TO and 0 < STEP <= TO - FROM")
+    count = math.floor((high - low) / step + 1e-9) + 1
+    return [round(low + i * step, 10) for i in range(count)]
+
+
+def _crossing(text: str) -> tuple[str, float]:
+    """An argparse type: KPI:THRESHOLD (occupancy_mean:0.92), or `runaway` (half the replications run away)."""
+    kpi, colon, threshold = text.partition(":")
+    if kpi == RUNAWAY and not colon:
+        return kpi, 0.5
+    try:
+        return current_name(kpi.strip()), float(threshold)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not KPI:THRESHOLD (occupancy_mean:0.92) or runaway") from None
 
 
 def _setting(text: str) -> tuple[str, Any]:
@@ -343,6 +375,8 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = _load_labelled(paths, args)
     base = next(iter(scenarios))
     check_measures(scenarios[base], args.base)
+    if args.rank is not None:
+        return _rank(args, scenarios, base)
     out = _folder(args, f"compare-{base}")
     runner, store = _runner(args), ReplicationStore(out / "replications")
     results = run_experiment(scenarios, args.replications, args.seed, store, runner, dict(zip(scenarios, paths)), args.command_line)
@@ -352,6 +386,27 @@ def _compare(args: argparse.Namespace) -> int:
     headline = comparison["kpi"].isin(("dtoc_bed_days_per_year", *HEADLINE_KPIS))
     print(format_comparison(comparison if args.all_kpis else comparison[headline], base))
     _done(written, out, results)
+    return EXIT_OK
+
+
+def _rank(args: argparse.Namespace, scenarios: dict[str, Scenario], base: str) -> int:
+    """`compare --rank KPI`: KN++ on the options, adding replications only where the answer is still open."""
+    kpi = current_name(args.rank)
+    if kpi not in produced_by(scenarios[base]):
+        raise ScenarioError(f"--rank {args.rank}: not a KPI of {scenarios[base].name}; `flowsim kpis` lists them")
+    if not args.confidence < 1:
+        raise ScenarioError(f"--confidence {args.confidence}: must be below 1")
+    if args.indifference is None:
+        raise ScenarioError(f"--rank {kpi}: needs --indifference, the difference in {measure(kpi).unit} that does not matter")
+    out = _folder(args, f"rank-{base}-{kpi}")
+    ranking = rank_options(
+        scenarios, kpi, args.indifference, args.confidence, args.first_stage, args.max_replications, args.seed,
+        ReplicationStore(out / "replications"), _runner(args),
+    )  # fmt: skip
+    written = [_write_csv(ranking.table, out / "ranking.csv", index=False)]
+    print(ranking.table.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    print("\n" + ranking_in_words(ranking))
+    _done(written, out)
     return EXIT_OK
 
 
@@ -439,6 +494,48 @@ def _discharges(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _optimise(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario, args)
+    plan = load_plan(args.plan)
+    levers, constraints, settings = search_problem(scenario, plan, args.plan)
+    out = _folder(args, f"{scenario.name}-optimise-{Path(args.plan).stem}-seed{args.seed}")
+    result, evaluate = optimise_capacity(scenario, plan, args.seed, _runner(args), ReplicationStore(out / "replications"), args.plan)
+    words = answer_in_words(result, levers, constraints, settings)
+    written = write_answer(result, out)
+    if args.report:
+        title = f"{scenario.name}: the cheapest capacity plan ({Path(args.plan).name})"
+        written.insert(0, write_optimisation_report(result, words, title, out / "report.html"))
+    print(words)
+    print(f"\n({evaluate.ran} replications run, {evaluate.reused} reused from {out / 'replications'})")
+    _done(written, out)
+    return EXIT_OK
+
+
+def _stress(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario, args)
+    if args.find is not None and args.find[0] not in (RUNAWAY, *produced_by(scenario)):
+        raise ScenarioError(f"--find {args.find[0]}: not a KPI of {scenario.name}; `flowsim kpis` lists them")
+    out = _folder(args, f"{scenario.name}-stress-seed{args.seed}")
+    runner, store = _runner(args), ReplicationStore(out / "replications")
+    result = stress(scenario, args.demand, args.replications, args.seed, store, runner)
+    written = [
+        _write_csv(result.table, out / "stress.csv", index=False),
+        save_figure(stress_figure(result.table, scenario.name), out / "stress.png"),
+    ]
+    means = result.table.pivot(index="kpi", columns="demand", values="mean").reindex(list(dict.fromkeys(result.table.kpi)))
+    print(f"{scenario.name}: means over the stable replications by demand multiplier ({args.replications} replications a level; "
+          "intervals in stress.csv; runaway: the share that ran away)")  # fmt: skip
+    print(means.to_string(float_format=lambda v: f"{v:,.3f}"))
+    if args.find is not None:
+        kpi, threshold = args.find
+        low, high = args.demand[0], args.demand[-1]
+        point = breaking_point(scenario, kpi, threshold, low, high, args.replications, args.steps, args.seed, store, runner)
+        written.append(_write_csv(point.tried, out / "breaking_point.csv", index=False))
+        print("\n" + breaking_point_in_words(point, args.replications))
+    _done(written, out)
+    return EXIT_OK
+
+
 def _kpis(args: argparse.Namespace) -> int:
     print(format_catalogue(DAILY if args.daily else KPIS))
     return EXIT_OK
@@ -460,7 +557,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 # Parser --------------------------------------------------------------------------
 
-def _common(command: argparse.ArgumentParser, replications: int) -> None:
+def _common(command: argparse.ArgumentParser, replications: int | None) -> None:
+    """The options every simulating command takes; `replications` None for one that chooses its own."""
     command.add_argument("--seed", type=_at_least(0), default=0, help="random seed, 0 or more (default 0)")
     command.add_argument("--days", type=int, help="days of results (overrides the scenario's `days`)")
     command.add_argument("--warmup-days", type=int, help="days of warm-up (overrides the scenario's `warmup_days`)")
@@ -468,9 +566,10 @@ def _common(command: argparse.ArgumentParser, replications: int) -> None:
         "--set", type=_setting, action="append", metavar="KEY.PATH=VALUE",
         help="set one scenario field, checked like the file (repeatable), e.g. --set reablement.hours_per_month=8440",
     )  # fmt: skip
-    command.add_argument(
-        "--replications", type=_at_least(1), default=replications, help=f"replications, 1 or more (default {replications})"
-    )
+    if replications is not None:
+        command.add_argument(
+            "--replications", type=_at_least(1), default=replications, help=f"replications, 1 or more (default {replications})"
+        )
     command.add_argument("--out", help="output folder (default under outputs/); files already in it are kept")
     command.add_argument("--workers", type=_at_least(1), help="local processes, 1 or more (default: every core)")
     command.add_argument("--scheduler", help="Dask scheduler address (default: $FLOWSIM_SCHEDULER, else local)")
@@ -504,6 +603,15 @@ def build_parser() -> argparse.ArgumentParser:
     _common(compare, replications=20)
     compare.add_argument("--all-kpis", action="store_true", help="print every KPI, not only the headline ones")
     compare.add_argument("--report", action="store_true", help="also write report.html: the answer, tables, plots, model")
+    compare.add_argument(
+        "--rank", metavar="KPI", help="find the best option on this KPI by KN++ (replications only where needed) instead"
+    )
+    compare.add_argument("--indifference", type=_above(0.0), help="with --rank: a difference in the KPI's unit that does not matter")
+    compare.add_argument(
+        "--confidence", type=_above(0.5), default=0.95, help="with --rank: the probability the answer holds (default 0.95)"
+    )
+    compare.add_argument("--first-stage", type=_at_least(2), default=10, help="with --rank: replications each first (default 10)")
+    compare.add_argument("--max-replications", type=_at_least(2), default=100, help="with --rank: most an option runs (default 100)")
     compare.set_defaults(handler=_compare)
 
     report = commands.add_parser("report", help="write report.html from the results folder of run or compare")
@@ -537,6 +645,32 @@ def build_parser() -> argparse.ArgumentParser:
     discharges.add_argument("--limit", type=_above(1.0), default=2.0, help="largest capacity factor to try, above 1 (default 2)")
     discharges.add_argument("--steps", type=_at_least(0), default=5, help="halvings of [1, limit] (default 5)")
     discharges.set_defaults(handler=_discharges)
+
+    optimise = commands.add_parser(
+        "optimise", help="the cheapest capacity plan that meets targets, with a stated confidence (a plan file)"
+    )
+    optimise.add_argument("scenario", help="scenario YAML file")
+    optimise.add_argument("plan", help="plan YAML file: levers, constraints, indifference (see scenarios/plans/)")
+    _common(optimise, replications=None)
+    optimise.add_argument("--report", action="store_true", help="also write report.html with the answer, frontier and sensitivity")
+    optimise.set_defaults(handler=_optimise)
+
+    stress_command = commands.add_parser(
+        "stress", help="a scenario across demand multipliers with common random numbers, and where it breaks"
+    )
+    stress_command.add_argument("scenario", help="scenario YAML file")
+    _common(stress_command, replications=10)
+    stress_command.add_argument(
+        "--demand", type=_demand_range, default=_demand_range("0.9:1.3:0.05"), metavar="FROM:TO:STEP",
+        help="demand multipliers (default 0.9:1.3:0.05)",
+    )  # fmt: skip
+    stress_command.add_argument(
+        "--find", type=_crossing, metavar="KPI:THRESHOLD",
+        help="also find by bisection the multiplier in the --demand range at which the KPI's mean crosses the "
+        "threshold (or `runaway`: half the replications run away), with its 95%% interval",
+    )  # fmt: skip
+    stress_command.add_argument("--steps", type=_at_least(1), default=5, help="halvings of the range for --find (default 5)")
+    stress_command.set_defaults(handler=_stress)
 
     kpis = commands.add_parser("kpis", help="list every KPI: name, unit, bounds, which way is better, meaning")
     kpis.add_argument("--daily", action="store_true", help="list the daily measures (census and flows) instead")

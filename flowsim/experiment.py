@@ -329,6 +329,26 @@ def _extend(collector: _Collector, replications: int, store: ReplicationStore | 
         collector.ran += 1
 
 
+def replication_kpis(
+    work: Sequence[Replication], store: ReplicationStore | None, runner: Runner
+) -> tuple[dict[tuple[str, int], pd.Series], int]:
+    """Every KPI of each (label, replication number) of `work`, stored ones reused and new ones stored;
+    and how many were run (for searches that ask for replications a few at a time)."""
+    found: dict[tuple[str, int], pd.Series] = {}
+    missing = []
+    for item in work:
+        stored = store.load(item) if store is not None else None
+        if stored is None:
+            missing.append(item)
+        else:
+            found[item.label, item.replication] = stored.kpis["value"]
+    for item, outcome in runner.map(replication_outcome, missing):
+        if store is not None:
+            store.save(item, outcome)
+        found[item.label, item.replication] = outcome.kpis["value"]
+    return found, len(missing)
+
+
 def run_until_precise(
     scenario: Scenario,
     kpis: list[str],

@@ -197,3 +197,28 @@ def ratio_interval(numerator: pd.Series, denominator: pd.Series, confidence: flo
         return {"ratio": ratio, "lower": -math.inf, "upper": math.inf, "n": n}
     root = math.sqrt(discriminant)
     return {"ratio": ratio, "lower": (linear - root) / quadratic, "upper": (linear + root) / quadratic, "n": n}
+
+
+def bounded_t_interval(values: pd.Series, lower: float | None, upper: float | None, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """The t interval clipped to what the measure can be (a share to [0, 1]): the clipped ends are
+    not exact intervals, but an end beyond a bound says nothing a bound does not."""
+    interval = t_interval(values, confidence)
+    interval["lower"], interval["upper"] = clipped(interval["lower"], interval["upper"], lower, upper)
+    return interval
+
+
+def clipped(low: float, high: float, lower: float | None, upper: float | None) -> tuple[float, float]:
+    """The interval (low, high) within the bounds (None: unbounded that side)."""
+    floor, ceiling = -math.inf if lower is None else lower, math.inf if upper is None else upper
+    return min(max(low, floor), ceiling), max(min(high, ceiling), floor)
+
+
+def wilson_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> dict[str, float]:
+    """The share of `n` trials that succeeded, with Wilson's score interval (within [0, 1] by construction)."""
+    if n == 0:
+        return {"mean": math.nan, "lower": math.nan, "upper": math.nan, "n": 0}
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    share = successes / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return {"mean": share, "lower": max(0.0, centre - half), "upper": min(1.0, centre + half), "n": n}

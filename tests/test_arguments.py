@@ -38,7 +38,7 @@ BAD = [
     (["run", str(ROOT / "no_such.yaml")], "no_such.yaml: does not exist"),
     (["compare", MMC], "the following arguments are required: options"),
     (["report", "no_such_results"], "no_such_results: no such results folder"),
-    (["sweep", MMC, "no_such_grid.yaml"], "no_such_grid.yaml: no such file"),
+    (["sweep", MMC, "no_such_grid.yaml"], "no_such_grid.yaml: does not exist"),
     (["warmup", MMC, "--replications", "0"], "--replications: must be 1 or more"),
     (["discharges", MMC, "--target", "0"], "--target: must be a finite number above 0"),
     (["discharges", MMC, "--limit", "1"], "--limit: must be a finite number above 1"),

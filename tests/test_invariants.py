@@ -28,9 +28,10 @@ from flowsim.engine.patient import Patient
 from flowsim.engine.vocabulary import DELAY_REASONS, DIED_IN_HOSPITAL, reason_column
 from flowsim.results.tables import RunResult
 from flowsim.scenario import HOURS_PER_DAY, Scenario, month_hours_to_week
+from tests.table_hashes import scenario_files
 
 ROOT = Path(__file__).parents[1]
-SCENARIO_FILES = sorted((ROOT / "scenarios").glob("**/*.yaml"))
+SCENARIO_FILES = scenario_files()
 PATIENT_BUDGET = 12_000
 MIN_DAYS, MAX_DAYS, MAX_WARMUP_DAYS = 21, 240, 30
 SEED = 3

@@ -17,8 +17,7 @@ import pytest
 
 from flowsim import load_scenario
 from flowsim.analysis.optimise import Constraint, Lever, Settings, optimise, yearly_cost
-from flowsim.experiment import replication_outcome
-from flowsim.scenario.capacity import CAPACITY_FIELDS
+from flowsim.analysis.capacity_search import FlowsimEvaluator
 from tests.queueing import TWO_STAGE
 
 BOUND, EPSILON, DELTA = 0.92, 0.005, 50_000.0
@@ -128,6 +127,19 @@ def test_a_delay_price_moves_the_answer_towards_more_capacity(levers: list[Lever
     assert occupancy(priced["beds"], priced["community"]) < occupancy(cheap["beds"], cheap["community"])
 
 
+def test_a_plan_that_runs_away_in_one_replication_is_never_recommended() -> None:
+    toy = Toy(seed=6)
+
+    def runaway_below_120_beds(plan: dict[str, float], replications) -> pd.DataFrame:
+        table = toy(plan, replications)
+        return table.assign(runaway=[float(plan["beds"] < 120 and r == 3) for r in table.index])
+
+    result = optimise(runaway_below_120_beds, SMALL, [OCCUPANCY], Settings(delta=DELTA))
+    assert result.recommended is not None and result.recommended["beds"] >= 120
+    looked = result.explored[result.explored.looks_feasible]
+    assert (looked.beds >= 120).all() and (result.frontier.beds >= 120).all()
+
+
 def test_no_plan_meets_an_impossible_target_and_the_result_says_so() -> None:
     impossible = Constraint("occupancy_mean", "at_most", 0.5, 0.01)
     result = optimise(Toy(seed=4), SMALL, [impossible], Settings(delta=DELTA))
@@ -162,12 +174,9 @@ def test_on_flowsims_two_stage_scenario_optimise_finds_the_plan_brute_force_foun
     winner, seed 0; docs/optimisation.md): the cheapest plan under 91% occupancy is 14 acute and 22
     step-down beds (0.892, standard error 0.002); the next cheapest are over 100,000 a year dearer."""
 
-    def evaluate(plan: dict[str, float], replications) -> pd.DataFrame:
-        capacity = {CAPACITY_FIELDS[name]: int(value) for name, value in plan.items()}
-        scenario = load_scenario(TWO_STAGE, {"days": 365, "warmup_days": 60, **capacity})
-        return pd.DataFrame({r: replication_outcome(scenario, 1, r).kpis["value"] for r in replications}).T
-
+    scenario = load_scenario(TWO_STAGE, {"days": 365, "warmup_days": 60})
+    evaluate = FlowsimEvaluator(scenario, seed=1)
     levers = [Lever("general_beds", 12, 24, 2, 313.0, 365), Lever("step_down_beds", 18, 26, 2, 150.0, 365)]
     occupancy_at_most = Constraint("occupancy_mean", "at_most", 0.92, 0.01)
-    result = optimise(evaluate, levers, [occupancy_at_most], Settings(delta=20_000))
+    result = optimise(evaluate, levers, [occupancy_at_most], Settings(delta=20_000), evaluate.many)
     assert result.recommended == {"general_beds": 14, "step_down_beds": 22}

@@ -133,7 +133,9 @@ class Settings:
     taken to stage 2; `delay_kpi` the delayed bed days KPI of the frontier,
     priced at `delay_price` a bed day in the objective (0: cost only);
     `price_change` the fraction by which each unit cost moves in the
-    sensitivity table.
+    sensitivity table; `fatal` a 0/1 KPI that, if 1 in any replication of
+    a plan, makes the plan infeasible whatever its other KPIs (flowsim's
+    `runaway`: a run whose queues grew without bound is no steady state).
     """
 
     delta: float
@@ -148,6 +150,7 @@ class Settings:
     delay_kpi: str = "dtoc_bed_days_per_year"
     delay_price: float = 0.0
     price_change: float = 0.2
+    fatal: str = "runaway"
 
     def __post_init__(self) -> None:
         if self.delta <= 0 or self.explore < 2 or self.shortlist < 2:
@@ -188,6 +191,13 @@ class _Runs:
     def all(self, key: Key) -> pd.DataFrame:
         """Every replication plan `key` has run."""
         return self.table(key, sorted(self.rows.get(key, {})))
+
+    def ran_away(self, key: Key, fatal: str, replications: Sequence[int] | None = None) -> bool:
+        """Whether KPI `fatal` is set in any replication of plan `key` run so far (or of these)."""
+        if self.kpis is None or fatal not in self.kpis:
+            return False
+        table = self.all(key) if replications is None else self.table(key, replications)
+        return bool((table[fatal] > 0).any())
 
     @property
     def spent(self) -> int:
@@ -275,7 +285,8 @@ def _stage1(runs: _Runs, key: Key, constraints: Sequence[Constraint], settings: 
         row[c.kpi] = interval["mean"]
         looks &= c.met(interval["mean"])
         possible &= c.possible(interval["lower"], interval["upper"])
-    row["looks_feasible"], row["possibly_feasible"] = looks, possible
+    ran_away = runs.ran_away(key, settings.fatal, range(settings.explore))
+    row["looks_feasible"], row["possibly_feasible"] = looks and not ran_away, possible and not ran_away
     return row
 
 
@@ -385,6 +396,10 @@ def _select(
         if undecided:
             notes.append(f"{len(undecided)} shortlisted plans undecided on {c.kpi} at the budget: left out")
         candidates = [candidates[i] for i in check.feasible()]
+    ran_away = [key for key in candidates if runs.ran_away(key, settings.fatal)]
+    if ran_away:
+        notes.append(f"{len(ran_away)} shortlisted plans ran away ({settings.fatal}) in a replication: left out")
+    candidates = [key for key in candidates if key not in ran_away]
     if len(candidates) == 0:
         notes.append("no shortlisted plan was shown feasible")
         return [], None
@@ -428,6 +443,7 @@ def _confirm(
             kpi = t_interval(table[c.kpi], settings.confidence)
             row |= {c.kpi: kpi["mean"], f"{c.kpi}_lower": kpi["lower"], f"{c.kpi}_upper": kpi["upper"]}
             row["confirmed"] &= c.met(kpi["mean"] - c.epsilon if c.kind == "at_most" else kpi["mean"] + c.epsilon)
+        row["confirmed"] &= not runs.ran_away(key, settings.fatal)  # in the search or on the fresh numbers
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -451,7 +467,7 @@ def _frontier(runs: _Runs, explored: pd.DataFrame, cost: Callable[[Key], float],
     if runs.kpis is None or settings.delay_kpi not in runs.kpis:
         return pd.DataFrame()
     rows = []
-    for key in explored.key:
+    for key in (key for key in explored.key if not runs.ran_away(key, settings.fatal)):
         interval = t_interval(runs.all(key)[settings.delay_kpi], settings.confidence)
         rows.append({**runs.plan(key), "cost_per_year": cost(key), "delayed_bed_days": interval["mean"],
                      "lower": interval["lower"], "upper": interval["upper"], "n": interval["n"]})  # fmt: skip

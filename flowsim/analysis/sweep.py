@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from flowsim.experiment import ReplicationStore, Runner, run_experiment
 from flowsim.results.catalogue import KPIS, current_name, produced_by
 from flowsim.results.experiment_results import ExperimentResults
 from flowsim.scenario import Model, Scenario, ScenarioError, load_scenario
+from flowsim.scenario.loading import read_settings
 
 
 class Grid(Model):
@@ -45,15 +45,7 @@ class Grid(Model):
 
 def load_grid(path: str | Path) -> Grid:
     """Read and check a grid file; a mistake names the file and field."""
-    try:
-        grid = Grid.model_validate(yaml.safe_load(Path(path).read_text()) or {})
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such file") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ScenarioError(f"{path}: not a YAML grid file ({type(error).__name__})") from None
-    except ValidationError as error:
-        problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-        raise ScenarioError("\n".join(problems)) from None
+    grid = read_settings(path, Grid, "grid file")
     if current_name(grid.heatmap) != grid.heatmap:
         renamed = f"{path}: heatmap: {grid.heatmap} is now {current_name(grid.heatmap)}; the old name still works"
         warnings.warn(renamed, FutureWarning, stacklevel=2)

@@ -16,9 +16,9 @@ import datetime as dt
 import os
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from flowsim.scenario.base import FieldError
 from flowsim.scenario.reading import read_yaml
@@ -27,6 +27,22 @@ from flowsim.scenario.workload import check_workload
 
 class ScenarioError(Exception):
     """A scenario file that cannot be run; the message names file, field and what is allowed."""
+
+
+Settings = TypeVar("Settings", bound=BaseModel)
+
+
+def read_settings(path: str | Path, model: type[Settings], what: str) -> Settings:
+    """Read and check a YAML file of settings (a sweep's grid, a capacity plan); a mistake names the file and field."""
+    try:
+        raw = read_yaml(Path(path))
+    except ValueError as error:  # read within the limits of a scenario file
+        raise ScenarioError(f"{path}: {error} (a {what} file)") from None
+    try:
+        return model.model_validate(raw or {})
+    except ValidationError as error:
+        problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        raise ScenarioError("\n".join(problems)) from None
 
 
 RENAMED_FIELDS = {("costs", "hart_hour"): "reablement_hour"}

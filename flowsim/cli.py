@@ -44,6 +44,7 @@ from flowsim.experiment import (
     SCHEDULER_VARIABLE,
     ReplicationStore,
     Runner,
+    WarmupAnalysis,
     analyse_warmup,
     default_scheduler,
     run_experiment,
@@ -55,11 +56,14 @@ from flowsim.model.system import simulate
 from flowsim.output.formatting import change, interval, number, percent
 from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
 from flowsim.output.report import write_report, write_results
+from flowsim.output.workbook import experiment_workbook, run_workbook
 from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measure, produced_by
 from flowsim.results.experiment_results import ExperimentResults
 from flowsim.results.kpis import HEADLINE_KPIS
+from flowsim.results.readable import for_reading
 from flowsim.scenario import Scenario, ScenarioError, load_scenario
 from flowsim.scenario.reference import reference
+from flowsim.statistics import mser5_limit
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 """Exit statuses: success; a failed invariant or internal error; invalid input or arguments; interrupted."""
@@ -298,7 +302,7 @@ def _run(args: argparse.Namespace) -> int:
     if single:
         with _day_bar(scenario, args.quiet) as tick:
             result = simulate(scenario, seed=args.seed, progress=tick)
-        written = result.write(out)
+        written = [*result.write(out, patients=not args.no_patients), run_workbook(result, out)]
         print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
         _done(written, out)
         return EXIT_OK
@@ -359,7 +363,12 @@ def _sweep(args: argparse.Namespace) -> int:
     out = _folder(args, f"sweep-{Path(args.grid).stem}")
     sweep = run_sweep(scenarios, grid, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
     figure = heatmap_figure(sweep.square, grid.heatmap, measure(grid.heatmap).unit, grid.target)
-    written = [_write_csv(sweep.table, out / "sweep.csv", index=False), save_figure(figure, out / "sweep.png")]
+    readable = for_reading(sweep.table, sweep.table["unit"], ["mean", "lower", "upper", "half_width"])
+    written = [
+        _write_csv(sweep.table, out / "sweep.csv", index=False),
+        save_figure(figure, out / "sweep.png"),
+        experiment_workbook(sweep.results, out, {"sweep": readable}),
+    ]
     print(f"{grid.heatmap} (mean of {args.replications} replications)\n{sweep.square.to_string()}")
     _done(written, out, sweep.results)
     return EXIT_OK
@@ -381,8 +390,22 @@ def _warmup(args: argparse.Namespace) -> int:
         f"Recommended warm-up: {analysis.recommended_days} days (the longest, in whole weeks); "
         f"the scenario has {scenario.warmup_days}."
     )
+    if analysis.too_short:
+        print(_warmup_warning(analysis, args.days))
     _done(written, out)
     return EXIT_OK
+
+
+def _warmup_warning(analysis: WarmupAnalysis, days: int) -> str:
+    """Why the recommendation cannot be trusted, and the run length that could tell."""
+    if analysis.capped:
+        why = (
+            f"{', '.join(analysis.capped)} had not settled within half the run: MSER-5 searches only the first "
+            f"{mser5_limit(days)} days of {days}, so the warm-up needed is longer than it can show"
+        )
+    else:
+        why = f"the warm-up found leaves fewer than twice its days of a {days}-day run to judge it against"
+    return f"Warning: {why}. Rerun with --days {analysis.suggested_days} or more."
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -483,6 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="KPIs --precision applies to, separated by commas (`flowsim kpis` lists them)",
     )  # fmt: skip
     run.add_argument("--max-replications", type=_at_least(1), default=200, help="stop --precision here (default 200)")
+    run.add_argument(
+        "--no-patients", action="store_true", help="one run: leave out the patients table (large for a county year)"
+    )
     run.set_defaults(handler=_run)
 
     compare = commands.add_parser("compare", help="options against a base with common random numbers")

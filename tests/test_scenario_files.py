@@ -47,7 +47,7 @@ def test_missing_extends_file(tmp_path: Path, capsys) -> None:
 def test_same_seed_same_files(tmp_path: Path) -> None:
     for folder in ("a", "b"):
         assert main(["run", str(MMC), "--days", "60", "--seed", "3", "--out", str(tmp_path / folder)]) == 0
-    for name in ("kpis.csv", "census.csv", "patients.csv", "delays.csv"):
+    for name in ("kpis.csv", "census.csv", "patients.parquet", "delays.parquet"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 

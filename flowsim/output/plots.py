@@ -63,8 +63,8 @@ LAYERS = (("0.92", ""), ("0.75", "///"), ("0.55", ".."), ("0.85", "\\\\\\"), ("0
 """Fill and hatching of each delay reason in the stacked plot, legible without colour."""
 
 SERVICES = (
-    ("reablement", "Reablement (HART)", "care hours a week", "reablement_hours_in_use", "reablement_hours_capacity", "reablement_waiting"),
-    ("home_care", "Home care", "care hours a week", "home_care_hours_in_use", "home_care_hours_capacity", "home_care_waiting"),
+    ("reablement", "Reablement (HART)", "care hours a month", "reablement_hours_in_use", "reablement_hours_capacity", "reablement_waiting"),
+    ("home_care", "Home care", "care hours a month", "home_care_hours_in_use", "home_care_hours_capacity", "home_care_waiting"),
     ("step_down", "Step-down beds", "beds", "step_down_occupied", "step_down_beds", "step_down_waiting"),
 )
 """Community services: name, title, unit of capacity, and the daily measures in use, open and waiting."""

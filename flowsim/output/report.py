@@ -38,6 +38,7 @@ import flowsim
 from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, appraisal
 from flowsim.output.formatting import change, interval, number
 from flowsim.output.plots import comparison_figure, png_bytes, save_figure, year_figures
+from flowsim.output.workbook import experiment_workbook
 from flowsim.files import write_atomically
 from flowsim.results.catalogue import KPIS, PERCENT_UNITS, current_name, measure
 from flowsim.results.experiment_results import ExperimentResults
@@ -518,9 +519,9 @@ def write_report(results: ExperimentResults, path: Path, progress: bool = False)
 
 
 def write_results(results: ExperimentResults, folder: Path, report: bool = False, progress: bool = False) -> list[Path]:
-    """A results folder: the results' files, the plots through the year, the comparison forest plot when
+    """A results folder: the results' files, the workbook, the plots through the year, the comparison forest plot when
     there are options, and (with `report`) report.html first; return the paths written."""
-    written = results.write(folder)
+    written = [*results.write(folder), experiment_workbook(results, folder)]
     written += [save_figure(figure, folder / f"{name}.png") for name, figure in _figures(results)]
     if report:
         written.insert(0, write_report(results, folder / "report.html", progress=progress))

@@ -188,7 +188,7 @@ def test_the_report_says_what_changed_what_was_run_and_answers_the_question(comp
     assert "<td>results period</td><td>60 days from 2017-10-02</td>" in page
     assert "with 120 days of warm-up discarded" in page
     saved = appraisal(results).loc[1, "saved"]
-    assert f"<strong>small_county_more_hart</strong> cuts delayed bed days: by <strong>{saved:,.0f} bed days a year</strong>" in page
+    assert f"<strong>More HART hours</strong> cuts delayed bed days: by <strong>{saved:,.0f} bed days a year</strong>" in page
 
 
 def test_a_validation_table_is_included_when_validation_csv_is_there(compared: Path, tmp_path: Path) -> None:
@@ -232,3 +232,25 @@ def test_importing_the_plots_changes_no_global_matplotlib_setting() -> None:
 
     code = "import matplotlib; matplotlib.use('svg'); import flowsim.output.plots, flowsim.cli; print(matplotlib.get_backend())"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "svg"
+
+
+def test_the_report_names_options_by_title_and_keeps_one_delayed_bed_days(compared: Path) -> None:
+    page = (compared / "report.html").read_text()
+    answer = page.split('<section id="answer">')[1].split("</section>")[0]
+    assert "More HART hours" in answer and "small_county_more_hart" not in answer
+    figures = page.split('<section id="kpis">')[1].split("</section>")[0]
+    assert "dtoc_bed_days_per_year" in figures and "<code>delayed_bed_days_per_day</code>" not in figures.split("<details>")[0]
+
+
+def test_the_key_figures_give_no_cost_where_the_ranking_gives_none(results: ExperimentResults) -> None:
+    from flowsim.output.report import kpi_section
+
+    unpriced = {**results.scenario("small_county_more_hart"), "costs": {}}
+    about = {**results.about, "scenarios": [results.scenario("small_county"), unpriced]}
+    bare = replace(results, about=about)
+    ranking = appraisal(bare)
+    if "capacity_cost_per_year" not in results.values["small_county"]:
+        pytest.skip("the example prices no capacity")
+    assert np.isnan(ranking.loc[1, "extra_cost"])
+    section = kpi_section(bare)
+    assert "cost not given" in section

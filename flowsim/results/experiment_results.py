@@ -75,8 +75,8 @@ def _shown(value: Any) -> str:
 def scenario_changes(base: Scenario, option: Scenario) -> list[tuple[str, str, str]]:
     """What `option` sets differently from `base`: (field, base value, option value), e.g.
     ("reablement.hours_per_month", "7,096", "8,440"). Names and descriptions are left out."""
-    before = dict(flat_fields(base.model_dump(mode="json", by_alias=True, exclude={"name", "description"})))
-    after = dict(flat_fields(option.model_dump(mode="json", by_alias=True, exclude={"name", "description"})))
+    before = dict(flat_fields(base.model_dump(mode="json", by_alias=True, exclude={"name", "title", "description", "sources"})))
+    after = dict(flat_fields(option.model_dump(mode="json", by_alias=True, exclude={"name", "title", "description", "sources"})))
     return [
         (field, _shown(before.get(field)), _shown(after.get(field)))
         for field in dict.fromkeys([*before, *after])
@@ -128,7 +128,9 @@ def describe(
             {
                 "label": label,
                 "name": scenario.name,
+                "title": scenario.title,
                 "description": scenario.description,
+                "sources": scenario.sources,
                 "file": str(path) if path else "",
                 "notes": file_notes(path) if path else "",
                 "costs": scenario.costs.model_dump(),
@@ -185,6 +187,10 @@ class ExperimentResults:
     def scenario(self, label: str) -> dict[str, Any]:
         """The record of one scenario (name, description, file, notes, costs, changes)."""
         return next(s for s in self.about["scenarios"] if s["label"] == label)
+
+    def title(self, label: str) -> str:
+        """The scenario's title as a reader sees it (its label when the results predate titles)."""
+        return str(self.scenario(label).get("title") or label)
 
     def replications(self, label: str) -> int:
         return len(self.values[label])

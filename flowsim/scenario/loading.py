@@ -104,6 +104,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         raise ScenarioError(f"{path}: extends: must be the path of one scenario file, relative to this one")
     base, who = _read_chain(path.parent / parent, (*seen, path))
     who.update(_provenance(raw, path))
+    base.pop("title", None)  # a variant is not its parent: it shows its own title, or its name
     return _deep_merge(base, raw), who
 
 

@@ -37,7 +37,14 @@ import yaml
 from tqdm import tqdm
 
 from flowsim import __version__
-from flowsim.analysis.planning import capacity_for_target, required_discharges
+from flowsim.analysis.planning import (
+    LEVERS,
+    POST_HOSPITAL,
+    CapacityPlan,
+    capacity_for_target,
+    post_hospital_levers,
+    required_discharges,
+)
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
 from flowsim.analysis.validation import check_measures, validation_table
 from flowsim.experiment import (
@@ -61,7 +68,7 @@ from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measur
 from flowsim.results.experiment_results import ExperimentResults
 from flowsim.results.kpis import HEADLINE_KPIS
 from flowsim.results.readable import for_reading
-from flowsim.scenario import Scenario, ScenarioError, load_scenario
+from flowsim.scenario import CAPACITY_FIELDS, Scenario, ScenarioError, load_scenario
 from flowsim.scenario.reference import reference
 from flowsim.statistics import mser5_limit
 
@@ -430,23 +437,46 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _discharges(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario, args)
+    named = tuple(name.strip() for name in (args.levers or "").split(",") if name.strip())
+    levers = named or post_hospital_levers(scenario)
     out = _folder(args, f"{scenario.name}-discharges-seed{args.seed}")
     runner, store = _runner(args), ReplicationStore(out / "replications")
     results = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, runner)
     needed = required_discharges(results, scenario.name)
-    plan = capacity_for_target(scenario, args.target, args.replications, args.seed, args.limit, args.steps, runner, store)
-    written = [_write_csv(needed, out / "discharges.csv"), _write_csv(plan.trials, out / "capacity_plan.csv", index=False)]
     print(f"{scenario.name}: discharges a day by day of the week ({args.replications} replications, seed {args.seed})")
     print(needed.round(1).to_string())
     print("swing: beds between the week's lowest and highest midnight under each pattern\n")
-    print(f"Post-hospital capacity (reablement hours, home care hours, step-down beds, one factor) for mean occupancy <= {args.target:.0%}:")
-    print(plan.trials.round(3).to_string(index=False))
-    if plan.uplift is None:
-        print(f"Not reached by {args.limit:.2f} times today's capacity: the rest is clinical stay and other delays.")
-    else:
-        print(f"Needed: {plan.uplift:.3f} times today's post-hospital capacity.")
-    _done(written, out, results)
+    choices = [(lever,) for lever in levers] + [levers] if args.each and len(levers) > 1 else [levers]
+    plans = [
+        capacity_for_target(scenario, args.target, args.replications, args.seed, args.limit, args.steps, runner, store, chosen)
+        for chosen in choices
+    ]
+    for plan in plans:
+        print(format_plan(plan, args.limit))
+    trials = pd.concat([plan.trials.assign(levers=" + ".join(plan.levers)) for plan in plans], ignore_index=True)
+    written = [_write_csv(needed, out / "discharges.csv"), _write_csv(trials, out / "capacity_plan.csv", index=False)]
+    ran, reused = results.ran + sum(p.ran for p in plans), results.reused + sum(p.reused for p in plans)
+    print(f"\nWrote {', '.join(p.name for p in written)} to {out} ({ran} replications run, {reused} reused)")
     return EXIT_OK
+
+
+def format_plan(plan: CapacityPlan, limit: float) -> str:
+    """The trials of one capacity plan and its answer, every number in its unit (no NaN)."""
+    levers = " + ".join(plan.levers)
+    title = f"{levers}, one factor, for acute occupancy at or below {plan.target:.0%} with 95% confidence"
+    capacities = [column for column in plan.trials.columns if column in CAPACITY_FIELDS]
+    lines = [title, "-" * len(title), f"{'uplift':>7}  " + "".join(f"{c:>28}" for c in capacities) + f"  {'occupancy (95% interval)':>28}  holds"]
+    for _, row in plan.trials.iterrows():
+        occupancy = f"{number(row['mean'], 'share')} ({interval(row['lower'], row['upper'], 'share')})"
+        lines.append(
+            f"{row['uplift']:>7.3f}  " + "".join(f"{number(row[c]):>28}" for c in capacities)
+            + f"  {occupancy:>28}  {'yes' if row['holds_target'] else 'no'}"
+        )
+    if plan.uplift is None:
+        lines.append(f"Not reached by {limit:.2f} times today's capacity: the rest is clinical stay and other delays.")
+    else:
+        lines.append(f"Needed: {plan.uplift:.3f} times today's {levers} (the interval's upper end at or below the target).")
+    return "\n".join(lines) + "\n"
 
 
 def _kpis(args: argparse.Namespace) -> int:
@@ -549,6 +579,12 @@ def build_parser() -> argparse.ArgumentParser:
     discharges.add_argument("--target", type=_above(0.0), default=0.92, help="mean acute occupancy to reach (default 0.92)")
     discharges.add_argument("--limit", type=_above(1.0), default=2.0, help="largest capacity factor to try, above 1 (default 2)")
     discharges.add_argument("--steps", type=_at_least(0), default=5, help="halvings of [1, limit] (default 5)")
+    discharges.add_argument(
+        "--levers",
+        help=f"capacities raised by one factor, separated by commas, from {', '.join(LEVERS)} "
+        f"(default: those of {','.join(POST_HOSPITAL)} the scenario has)",
+    )  # fmt: skip
+    discharges.add_argument("--each", action="store_true", help="also find each lever's uplift on its own")
     discharges.set_defaults(handler=_discharges)
 
     kpis = commands.add_parser("kpis", help="list every KPI: name, unit, bounds, which way is better, meaning")

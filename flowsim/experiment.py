@@ -229,7 +229,7 @@ class Runner:
         if not self.progress:
             yield lambda: None
             return
-        from tqdm import tqdm
+        from tqdm.auto import tqdm
 
         with tqdm(total=total, unit="replication", leave=False) as bar:
             yield lambda: bar.update()

@@ -3,6 +3,7 @@
     flowsim run scenarios/oxfordshire_2017.yaml --replications 20 [--report]
     flowsim compare BASE.yaml OPTION.yaml [OPTION2.yaml ...] [--report]
     flowsim report RESULTS_DIR
+    flowsim run SCENARIO.yaml --event-log; flowsim animate RESULTS_DIR
     flowsim sweep BASE.yaml GRID.yaml
     flowsim warmup SCENARIO.yaml
     flowsim validate scenarios/oxfordshire_2017.yaml
@@ -50,6 +51,7 @@ from flowsim.analysis.validation import check_measures, validation_table
 from flowsim.experiment import (
     SCHEDULER_VARIABLE,
     ReplicationStore,
+    Replication,
     Runner,
     WarmupAnalysis,
     analyse_warmup,
@@ -62,10 +64,12 @@ from flowsim.engine.register import ConservationError
 from flowsim.model.system import simulate
 from flowsim.output.formatting import change, interval, number, percent
 from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
+from flowsim.output.animation import animate, replication_event_log, write_event_logs
 from flowsim.output.report import write_report, write_results
 from flowsim.output.workbook import experiment_workbook, run_workbook
 from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measure, produced_by
 from flowsim.results.experiment_results import ExperimentResults
+from flowsim.results.event_log import event_log
 from flowsim.results.kpis import HEADLINE_KPIS
 from flowsim.results.readable import for_reading
 from flowsim.scenario import CAPACITY_FIELDS, Scenario, ScenarioError, load_scenario
@@ -310,6 +314,8 @@ def _run(args: argparse.Namespace) -> int:
         with _day_bar(scenario, args.quiet) as tick:
             result = simulate(scenario, seed=args.seed, progress=tick)
         written = [*result.write(out, patients=not args.no_patients), run_workbook(result, out)]
+        if args.event_log:
+            written += write_event_logs(scenario, args.seed, {result.replication: event_log(result)}, out)
         print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
         _done(written, out)
         return EXIT_OK
@@ -329,10 +335,25 @@ def _run(args: argparse.Namespace) -> int:
         )
     results = _with_validation(results, scenario)
     written = write_results(results, out, args.report, progress=not args.quiet)
+    if args.event_log:
+        work = [Replication(scenario.name, scenario, args.seed, r) for r in range(results.replications(scenario.name))]
+        logs = {item.replication: log for item, log in runner.map(replication_event_log, work)}
+        written += write_event_logs(scenario, args.seed, logs, out)
     title = f"{scenario.name}: {results.replications(scenario.name)} replications, seed {args.seed}, {scenario.days} days"
     print(format_summary(results.summary(scenario.name), title))
     print(note)
     _done(written, out, results)
+    return EXIT_OK
+
+
+def _animate(args: argparse.Namespace) -> int:
+    folder = Path(args.results)
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: no such results folder")
+    path = Path(args.out) if args.out else folder / f"animation_replication_{args.replication:05d}.html"
+    _writable_folder(path.parent)
+    animate(folder, path, args.days, args.replication, args.every_hours)
+    _done([path], path.parent)
     return EXIT_OK
 
 
@@ -539,7 +560,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-patients", action="store_true", help="one run: leave out the patients table (large for a county year)"
     )
+    run.add_argument(
+        "--event-log", action="store_true",
+        help="also write each replication's event log for animation (event_log/, read by `flowsim animate`)",
+    )  # fmt: skip
     run.set_defaults(handler=_run)
+
+    animation = commands.add_parser("animate", help="an animated HTML page of a few weeks of patients, from a run's event log")
+    animation.add_argument("results", help="the --out folder of `flowsim run ... --event-log`")
+    animation.add_argument("--replication", type=_at_least(0), default=0, help="which replication (default 0)")
+    animation.add_argument("--days", type=_at_least(1), default=21, help="days after the warm-up to animate (default 21)")
+    animation.add_argument("--every-hours", type=_at_least(1), default=6, help="hours between frames (default 6)")
+    animation.add_argument("--out", help="the HTML file (default RESULTS/animation_replication_NNNNN.html)")
+    animation.set_defaults(handler=_animate)
 
     compare = commands.add_parser("compare", help="options against a base with common random numbers")
     compare.add_argument("base", help="base scenario YAML file")

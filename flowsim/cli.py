@@ -43,6 +43,7 @@ from flowsim.analysis.planning import (
     POST_HOSPITAL,
     CapacityPlan,
     capacity_for_target,
+    check_plan,
     post_hospital_levers,
     required_discharges,
 )
@@ -460,13 +461,14 @@ def _discharges(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario, args)
     named = tuple(name.strip() for name in (args.levers or "").split(",") if name.strip())
     levers = named or post_hospital_levers(scenario)
+    check_plan(scenario, levers, args.replications)
     out = _folder(args, f"{scenario.name}-discharges-seed{args.seed}")
     runner, store = _runner(args), ReplicationStore(out / "replications")
     results = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, runner)
     needed = required_discharges(results, scenario.name)
     print(f"{scenario.name}: discharges a day by day of the week ({args.replications} replications, seed {args.seed})")
-    print(needed.round(1).to_string())
-    print("swing: beds between the week's lowest and highest midnight under each pattern\n")
+    print(needed.round(1).to_string(na_rep="—"))
+    print("swing: beds between the week's lowest and highest midnight under each pattern; —: no such day in the run\n")
     choices = [(lever,) for lever in levers] + [levers] if args.each and len(levers) > 1 else [levers]
     plans = [
         capacity_for_target(scenario, args.target, args.replications, args.seed, args.limit, args.steps, runner, store, chosen)

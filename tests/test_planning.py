@@ -61,3 +61,11 @@ def test_each_lever_alone_scales_only_its_own_capacity_and_a_missing_one_is_refu
         capacity_for_target(scenario, 0.5, replications=2, levers=("reablement",), runner=SERIAL)
     with pytest.raises(ScenarioError, match="2 or more"):
         capacity_for_target(scenario, 0.5, replications=1, runner=SERIAL)
+
+
+def test_a_wrong_lever_stops_before_anything_runs(tmp_path, capsys) -> None:
+    from flowsim.cli import main
+
+    out = tmp_path / "plan"
+    assert main(["discharges", str(TWO_STAGE), "--levers", "nonsense", "--out", str(out), "--quiet"]) == 2
+    assert "nonsense not a lever" in capsys.readouterr().err and not out.exists()

@@ -135,17 +135,7 @@ def capacity_for_target(
     numbers; `steps` halvings of [1, limit] give the answer to (limit - 1) / 2**steps.
     """
     levers = levers or post_hospital_levers(scenario)
-    if replications < 2:
-        raise ScenarioError("--replications: the planner needs 2 or more for an interval")
-    unknown = [lever for lever in levers if lever not in LEVERS]
-    absent = [lever for lever in levers if lever in LEVERS and _capacity(scenario, LEVERS[lever]) is None]
-    if unknown or absent or not levers:
-        raise ScenarioError(
-            f"--levers {','.join(levers)}: "
-            + (f"{', '.join(unknown)} not a lever; " if unknown else "")
-            + (f"{scenario.name} has no {', '.join(absent)} to raise; " if absent else "")
-            + f"choose from {', '.join(LEVERS)}"
-        )
+    check_plan(scenario, levers, replications)
     runner = runner or Runner(progress=False)
     rows: list[dict[str, Any]] = []
     counts = {"ran": 0, "reused": 0}
@@ -177,6 +167,22 @@ def capacity_for_target(
         else:
             low = middle
     return plan(high)
+
+
+def check_plan(scenario: Scenario, levers: tuple[str, ...], replications: int) -> None:
+    """Refuse, before anything runs, a lever that is not one or that the scenario lacks, and fewer than
+    2 replications (no interval to hold the target with)."""
+    if replications < 2:
+        raise ScenarioError("--replications: the planner needs 2 or more for an interval")
+    unknown = [lever for lever in levers if lever not in LEVERS]
+    absent = [lever for lever in levers if lever in LEVERS and _capacity(scenario, LEVERS[lever]) is None]
+    if unknown or absent or not levers:
+        raise ScenarioError(
+            f"--levers {','.join(levers)}: "
+            + (f"{', '.join(unknown)} not a lever; " if unknown else "")
+            + (f"{scenario.name} has no {', '.join(absent)} to raise; " if absent else "")
+            + f"choose from {', '.join(LEVERS)}"
+        )
 
 
 def post_hospital_levers(scenario: Scenario) -> tuple[str, ...]:

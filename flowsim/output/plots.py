@@ -8,7 +8,7 @@ of a finished run (`flowsim report`):
   n): each day's mean across replications and its 95% interval, drawn as a
   line and a shaded band;
 - the comparison table (`comparison.csv`): each option's paired difference
-  from the base, drawn as a forest plot;
+  from the base, drawn as small multiples: a panel per measure in its own unit;
 - a sweep's KPI over a grid, drawn as a heat-map with the target contour.
 
 The figures are meant to be pasted into a board paper and printed in black

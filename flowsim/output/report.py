@@ -60,7 +60,7 @@ SERVICE_MODULES = (
 """The modules whose docstrings describe the model's logic, in the order of a patient's journey."""
 
 FIGURE_CAPTIONS = {
-    "comparison": "Each option's change from the base for the headline figures, as a share of the base, with 95% paired intervals.",
+    "comparison": "Each option's change from the base for the headline figures, one panel per figure in its own unit, with 95% paired intervals.",
     "occupancy": "Acute bed occupancy at the midnight census, with the 92% guidance and 95% lines.",
     "delays": "Medically fit patients waiting in acute beds, by the reason they wait.",
     "stranded": "Stranded (7+ days) and super-stranded (21+ days) patients in acute beds.",
@@ -531,7 +531,7 @@ def write_report(results: ExperimentResults, path: Path, progress: bool = False)
 
 
 def write_results(results: ExperimentResults, folder: Path, report: bool = False, progress: bool = False) -> list[Path]:
-    """A results folder: the results' files, the workbook, the plots through the year, the comparison forest plot when
+    """A results folder: the results' files, the workbook, the plots through the year, the comparison plot when
     there are options, and (with `report`) report.html first; return the paths written."""
     written = [*results.write(folder), experiment_workbook(results, folder)]
     written += [save_figure(figure, folder / f"{name}.png") for name, figure in _figures(results)]

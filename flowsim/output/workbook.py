@@ -7,8 +7,8 @@ unit, from the measure catalogue) and `scenario` (every setting of the
 scenarios that produced it, one column each). Values are as in the written
 tables (`flowsim.results.readable`): dates and times, care hours a month,
 shares as percentages. A table longer than `WORKBOOK_ROWS` stays in its own
-file (a county's patients: a year is a few hundred thousand rows, slow to
-write as cells and near Excel's limit), and the `columns` sheet says where.
+file (a county year has over 200,000 patients and 60,000 delays, slow to
+write as cells), and the `columns` sheet says where.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from flowsim.results.experiment_results import ExperimentResults, flat_fields
 from flowsim.results.readable import column_meanings, for_reading, percent_columns
 from flowsim.results.tables import TIME_COLUMNS, RunResult
 
-WORKBOOK_ROWS = 100_000
-"""Tables longer than this are left out of the workbook (they are in their own Parquet or CSV file)."""
+WORKBOOK_ROWS = 20_000
+"""Tables longer than this are left out of the workbook (they are in their own Parquet or CSV file): openpyxl
+writes about 40,000 cells a second, so a county year's 60,000 delays alone took 12 s on a free core."""
 
 SHEET_NAME_LENGTH = 31
 """Excel's longest sheet name."""

@@ -80,3 +80,5 @@ def test_an_experiment_workbook_puts_the_summary_first_and_the_comparison_in_per
     expected = results.summary("base").loc["occupancy_mean", "mean"] * 100
     assert summary.loc[("base", "occupancy_mean"), "mean"] == pytest.approx(expected)
     assert list(sheets["scenario"].columns) == ["setting", "base", "more"]
+    occupancy = sheets["comparison"].set_index("kpi").loc["occupancy_mean"]
+    assert occupancy["unit"] == "% (differences in percentage points)"

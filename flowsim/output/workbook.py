@@ -21,7 +21,7 @@ import pandas as pd
 
 from flowsim.files import write_atomically
 from flowsim.results.experiment_results import ExperimentResults, flat_fields
-from flowsim.results.readable import column_meanings, for_reading, percent_columns
+from flowsim.results.readable import PERCENT, column_meanings, for_reading, percent_columns
 from flowsim.results.tables import TIME_COLUMNS, RunResult
 
 WORKBOOK_ROWS = 20_000
@@ -82,7 +82,8 @@ def experiment_workbook(results: ExperimentResults, folder: Path, extra: dict[st
     if results.options:
         comparison = results.comparison()
         shown = ["base_mean", "option_mean", "difference", "lower", "upper"]
-        sheets["comparison"] = for_reading(comparison, comparison["unit"], shown)
+        readable = for_reading(comparison, comparison["unit"], shown)
+        sheets["comparison"] = readable.assign(unit=readable["unit"].replace({PERCENT: "% (differences in percentage points)"}))
     if results.validation is not None:
         validation = results.validation
         sheets["validation"] = for_reading(validation, validation["unit"], ["published", "mean", "lower", "upper", "tolerance"])

@@ -4,6 +4,7 @@
     flowsim compare BASE.yaml OPTION.yaml [OPTION2.yaml ...] [--report]
     flowsim compare BASE.yaml OPTION.yaml ... --rank dtoc_bed_days_per_year --indifference 500
     flowsim report RESULTS_DIR
+    flowsim run SCENARIO.yaml --event-log; flowsim animate RESULTS_DIR
     flowsim sweep BASE.yaml GRID.yaml
     flowsim warmup SCENARIO.yaml
     flowsim validate scenarios/oxfordshire_2017.yaml
@@ -44,12 +45,21 @@ from flowsim.analysis.capacity_search import load_plan, optimise_capacity, searc
 from flowsim.analysis.planning import capacity_for_target, required_discharges
 from flowsim.analysis.ranking import rank_options, ranking_in_words
 from flowsim.analysis.stress import RUNAWAY, breaking_point, breaking_point_in_words, stress
+from flowsim.analysis.planning import (
+    LEVERS,
+    POST_HOSPITAL,
+    CapacityPlan,
+    check_plan,
+    post_hospital_levers,
+)
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
 from flowsim.analysis.validation import check_measures, validation_table
 from flowsim.experiment import (
     SCHEDULER_VARIABLE,
     ReplicationStore,
+    Replication,
     Runner,
+    WarmupAnalysis,
     analyse_warmup,
     default_scheduler,
     run_experiment,
@@ -62,12 +72,17 @@ from flowsim.output.formatting import change, interval, number, percent
 from flowsim.output.optimisation import answer_in_words, write_answer, write_optimisation_report
 from flowsim.output.stress import stress_figure
 from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
+from flowsim.output.animation import animate, replication_event_log, write_event_logs
 from flowsim.output.report import write_report, write_results
+from flowsim.output.workbook import experiment_workbook, run_workbook
 from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measure, produced_by
 from flowsim.results.experiment_results import ExperimentResults
+from flowsim.results.event_log import event_log
 from flowsim.results.kpis import HEADLINE_KPIS
-from flowsim.scenario import Scenario, ScenarioError, load_scenario
+from flowsim.results.readable import for_reading
+from flowsim.scenario import CAPACITY_FIELDS, Scenario, ScenarioError, load_scenario
 from flowsim.scenario.reference import reference
+from flowsim.statistics import mser5_limit
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 """Exit statuses: success; a failed invariant or internal error; invalid input or arguments; interrupted."""
@@ -341,7 +356,9 @@ def _run(args: argparse.Namespace) -> int:
     if single:
         with _day_bar(scenario, args.quiet) as tick:
             result = simulate(scenario, seed=args.seed, progress=tick)
-        written = result.write(out)
+        written = [*result.write(out, patients=not args.no_patients), run_workbook(result, out)]
+        if args.event_log:
+            written += write_event_logs(scenario, args.seed, {result.replication: event_log(result)}, out)
         print(format_kpis(result.kpis, f"{scenario.name} (seed {args.seed}, {scenario.days} days)"))
         if result.runaway is not None:
             print(f"\nWARNING: {result.runaway.describe(scenario.warmup_days)}: these figures are not a steady state", file=sys.stderr)
@@ -363,10 +380,25 @@ def _run(args: argparse.Namespace) -> int:
         )
     results = _with_validation(results, scenario)
     written = write_results(results, out, args.report, progress=not args.quiet)
+    if args.event_log:
+        work = [Replication(scenario.name, scenario, args.seed, r) for r in range(results.replications(scenario.name))]
+        logs = {item.replication: log for item, log in runner.map(replication_event_log, work)}
+        written += write_event_logs(scenario, args.seed, logs, out)
     title = f"{scenario.name}: {results.replications(scenario.name)} replications, seed {args.seed}, {scenario.days} days"
     print(format_summary(results.summary(scenario.name), title))
     print(note)
     _done(written, out, results)
+    return EXIT_OK
+
+
+def _animate(args: argparse.Namespace) -> int:
+    folder = Path(args.results)
+    if not folder.is_dir():
+        raise ScenarioError(f"{folder}: no such results folder")
+    path = Path(args.out) if args.out else folder / f"animation_replication_{args.replication:05d}.html"
+    _writable_folder(path.parent)
+    animate(folder, path, args.days, args.replication, args.every_hours)
+    _done([path], path.parent)
     return EXIT_OK
 
 
@@ -427,7 +459,12 @@ def _sweep(args: argparse.Namespace) -> int:
     out = _folder(args, f"sweep-{Path(args.grid).stem}")
     sweep = run_sweep(scenarios, grid, args.replications, args.seed, ReplicationStore(out / "replications"), _runner(args))
     figure = heatmap_figure(sweep.square, grid.heatmap, measure(grid.heatmap).unit, grid.target)
-    written = [_write_csv(sweep.table, out / "sweep.csv", index=False), save_figure(figure, out / "sweep.png")]
+    readable = for_reading(sweep.table, sweep.table["unit"], ["mean", "lower", "upper", "half_width"])
+    written = [
+        _write_csv(sweep.table, out / "sweep.csv", index=False),
+        save_figure(figure, out / "sweep.png"),
+        experiment_workbook(sweep.results, out, {"sweep": readable}),
+    ]
     print(f"{grid.heatmap} (mean of {args.replications} replications)\n{sweep.square.to_string()}")
     _done(written, out, sweep.results)
     return EXIT_OK
@@ -449,8 +486,22 @@ def _warmup(args: argparse.Namespace) -> int:
         f"Recommended warm-up: {analysis.recommended_days} days (the longest, in whole weeks); "
         f"the scenario has {scenario.warmup_days}."
     )
+    if analysis.too_short:
+        print(_warmup_warning(analysis, args.days))
     _done(written, out)
     return EXIT_OK
+
+
+def _warmup_warning(analysis: WarmupAnalysis, days: int) -> str:
+    """Why the recommendation cannot be trusted, and the run length that could tell."""
+    if analysis.capped:
+        why = (
+            f"{', '.join(analysis.capped)} had not settled within half the run: MSER-5 searches only the first "
+            f"{mser5_limit(days)} days of {days}, so the warm-up needed is longer than it can show"
+        )
+    else:
+        why = f"the warm-up found leaves fewer than twice its days of a {days}-day run to judge it against"
+    return f"Warning: {why}. Rerun with --days {analysis.suggested_days} or more."
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -475,22 +526,27 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _discharges(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario, args)
+    named = tuple(name.strip() for name in (args.levers or "").split(",") if name.strip())
+    levers = named or post_hospital_levers(scenario)
+    check_plan(scenario, levers, args.replications)
     out = _folder(args, f"{scenario.name}-discharges-seed{args.seed}")
     runner, store = _runner(args), ReplicationStore(out / "replications")
     results = run_experiment({scenario.name: scenario}, args.replications, args.seed, store, runner)
     needed = required_discharges(results, scenario.name)
-    plan = capacity_for_target(scenario, args.target, args.replications, args.seed, args.limit, args.steps, runner, store)
-    written = [_write_csv(needed, out / "discharges.csv"), _write_csv(plan.trials, out / "capacity_plan.csv", index=False)]
     print(f"{scenario.name}: discharges a day by day of the week ({args.replications} replications, seed {args.seed})")
-    print(needed.round(1).to_string())
-    print("swing: beds between the week's lowest and highest midnight under each pattern\n")
-    print(f"Post-hospital capacity (reablement hours, home care hours, step-down beds, one factor) for mean occupancy <= {args.target:.0%}:")
-    print(plan.trials.round(3).to_string(index=False))
-    if plan.uplift is None:
-        print(f"Not reached by {args.limit:.2f} times today's capacity: the rest is clinical stay and other delays.")
-    else:
-        print(f"Needed: {plan.uplift:.3f} times today's post-hospital capacity.")
-    _done(written, out, results)
+    print(needed.round(1).to_string(na_rep="—"))
+    print("swing: beds between the week's lowest and highest midnight under each pattern; —: no such day in the run\n")
+    choices = [(lever,) for lever in levers] + [levers] if args.each and len(levers) > 1 else [levers]
+    plans = [
+        capacity_for_target(scenario, args.target, args.replications, args.seed, args.limit, args.steps, runner, store, chosen)
+        for chosen in choices
+    ]
+    for plan in plans:
+        print(format_plan(plan, args.limit))
+    trials = pd.concat([plan.trials.assign(levers=" + ".join(plan.levers)) for plan in plans], ignore_index=True)
+    written = [_write_csv(needed, out / "discharges.csv"), _write_csv(trials, out / "capacity_plan.csv", index=False)]
+    ran, reused = results.ran + sum(p.ran for p in plans), results.reused + sum(p.reused for p in plans)
+    print(f"\nWrote {', '.join(p.name for p in written)} to {out} ({ran} replications run, {reused} reused)")
     return EXIT_OK
 
 
@@ -534,6 +590,23 @@ def _stress(args: argparse.Namespace) -> int:
         print("\n" + breaking_point_in_words(point, args.replications))
     _done(written, out)
     return EXIT_OK
+def format_plan(plan: CapacityPlan, limit: float) -> str:
+    """The trials of one capacity plan and its answer, every number in its unit (no NaN)."""
+    levers = " + ".join(plan.levers)
+    title = f"{levers}, one factor, for acute occupancy at or below {plan.target:.0%} with 95% confidence"
+    capacities = [column for column in plan.trials.columns if column in CAPACITY_FIELDS]
+    lines = [title, "-" * len(title), f"{'uplift':>7}  " + "".join(f"{c:>28}" for c in capacities) + f"  {'occupancy (95% interval)':>28}  holds"]
+    for _, row in plan.trials.iterrows():
+        occupancy = f"{number(row['mean'], 'share')} ({interval(row['lower'], row['upper'], 'share')})"
+        lines.append(
+            f"{row['uplift']:>7.3f}  " + "".join(f"{number(row[c]):>28}" for c in capacities)
+            + f"  {occupancy:>28}  {'yes' if row['holds_target'] else 'no'}"
+        )
+    if plan.uplift is None:
+        lines.append(f"Not reached by {limit:.2f} times today's capacity: the rest is clinical stay and other delays.")
+    else:
+        lines.append(f"Needed: {plan.uplift:.3f} times today's {levers} (the interval's upper end at or below the target).")
+    return "\n".join(lines) + "\n"
 
 
 def _kpis(args: argparse.Namespace) -> int:
@@ -595,7 +668,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="KPIs --precision applies to, separated by commas (`flowsim kpis` lists them)",
     )  # fmt: skip
     run.add_argument("--max-replications", type=_at_least(1), default=200, help="stop --precision here (default 200)")
+    run.add_argument(
+        "--no-patients", action="store_true", help="one run: leave out the patients table (large for a county year)"
+    )
+    run.add_argument(
+        "--event-log", action="store_true",
+        help="also write each replication's event log for animation (event_log/, read by `flowsim animate`)",
+    )  # fmt: skip
     run.set_defaults(handler=_run)
+
+    animation = commands.add_parser("animate", help="an animated HTML page of a few weeks of patients, from a run's event log")
+    animation.add_argument("results", help="the --out folder of `flowsim run ... --event-log`")
+    animation.add_argument("--replication", type=_at_least(0), default=0, help="which replication (default 0)")
+    animation.add_argument("--days", type=_at_least(1), default=21, help="days after the warm-up to animate (default 21)")
+    animation.add_argument("--every-hours", type=_at_least(1), default=6, help="hours between frames (default 6)")
+    animation.add_argument("--out", help="the HTML file (default RESULTS/animation_replication_NNNNN.html)")
+    animation.set_defaults(handler=_animate)
 
     compare = commands.add_parser("compare", help="options against a base with common random numbers")
     compare.add_argument("base", help="base scenario YAML file")
@@ -644,6 +732,12 @@ def build_parser() -> argparse.ArgumentParser:
     discharges.add_argument("--target", type=_above(0.0), default=0.92, help="mean acute occupancy to reach (default 0.92)")
     discharges.add_argument("--limit", type=_above(1.0), default=2.0, help="largest capacity factor to try, above 1 (default 2)")
     discharges.add_argument("--steps", type=_at_least(0), default=5, help="halvings of [1, limit] (default 5)")
+    discharges.add_argument(
+        "--levers",
+        help=f"capacities raised by one factor, separated by commas, from {', '.join(LEVERS)} "
+        f"(default: those of {','.join(POST_HOSPITAL)} the scenario has)",
+    )  # fmt: skip
+    discharges.add_argument("--each", action="store_true", help="also find each lever's uplift on its own")
     discharges.set_defaults(handler=_discharges)
 
     optimise = commands.add_parser(

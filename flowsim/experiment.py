@@ -42,10 +42,14 @@ from flowsim.files import write_atomically
 from flowsim.scenario import Scenario
 from flowsim.results.catalogue import produced_by
 from flowsim.results.experiment_results import ExperimentResults, describe
-from flowsim.statistics import RunningBands, moving_average, mser5, precise_from
+from flowsim.results.readable import monthly_care_hours
+from flowsim.statistics import RunningBands, moving_average, mser5, mser5_limit, precise_from
 from flowsim.model.system import simulate
 
 SCHEDULER_VARIABLE = "FLOWSIM_SCHEDULER"
+
+STORE_FORMAT = 2
+"""The layout of a stored replication; one of another layout is run again (2: care hours a month in the daily series)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,8 @@ def replication_outcome(scenario: Scenario, seed: int, replication: int) -> Outc
 
 
 def replication_census(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
-    """The daily census of one replication (for warm-up analysis); runs in a worker."""
-    return simulate(scenario, seed, replication).census
+    """The daily census of one replication, care hours a month (for warm-up analysis); runs in a worker."""
+    return monthly_care_hours(simulate(scenario, seed, replication).census)
 
 
 class ReplicationStore:
@@ -107,6 +111,7 @@ class ReplicationStore:
         """What a stored replication must have been made by to be reused."""
         return {
             "flowsim_version": __version__,
+            "store_format": STORE_FORMAT,
             "scenario": work.scenario.name,
             "content_hash": work.scenario.content_hash(),
             "seed": work.seed,
@@ -224,7 +229,7 @@ class Runner:
         if not self.progress:
             yield lambda: None
             return
-        from tqdm import tqdm
+        from tqdm.auto import tqdm
 
         with tqdm(total=total, unit="replication", leave=False) as bar:
             yield lambda: bar.update()
@@ -396,12 +401,41 @@ class WarmupAnalysis:
     series: dict[str, pd.DataFrame]
     averages: dict[str, pd.Series]
     truncation: dict[str, int]
+    days: int
+    """Days run from empty."""
 
     @property
     def recommended_days(self) -> int:
         """The longest MSER-5 truncation over the measures, rounded up to whole weeks."""
+        return _whole_weeks(max(self.truncation.values(), default=0))
+
+    @property
+    def capped(self) -> list[str]:
+        """The measures whose truncation is at MSER-5's search limit (half the run): they had not settled
+        by then, so the warm-up they need is longer than the run can show."""
+        limit = mser5_limit(self.days)
+        return [name for name, days in self.truncation.items() if limit and days >= limit]
+
+    @property
+    def too_short(self) -> bool:
+        """Whether the run is too short to judge: a measure capped, or a truncation past a third of the run
+        (fewer than twice the warm-up's days left to tell a settled level from a drift)."""
+        return bool(self.capped) or max(self.truncation.values(), default=0) * RUN_PER_WARMUP > self.days
+
+    @property
+    def suggested_days(self) -> int:
+        """A run long enough to judge: three times the warm-up found, and twice this run when capped (the
+        true warm-up is at least the limit); whole weeks."""
         longest = max(self.truncation.values(), default=0)
-        return -(-longest // 7) * 7
+        return _whole_weeks(max(RUN_PER_WARMUP * longest, 2 * self.days if self.capped else 0))
+
+
+RUN_PER_WARMUP = 3
+"""A run from empty should be at least this many times the warm-up it finds (Hoad, Robinson and Davies, 2010)."""
+
+
+def _whole_weeks(days: int) -> int:
+    return -(-days // 7) * 7
 
 
 def analyse_warmup(
@@ -424,4 +458,4 @@ def analyse_warmup(
         series[measure] = table
         averages[measure] = moving_average(table.mean(axis=1), window)
         truncation[measure] = mser5(table.mean(axis=1))
-    return WarmupAnalysis(series, averages, truncation)
+    return WarmupAnalysis(series, averages, truncation, days)

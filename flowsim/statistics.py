@@ -172,6 +172,13 @@ def mser5(series: pd.Series) -> int:
     return best_d * 5
 
 
+def mser5_limit(observations: int) -> int:
+    """The longest truncation `mser5` can return for a series of `observations` values: the start of
+    the last batch of the first half it searches. A truncation at this limit says the series had not
+    settled within half the run, not that it settled there."""
+    return max(observations // 5 // 2 - 1, 0) * 5
+
+
 def ratio_interval(numerator: pd.Series, denominator: pd.Series, confidence: float = CONFIDENCE) -> dict[str, float]:
     """The ratio of two means paired by replication (e.g. extra cost over bed days saved), with
     Fieller's interval.

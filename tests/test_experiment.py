@@ -270,3 +270,26 @@ def test_an_out_folder_keeps_the_files_already_in_it(tmp_path: Path) -> None:
     assert main([*argv, "--out", str(tmp_path)]) == 0
     assert (tmp_path / "notes.txt").read_text() == "the board's questions" and (tmp_path / "earlier").is_dir()
     assert (tmp_path / "summary.csv").exists() and not list(tmp_path.rglob("*.tmp"))
+
+
+def test_mser5_at_its_search_limit_means_not_settled_and_the_warmup_says_so() -> None:
+    from flowsim.experiment import WarmupAnalysis
+    from flowsim.statistics import mser5_limit
+
+    rising = pd.Series(np.arange(150, dtype=float))
+    assert mser5(rising) == mser5_limit(150) == 70
+    capped = WarmupAnalysis({}, {}, {"dtoc": mser5(rising), "acute_occupied": 10}, days=150)
+    assert capped.capped == ["dtoc"] and capped.too_short and capped.suggested_days == 301
+    settled = WarmupAnalysis({}, {}, {"dtoc": 40}, days=730)
+    assert not settled.capped and not settled.too_short
+    short = WarmupAnalysis({}, {}, {"dtoc": 100}, days=240)
+    assert not short.capped and short.too_short and short.suggested_days == 301
+
+
+@pytest.mark.slow
+def test_warmup_on_a_short_run_warns_and_suggests_a_length(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    county = Path(__file__).parents[1] / "scenarios" / "examples" / "small_county.yaml"
+    argv = ["warmup", str(county), "--days", "60", "--replications", "2", "--workers", "1", "--quiet", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Warning:" in out and "had not settled within half the run" in out and "Rerun with --days" in out

@@ -7,7 +7,7 @@ import pytest
 
 from flowsim import load_scenario
 from flowsim.experiment import Runner, run_experiment
-from flowsim.analysis.planning import SEVEN_DAY_TARGET, _keep_pace, _swing, capacity_for_target, required_discharges, scale_post_hospital
+from flowsim.analysis.planning import SEVEN_DAY_TARGET, _keep_pace, _swing, capacity_for_target, required_discharges, scale_capacities
 from tests.queueing import TWO_STAGE
 
 SERIAL = Runner(workers=1, progress=False)
@@ -38,13 +38,34 @@ def test_required_discharges_balance_the_weeks_admissions() -> None:
 def test_the_uplift_found_meets_the_target_and_a_smaller_one_does_not() -> None:
     # 60 acute beds: 12 in treatment (3 a day x 4 days) plus those waiting for one of 20 step-down beds.
     scenario = load_scenario(TWO_STAGE, {"days": 300, "warmup_days": 30, "wards": {"general_beds": 60}})
-    assert scale_post_hospital(scenario, 1.5).step_down.beds == 30
-    plan = capacity_for_target(scenario, target=0.21, replications=3, seed=1, limit=2.0, steps=3, runner=SERIAL)
+    assert scale_capacities(scenario, 1.5).step_down.beds == 30
+    plan = capacity_for_target(scenario, target=0.22, replications=3, seed=1, limit=2.0, steps=3, runner=SERIAL)
     assert plan.uplift is not None and 1.0 < plan.uplift <= 2.0
     trials = plan.trials.set_index("uplift")
-    assert trials.loc[plan.uplift, "mean"] <= 0.21
+    assert trials.loc[plan.uplift, "upper"] <= 0.22 and trials.loc[plan.uplift, "holds_target"]
     below = trials[trials.index < plan.uplift]
-    assert (below["mean"] > 0.21).all() and not below.empty
+    assert (below["upper"] > 0.22).all() and not below.empty
+    assert plan.ran == 3 * len(trials) and not trials.isna().any().any()
     assert trials["mean"].is_monotonic_decreasing, "more capacity must not mean fuller beds"
     out_of_reach = capacity_for_target(scenario, target=0.15, replications=2, seed=1, limit=1.5, steps=1, runner=SERIAL)
     assert out_of_reach.uplift is None
+
+
+def test_each_lever_alone_scales_only_its_own_capacity_and_a_missing_one_is_refused() -> None:
+    from flowsim import ScenarioError
+
+    scenario = load_scenario(TWO_STAGE, {"days": 30, "warmup_days": 5, "wards": {"general_beds": 60}})
+    beds = scale_capacities(scenario, 1.5, ("acute_beds",))
+    assert beds.wards.general_beds == 90 and beds.step_down.beds == scenario.step_down.beds
+    with pytest.raises(ScenarioError, match="no reablement"):
+        capacity_for_target(scenario, 0.5, replications=2, levers=("reablement",), runner=SERIAL)
+    with pytest.raises(ScenarioError, match="2 or more"):
+        capacity_for_target(scenario, 0.5, replications=1, runner=SERIAL)
+
+
+def test_a_wrong_lever_stops_before_anything_runs(tmp_path, capsys) -> None:
+    from flowsim.cli import main
+
+    out = tmp_path / "plan"
+    assert main(["discharges", str(TWO_STAGE), "--levers", "nonsense", "--out", str(out), "--quiet"]) == 2
+    assert "nonsense not a lever" in capsys.readouterr().err and not out.exists()

@@ -107,13 +107,20 @@ def test_community_plot_has_a_row_per_service_with_capacity_and_waiting_lists(re
     bands = results.bands[results.bands.measure == "reablement_hours_capacity"]
     drawn = [bands[bands.scenario == name]["mean"].max() for name in SCENARIOS]
     assert [max(c) for c in hart_capacity] == pytest.approx(drawn), "the capacity lines are the mean capacity open"
-    assert min(drawn) >= 1560 * 12 / 52 - 1e-9, "never below the planned hours a week before winter (1,560 a month)"
+    assert min(drawn) >= 1560 - 1e-9, "care hours a month: never below the 1,560 planned before winter"
+    in_use = [line for line in figure.axes[0].get_lines() if line.get_drawstyle() != "steps-post"]
+    assert all(line.get_zorder() > 1 for line in in_use), "in use is drawn over capacity, never hidden under it"
     plt.close(figure)
 
 
 def test_forest_plot_shows_each_kpi_with_data_and_heatmap_draws_the_target_contour(results: ExperimentResults) -> None:
     figure = comparison_figure(results.comparison(), ["dtoc_bed_days_per_year", "occupancy_mean", "no_such_kpi"], "small_county")
-    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["dtoc bed days per year", "occupancy mean"]
+    panels = [axis for axis in figure.axes if axis.get_visible()]
+    assert len(panels) == 2, "a panel per measure with data"
+    assert panels[0].get_title(loc="left").endswith("(bed days/year)") and panels[1].get_title(loc="left").endswith("(percentage points)")
+    assert [t.get_text() for t in panels[0].get_yticklabels()] == ["small_county_more_hart"]
+    saved = results.comparison().set_index("kpi").loc["occupancy_mean", "difference"] * 100
+    assert panels[1].get_lines()[0].get_xdata()[0] == pytest.approx(saved), "occupancy in its own unit, not % of the base"
     plt.close(figure)
     grid = pd.DataFrame([[0.97, 0.94, 0.90], [0.95, 0.91, 0.88]], index=pd.Index([20, 40], name="step_down.beds"),
                         columns=pd.Index([6000, 8000, 10000], name="reablement.hours_per_month"))
@@ -188,7 +195,7 @@ def test_the_report_says_what_changed_what_was_run_and_answers_the_question(comp
     assert "<td>results period</td><td>60 days from 2017-10-02</td>" in page
     assert "with 120 days of warm-up discarded" in page
     saved = appraisal(results).loc[1, "saved"]
-    assert f"<strong>small_county_more_hart</strong> cuts delayed bed days: by <strong>{saved:,.0f} bed days a year</strong>" in page
+    assert f"<strong>More HART hours</strong> cuts delayed bed days: by <strong>{saved:,.0f} bed days a year</strong>" in page
 
 
 def test_a_validation_table_is_included_when_validation_csv_is_there(compared: Path, tmp_path: Path) -> None:
@@ -232,3 +239,25 @@ def test_importing_the_plots_changes_no_global_matplotlib_setting() -> None:
 
     code = "import matplotlib; matplotlib.use('svg'); import flowsim.output.plots, flowsim.cli; print(matplotlib.get_backend())"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "svg"
+
+
+def test_the_report_names_options_by_title_and_keeps_one_delayed_bed_days(compared: Path) -> None:
+    page = (compared / "report.html").read_text()
+    answer = page.split('<section id="answer">')[1].split("</section>")[0]
+    assert "More HART hours" in answer and "small_county_more_hart" not in answer
+    figures = page.split('<section id="kpis">')[1].split("</section>")[0]
+    assert "dtoc_bed_days_per_year" in figures and "<code>delayed_bed_days_per_day</code>" not in figures.split("<details>")[0]
+
+
+def test_the_key_figures_give_no_cost_where_the_ranking_gives_none(results: ExperimentResults) -> None:
+    from flowsim.output.report import kpi_section
+
+    unpriced = {**results.scenario("small_county_more_hart"), "costs": {}}
+    about = {**results.about, "scenarios": [results.scenario("small_county"), unpriced]}
+    bare = replace(results, about=about)
+    ranking = appraisal(bare)
+    if "capacity_cost_per_year" not in results.values["small_county"]:
+        pytest.skip("the example prices no capacity")
+    assert np.isnan(ranking.loc[1, "extra_cost"])
+    section = kpi_section(bare)
+    assert "cost not given" in section

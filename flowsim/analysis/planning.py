@@ -17,10 +17,13 @@ beds of headroom the weekend costs.
 Capacity. Keeping pace sets the flow, not the level: the level is set by how
 long people stay, and in a county like the reference one much of that is
 waiting for HART, home care or a step-down bed. `capacity_for_target` scales
-those three together by one factor and finds, by simulation with common
-random numbers, the smallest uplift whose mean occupancy meets the target,
-or says that no uplift up to the limit does (the rest of the stay is
-clinical, or waits for assessment, choice or a care home).
+the levers chosen (reablement hours, home care hours, step-down beds, acute
+beds, discharge slots: one alone, or several together) by one factor and
+finds, by simulation with common random numbers, the smallest uplift whose
+occupancy holds the target with 95% confidence (the interval's upper end at
+or below it, not only the mean), or says that no uplift up to the limit does
+(the rest of the stay is clinical, or waits for assessment, choice or a care
+home).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import pandas as pd
 
 from flowsim.experiment import ReplicationStore, Runner, run_experiment
 from flowsim.results.experiment_results import ExperimentResults
-from flowsim.scenario import Scenario
+from flowsim.scenario import CAPACITY_FIELDS, Scenario, ScenarioError
 from flowsim.statistics import t_interval
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -80,15 +83,36 @@ def _swing(admissions: pd.Series, discharges: pd.Series) -> float:
     return float(level.max() - min(level.min(), 0.0))
 
 
+LEVERS = {
+    "reablement": "reablement_hours_per_month",
+    "home_care": "home_care_hours_per_month",
+    "step_down": "step_down_beds",
+    "acute_beds": "general_beds",
+    "discharge_slots": "discharges_per_weekday",
+}
+"""The capacities the planner can raise, by the name a board uses, each a `capacity_changes` capacity."""
+
+POST_HOSPITAL = ("reablement", "home_care", "step_down")
+"""The levers raised together by default: the services people leave hospital to."""
+
+WHOLE_UNITS = ("step_down_beds", "general_beds", "discharges_per_weekday")
+"""Capacities counted in whole beds or discharges: scaled and rounded."""
+
+
 @dataclass(frozen=True)
 class CapacityPlan:
-    """The uplift of post-hospital capacity found, and what each trial gave."""
+    """The uplift of the chosen levers found, and what each trial gave."""
 
     target: float
+    levers: tuple[str, ...]
     uplift: float | None
-    """The smallest factor found whose mean occupancy meets the target; None if none up to the limit."""
+    """The smallest factor found whose occupancy interval lies wholly at or below the target; None if none up to the limit."""
     trials: pd.DataFrame
-    """One row per factor tried: mean occupancy with its interval, and the capacities."""
+    """One row per factor tried: mean occupancy with its interval, whether it holds the target, and the capacities."""
+    ran: int
+    """Replications run for the trials (those taken from the store not counted)."""
+    reused: int
+    """Replications of the trials taken from the store."""
 
 
 def capacity_for_target(
@@ -100,57 +124,99 @@ def capacity_for_target(
     steps: int = 5,
     runner: Runner | None = None,
     store: ReplicationStore | None = None,
+    levers: tuple[str, ...] | None = None,
 ) -> CapacityPlan:
-    """Bisect the factor on HART hours, home care hours and step-down beds for mean occupancy <= target.
+    """Bisect one factor on the `levers` (alone or together; default the post-hospital ones the scenario
+    has) for acute occupancy at or below `target` with
+    95% confidence: a factor holds the target when the upper end of the 95% interval of mean occupancy
+    is at or below it, not only the mean.
 
     Every trial uses the same seeds, so factors are compared with common random
     numbers; `steps` halvings of [1, limit] give the answer to (limit - 1) / 2**steps.
     """
+    levers = levers or post_hospital_levers(scenario)
+    check_plan(scenario, levers, replications)
     runner = runner or Runner(progress=False)
     rows: list[dict[str, Any]] = []
+    counts = {"ran": 0, "reused": 0}
 
-    def occupancy(factor: float) -> float:
-        scaled = scale_post_hospital(scenario, factor)
+    def holds(factor: float) -> bool:
+        scaled = scale_capacities(scenario, factor, levers)
         results = run_experiment({scenario.name: scaled}, replications, seed, store, runner)
+        counts["ran"] += results.ran
+        counts["reused"] += results.reused
         interval = t_interval(results.values[scenario.name]["occupancy_mean"])
-        rows.append({"uplift": factor, **_capacities(scaled), **{k: interval[k] for k in ("mean", "lower", "upper")}})
-        return interval["mean"]
+        met = bool(interval["upper"] <= target)
+        capacities = {LEVERS[lever]: _capacity(scaled, LEVERS[lever]) for lever in levers}
+        rows.append({"uplift": factor, **capacities, **{k: interval[k] for k in ("mean", "lower", "upper")}, "holds_target": met})
+        return met
+
+    def plan(uplift: float | None) -> CapacityPlan:
+        trials = pd.DataFrame(rows).sort_values("uplift").reset_index(drop=True)
+        return CapacityPlan(target, levers, uplift, trials, counts["ran"], counts["reused"])
 
     low, high = 1.0, limit
-    if occupancy(low) <= target:
-        return CapacityPlan(target, 1.0, pd.DataFrame(rows))
-    if occupancy(high) > target:
-        return CapacityPlan(target, None, pd.DataFrame(rows))
+    if holds(low):
+        return plan(1.0)
+    if not holds(high):
+        return plan(None)
     for _ in range(steps):
         middle = (low + high) / 2
-        if occupancy(middle) <= target:
+        if holds(middle):
             high = middle
         else:
             low = middle
-    return CapacityPlan(target, high, pd.DataFrame(rows).sort_values("uplift").reset_index(drop=True))
+    return plan(high)
 
 
-def scale_post_hospital(scenario: Scenario, factor: float) -> Scenario:
-    """The scenario with HART hours, home care hours and step-down beds (and their dated changes) times `factor`."""
+def check_plan(scenario: Scenario, levers: tuple[str, ...], replications: int) -> None:
+    """Refuse, before anything runs, a lever that is not one or that the scenario lacks, and fewer than
+    2 replications (no interval to hold the target with)."""
+    if replications < 2:
+        raise ScenarioError("--replications: the planner needs 2 or more for an interval")
+    unknown = [lever for lever in levers if lever not in LEVERS]
+    absent = [lever for lever in levers if lever in LEVERS and _capacity(scenario, LEVERS[lever]) is None]
+    if unknown or absent or not levers:
+        raise ScenarioError(
+            f"--levers {','.join(levers)}: "
+            + (f"{', '.join(unknown)} not a lever; " if unknown else "")
+            + (f"{scenario.name} has no {', '.join(absent)} to raise; " if absent else "")
+            + f"choose from {', '.join(LEVERS)}"
+        )
+
+
+def post_hospital_levers(scenario: Scenario) -> tuple[str, ...]:
+    """The post-hospital levers the scenario has (the default of `capacity_for_target`)."""
+    return tuple(lever for lever in POST_HOSPITAL if _capacity(scenario, LEVERS[lever]) is not None)
+
+
+def scale_capacities(scenario: Scenario, factor: float, levers: tuple[str, ...] = POST_HOSPITAL) -> Scenario:
+    """The scenario with the `levers`' capacities (and their dated changes) times `factor`; beds and
+    discharges rounded to whole ones."""
     data = scenario.model_dump(by_alias=True)
-    for service in ("reablement", "home_care"):
-        if data.get(service):
-            data[service]["hours_per_month"] *= factor
-    if data.get("step_down"):
-        data["step_down"]["beds"] = round(data["step_down"]["beds"] * factor)
+    chosen = {LEVERS[lever] for lever in levers}
+    for capacity in chosen:
+        *sections, field = CAPACITY_FIELDS[capacity].split(".")
+        holder = data
+        for section in sections:
+            holder = holder.get(section) or {}
+        if holder.get(field) is not None:  # a service the scenario does not have is left out
+            holder[field] = _scaled(holder[field], factor, capacity)
     for change in data["capacity_changes"]:
-        if change["capacity"] in ("reablement_hours_per_month", "home_care_hours_per_month"):
-            change["value"] *= factor
-        elif change["capacity"] == "step_down_beds":
-            change["value"] = round(change["value"] * factor)
+        if change["capacity"] in chosen:
+            change["value"] = _scaled(change["value"], factor, change["capacity"])
     return Scenario.model_validate(data)
 
 
-def _capacities(scenario: Scenario) -> dict[str, float]:
-    """The post-hospital capacities the scenario opens with, in their own units (dated changes scale alike)."""
-    nan = float("nan")
-    return {
-        "reablement_hours_per_month": scenario.reablement.hours_per_month if scenario.reablement else nan,
-        "home_care_hours_per_month": scenario.home_care.hours_per_month if scenario.home_care else nan,
-        "step_down_beds": float(scenario.step_down.beds) if scenario.step_down else nan,
-    }
+def _scaled(value: float, factor: float, capacity: str) -> float:
+    return round(value * factor) if capacity in WHOLE_UNITS else value * factor
+
+
+def _capacity(scenario: Scenario, capacity: str) -> float | None:
+    """A capacity's opening value in its own unit, or None when the scenario does not have it."""
+    holder: Any = scenario
+    for part in CAPACITY_FIELDS[capacity].split("."):
+        holder = getattr(holder, part, None)
+        if holder is None:
+            return None
+    return float(holder)

@@ -8,7 +8,7 @@ of a finished run (`flowsim report`):
   n): each day's mean across replications and its 95% interval, drawn as a
   line and a shaded band;
 - the comparison table (`comparison.csv`): each option's paired difference
-  from the base, drawn as a forest plot;
+  from the base, drawn as small multiples: a panel per measure in its own unit;
 - a sweep's KPI over a grid, drawn as a heat-map with the target contour.
 
 The figures are meant to be pasted into a board paper and printed in black
@@ -25,6 +25,7 @@ changes no global matplotlib setting.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,11 +37,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from flowsim.engine.vocabulary import DELAY_REASONS, reason_column
 from flowsim.files import write_atomically
-from flowsim.results.catalogue import PERCENT_UNITS
+from flowsim.output.formatting import change
+from flowsim.results.catalogue import PERCENT_UNITS, measure
 
 OCCUPANCY_LINES = (0.92, 0.95)
 """Acute occupancy guidance (92%) and the level above which flow fails in practice (95%)."""
@@ -63,8 +65,8 @@ LAYERS = (("0.92", ""), ("0.75", "///"), ("0.55", ".."), ("0.85", "\\\\\\"), ("0
 """Fill and hatching of each delay reason in the stacked plot, legible without colour."""
 
 SERVICES = (
-    ("reablement", "Reablement (HART)", "care hours a week", "reablement_hours_in_use", "reablement_hours_capacity", "reablement_waiting"),
-    ("home_care", "Home care", "care hours a week", "home_care_hours_in_use", "home_care_hours_capacity", "home_care_waiting"),
+    ("reablement", "Reablement (HART)", "care hours a month", "reablement_hours_in_use", "reablement_hours_capacity", "reablement_waiting"),
+    ("home_care", "Home care", "care hours a month", "home_care_hours_in_use", "home_care_hours_capacity", "home_care_waiting"),
     ("step_down", "Step-down beds", "beds", "step_down_occupied", "step_down_beds", "step_down_waiting"),
 )
 """Community services: name, title, unit of capacity, and the daily measures in use, open and waiting."""
@@ -88,7 +90,7 @@ def png_bytes(figure: Figure) -> bytes:
 
 def _subplots(*grid: int, figsize: tuple[float, float], **options: Any) -> tuple[Figure, Any]:
     """A figure and its axes (as `Figure.subplots` gives them), laid out by matplotlib's constrained layout."""
-    figure = Figure(figsize=figsize)
+    figure = Figure(figsize=figsize, layout="constrained")
     return figure, figure.subplots(*grid, **options)
 
 
@@ -196,16 +198,18 @@ def delays_figure(bands: pd.DataFrame) -> Figure:
         fontsize=11,
     )
     for axis, scenario in zip(axes[:, 0], scenarios):
-        base = None
+        base, named = None, None
+        total = _measure(bands, scenario, "medically_fit")
+        tallest = max(float(total["upper"].max()), 1.0) if not total.empty else 1.0
         for reason, (shade, hatch) in zip(DELAY_REASONS, LAYERS):
             rows = _measure(bands, scenario, reason_column(reason))
             if rows.empty:
                 continue
             values = rows["mean"].to_numpy()
             bottom = np.zeros_like(values) if base is None else base
-            axis.fill_between(rows["date"], bottom, bottom + values, facecolor=shade, hatch=hatch, edgecolor="0.3", linewidth=0.3, label=reason)
+            axis.fill_between(rows["date"], bottom, bottom + values, facecolor=shade, hatch=hatch, edgecolor="0.2", linewidth=0.3, label=reason)
+            named = _label_layer(axis, rows["date"], bottom, values, reason, tallest, named)
             base = bottom + values
-        total = _measure(bands, scenario, "medically_fit")
         axis.plot(total["date"], total["lower"].clip(lower=0), color="black", linestyle="--", linewidth=0.8)
         axis.plot(total["date"], total["upper"], color="black", linestyle="--", linewidth=0.8, label="95% interval of the total")
         axis.set_title(scenario, fontsize=9, loc="left")
@@ -216,14 +220,27 @@ def delays_figure(bands: pd.DataFrame) -> Figure:
     return figure
 
 
+def _label_layer(
+    axis: Axes, dates: pd.Series, bottom: np.ndarray, values: np.ndarray, reason: str, tallest: float, last: float | None
+) -> float | None:
+    """Name a stacked layer beside its last weeks when it is thick enough to point at (4% of the panel) and
+    its name clears the one below (`last`, its height; 5% of the panel); return the height named at."""
+    tail = max(len(values) // 10, 1)
+    middle = float(np.nanmean(bottom[-tail:] + values[-tail:] / 2))
+    if float(np.nanmean(values[-tail:])) < 0.04 * tallest or (last is not None and middle - last < 0.05 * tallest):
+        return last
+    axis.annotate(reason, (dates.iloc[-1], middle), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7, annotation_clip=False)
+    return middle
+
+
 def stranded_figure(bands: pd.DataFrame) -> Figure:
     """Stranded (acute stay 7+ days) and super-stranded (21+ days) patients through the year."""
     figure, axes = _panels(2, 1, "Stranded and super-stranded patients in acute beds (census)", bands, height=3.0)
-    for axis, measure, label in (
+    for axis, name, label in (
         (axes[0, 0], "stranded", "stranded: in an acute bed 7+ days (patients)"),
         (axes[1, 0], "super_stranded", "super-stranded: 21+ days (patients)"),
     ):
-        _draw(axis, bands, measure)
+        _draw(axis, bands, name)
         axis.set_ylabel(label.split(":")[0] + " (patients)")
         axis.set_title(label, fontsize=9, loc="left")
         _dates(axis)
@@ -251,14 +268,14 @@ def front_door_figure(bands: pd.DataFrame) -> Figure:
 def community_figure(bands: pd.DataFrame) -> Figure:
     """HART, home care and step-down beds: capacity in use against capacity open, and their waiting lists."""
     present = [s for s in SERVICES if s[3] in set(bands["measure"])]
-    figure, axes = _panels(len(present), 2, "Community capacity: in use against capacity (thin stepped line, same style), and waiting lists", bands, height=2.8)
+    figure, axes = _panels(len(present), 2, "Community capacity: in use (line) against capacity (wide pale line, same colour), and waiting lists", bands, height=2.8)
     for row, (_, title, unit, in_use, capacity, waiting) in zip(axes, present):
         used, queue = row
-        _draw(used, bands, in_use)
-        for i, scenario in enumerate(_scenarios(bands)):
+        for i, scenario in enumerate(_scenarios(bands)):  # capacity first, wide and pale: in use at capacity shows on top of it
             rows = _measure(bands, scenario, capacity)
             style = _style(i)
-            used.plot(rows["date"], rows["mean"], color=style["color"], linestyle=style["linestyle"], drawstyle="steps-post", linewidth=0.8)
+            used.plot(rows["date"], rows["mean"], color=style["color"], drawstyle="steps-post", linewidth=4.0, alpha=0.3, zorder=1)
+        _draw(used, bands, in_use)
         used.set_title(f"{title}: in use and capacity", fontsize=9, loc="left")
         used.set_ylabel(unit)
         _draw(queue, bands, waiting)
@@ -290,35 +307,49 @@ def year_figures(bands: pd.DataFrame) -> Iterator[tuple[str, Figure]]:
 # Comparisons, sweeps and warm-up ---------------------------------------------------
 
 def comparison_figure(comparison: pd.DataFrame, kpis: list[str], base: str = "the base") -> Figure:
-    """Forest plot: each option's change from the base as a share of the base mean, with its 95% paired interval."""
-    rows = comparison[comparison["kpi"].isin(kpis)].copy()
+    """Small multiples: one panel per measure, each option's change from the base in the measure's own
+    unit (shares in percentage points) with its 95% paired interval, so no measure's scale is set by
+    another's, nor by a base near zero."""
+    rows = comparison[comparison["kpi"].isin(kpis)]
     kpis = [k for k in kpis if rows.loc[rows["kpi"] == k, "difference"].notna().any()]
-    scale = rows["base_mean"].replace(0, np.nan).abs()
-    for column in ("difference", "lower", "upper"):
-        rows[column] = rows[column] / scale * 100
     options = list(dict.fromkeys(rows["option"]))
-    figure, axis = _subplots(figsize=(10, 0.42 * len(kpis) * max(len(options), 1) + 2.2))
-    height = 0.8 / max(len(options), 1)
-    for i, option in enumerate(options):
-        mine = rows[rows["option"] == option].set_index("kpi").reindex(kpis)
-        style = _style(i + 1)
-        axis.errorbar(
-            mine["difference"],
-            np.arange(len(kpis)) + i * height,
-            xerr=[mine["difference"] - mine["lower"], mine["upper"] - mine["difference"]],
-            fmt=str(style["marker"]),
-            color=style["color"],
-            capsize=3,
-            label=option,
-        )
-    axis.axvline(0, color="0.3", linewidth=0.8)
-    axis.set_yticks(np.arange(len(kpis)) + height * (len(options) - 1) / 2, [k.replace("_", " ") for k in kpis])
-    axis.invert_yaxis()
-    axis.grid(True, axis="x", color="0.9")
-    axis.set_xlabel("change from base (% of the base mean); bars: 95% interval, paired by replication")
-    axis.set_title(f"Each option against {base}: an interval crossing 0 cannot be told from no change", fontsize=10)
-    axis.legend(fontsize=8, loc="best")
+    columns = min(3, max(len(kpis), 1))
+    grid = -(-max(len(kpis), 1) // columns)
+    figure, axes = _subplots(grid, columns, figsize=(4.4 * columns, (0.45 * len(options) + 2.2) * grid + 0.8), squeeze=False)
+    figure.suptitle(
+        f"Each option's change from {base}, in each measure's own unit\n"
+        "bars: 95% interval paired by replication; an interval crossing 0 cannot be told from no change",
+        fontsize=10,
+    )
+    for axis, kpi in zip(axes.flat, kpis):
+        mine = rows[rows["kpi"] == kpi].set_index("option").reindex(options)
+        unit = str(mine["unit"].dropna().iloc[0]) if mine["unit"].notna().any() else ""
+        scale = 100.0 if unit in PERCENT_UNITS else 1.0
+        for i, option in enumerate(options):
+            style = _style(i + 1)
+            row = mine.loc[option]
+            middle, low, high = (float(row[c]) * scale for c in ("difference", "lower", "upper"))
+            axis.errorbar(middle, i, xerr=[[middle - low], [high - middle]], fmt=str(style["marker"]), color=style["color"], capsize=3)
+            axis.annotate(change(float(row["difference"]), unit), (middle, i), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7)
+        axis.axvline(0, color="0.3", linewidth=0.8)
+        axis.set_yticks(range(len(options)), options if axis in axes[:, 0] else [""] * len(options), fontsize=8)
+        axis.set_ylim(len(options) - 0.4, -0.6)
+        axis.grid(True, axis="x", color="0.9")
+        axis.tick_params(axis="x", labelsize=7)
+        axis.xaxis.set_major_locator(MaxNLocator(5))
+        words = textwrap.fill(_words(kpi), 50)
+        axis.set_title(f"{words}\n({'percentage points' if scale == 100.0 else unit})", fontsize=8, loc="left")
+    for axis in list(axes.flat)[len(kpis):]:
+        axis.set_visible(False)
     return figure
+
+
+def _words(kpi: str) -> str:
+    """A measure's description from the catalogue, for a panel title (its name when it is not catalogued)."""
+    try:
+        return measure(kpi).description
+    except KeyError:
+        return kpi.replace("_", " ")
 
 
 def heatmap_figure(table: pd.DataFrame, kpi: str, unit: str = "", target: float | None = None) -> Figure:
@@ -350,7 +381,7 @@ def heatmap_figure(table: pd.DataFrame, kpi: str, unit: str = "", target: float 
     colour_bar = figure.colorbar(image, ax=axis)
     colour_bar.set_label(kpi.replace("_", " ") + ("" if percent or not unit else f" ({unit})"))
     if percent:
-        colour_bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        colour_bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))  # decimals to fit the range: no repeated labels
     return figure
 
 
@@ -358,12 +389,12 @@ def warmup_figure(series: dict[str, pd.DataFrame], averages: dict[str, pd.Series
     """Welch's plot: each measure's daily value per replication, their mean's moving average, and the cut."""
     figure, axes = _subplots(len(series), 1, figsize=(9, 2.6 * len(series) + 0.6), sharex=True, squeeze=False)
     figure.suptitle("Warm-up from an empty system (Welch's method)", fontsize=11)
-    for axis, (measure, table) in zip(axes[:, 0], series.items()):
+    for axis, (name, table) in zip(axes[:, 0], series.items()):
         axis.plot(table.index, table.to_numpy(), color="0.85", linewidth=0.6)
         axis.plot(table.index, table.mean(axis=1), color="0.5", linewidth=0.8, label="mean of replications")
-        axis.plot(averages[measure].index, averages[measure], color="black", linewidth=1.6, label="moving average")
+        axis.plot(averages[name].index, averages[name], color="black", linewidth=1.6, label="moving average")
         axis.axvline(cut, color="black", linestyle="--", label=f"warm-up {cut} days")
-        axis.set_ylabel(measure.replace("_", " "))
+        axis.set_ylabel(name.replace("_", " "))
     axes[0, 0].legend(loc="lower right", fontsize=8)
     axes[-1, 0].set_xlabel("day from an empty system")
     return figure

@@ -32,12 +32,13 @@ from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 import flowsim
-from flowsim.analysis.appraisal import OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, appraisal
+from flowsim.analysis.appraisal import COST_KPI, OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, appraisal
 from flowsim.output.formatting import change, interval, number
 from flowsim.output.plots import comparison_figure, png_bytes, save_figure, year_figures
+from flowsim.output.workbook import experiment_workbook
 from flowsim.files import write_atomically
 from flowsim.results.catalogue import KPIS, PERCENT_UNITS, current_name, measure
 from flowsim.results.experiment_results import ExperimentResults
@@ -59,7 +60,7 @@ SERVICE_MODULES = (
 """The modules whose docstrings describe the model's logic, in the order of a patient's journey."""
 
 FIGURE_CAPTIONS = {
-    "comparison": "Each option's change from the base for the headline figures, as a share of the base, with 95% paired intervals.",
+    "comparison": "Each option's change from the base for the headline figures, one panel per figure in its own unit, with 95% paired intervals.",
     "occupancy": "Acute bed occupancy at the midnight census, with the 92% guidance and 95% lines.",
     "delays": "Medically fit patients waiting in acute beds, by the reason they wait.",
     "stranded": "Stranded (7+ days) and super-stranded (21+ days) patients in acute beds.",
@@ -128,11 +129,6 @@ def _escape(text: object) -> str:
     return html.escape(str(text))
 
 
-def _name(label: str) -> str:
-    """A scenario's name, allowed to break after its underscores in a narrow column."""
-    return _escape(label).replace("_", "_<wbr>")
-
-
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]], numeric: Iterable[int] = ()) -> str:
     """An HTML table; cells are HTML already; columns in `numeric` are right-aligned."""
     right = set(numeric)
@@ -169,16 +165,17 @@ def answer(results: ExperimentResults) -> str:
         )
     base = results.summary(results.base)
     best = ranking.iloc[0]
-    name = f"<strong>{_escape(best['option'])}</strong>"
+    name = f"<strong>{_escape(results.title(best['option']))}</strong>"
+    base_title = _escape(results.title(results.base))
     if best["saved"] <= 0:
         text = (
-            f"None of the {len(ranking)} options cuts delayed bed days compared with {_escape(results.base)}; "
+            f"None of the {len(ranking)} options cuts delayed bed days compared with {base_title}; "
             f"the one that comes closest, {name}, changes them by {change(-best['saved'])} a year "
             f"(95% interval {interval(-best['saved_upper'], -best['saved_lower'], signed=True)})."
         )
         return f"{text} <span class='note'>{basis}</span>"
     before = base.loc[SAVED_KPI, "mean"]
-    among = f"Of the {len(ranking)} options compared with {_escape(results.base)}, " if len(ranking) > 1 else f"Compared with {_escape(results.base)}, "
+    among = f"Of the {len(ranking)} options compared with {base_title}, " if len(ranking) > 1 else f"Compared with {base_title}, "
     text = (
         f"{among}{name} cuts delayed bed days{' the most' if len(ranking) > 1 else ''}: "
         f"by <strong>{number(best['saved'])} bed days a year</strong> (95% interval {interval(best['saved_lower'], best['saved_upper'])}), "
@@ -228,7 +225,7 @@ def _runner_up_sentence(results: ExperimentResults, ranking: pd.DataFrame) -> st
         else "so the data cannot tell the two apart: run more replications before choosing between them"
     )
     return (
-        f"The next best, {_escape(second)}, saves {number(gap['mean'])} fewer bed days a year "
+        f"The next best, {_escape(results.title(second))}, saves {number(gap['mean'])} fewer bed days a year "
         f"(95% interval {interval(gap['lower'], gap['upper'])}), {verdict}."
     )
 
@@ -241,7 +238,7 @@ def _baseline_answer(results: ExperimentResults) -> str:
         return f"{words} {number(row['mean'], row['unit'])} (95% interval {interval(row['lower'], row['upper'], row['unit'])})"
 
     parts = [figure(k, w) for k, w in ((OCCUPANCY_KPI, "acute occupancy of"), (SAVED_KPI, "delayed transfer bed days a year:")) if k in summary.index]
-    return f"{_escape(results.base)} runs at " + ", with ".join(parts) + "."
+    return f"{_escape(results.title(results.base))} runs at " + ", with ".join(parts) + "."
 
 
 # Sections ------------------------------------------------------------------------
@@ -283,7 +280,7 @@ def options_section(results: ExperimentResults) -> str:
         rows.append(
             [
                 str(rank),
-                f"<strong>{_name(row['option'])}</strong><br><span class='note'>{_escape(row['description'])}</span>",
+                f"<strong>{_escape(results.title(row['option']))}</strong><br><span class='note'>{_escape(row['description'])}</span>",
                 f"<span{faint}>{text['delayed bed days saved a year']}</span><span class='interval'>{text['saved: 95% interval']}</span>",
                 f"{text['acute occupancy change']}<span class='interval'>{text['occupancy: 95% interval']}</span>",
                 text["extra capacity cost a year"],
@@ -318,11 +315,11 @@ def scenarios_section(results: ExperimentResults) -> str:
     for label in results.labels:
         scenario = results.scenario(label)
         role = "base" if label == results.base else "option"
-        parts.append(f"<h3>{_escape(label)} <span class='note'>({role}, {_escape(scenario['file'])})</span></h3>")
+        parts.append(f"<h3>{_escape(results.title(label))} <span class='note'>({role}, {_escape(scenario['file'] or label)})</span></h3>")
         parts.append(f"<p>{_escape(scenario['description'])}</p>")
         if scenario["changes"]:
             rows = [[f"<code>{_escape(f)}</code>", _escape(b), _escape(o)] for f, b, o in scenario["changes"]]
-            parts.append(_table(["what it changes", _name(results.base), _name(label)], rows))
+            parts.append(_table(["what it changes", _escape(results.title(results.base)), _escape(results.title(label))], rows))
         elif role == "option":
             parts.append("<p class='note'>It sets nothing differently from the base.</p>")
         if scenario["notes"]:
@@ -333,6 +330,7 @@ def scenarios_section(results: ExperimentResults) -> str:
 def kpi_section(results: ExperimentResults) -> str:
     summaries = {label: results.summary(label) for label in results.labels}
     comparison = results.comparison().set_index(["option", "kpi"]) if results.options else None
+    unpriced = appraisal(results).set_index("option") if results.options else None
 
     def rows(kpis: Iterable[str]) -> list[list[str]]:
         out = []
@@ -343,7 +341,9 @@ def kpi_section(results: ExperimentResults) -> str:
             for label in results.labels:
                 s = summaries[label].loc[kpi]
                 cell = f"{number(s['mean'], unit)}<span class='interval'>{interval(s['lower'], s['upper'], unit)}</span>"
-                if comparison is not None and label != results.base:
+                if kpi == COST_KPI and unpriced is not None and label != results.base and math.isnan(unpriced.loc[label, "extra_cost"]):
+                    cell = f"—<span class='change'>cost not given: {_escape(unpriced.loc[label, 'cost_note'])}</span>"
+                elif comparison is not None and label != results.base:
                     d = comparison.loc[(label, kpi)]
                     mark = "" if d["distinguishable"] else " ≈"
                     cell += f"<span class='change'>change {change(d['difference'], unit)}{mark} ({interval(d['lower'], d['upper'], unit, signed=True)})</span>"
@@ -352,12 +352,14 @@ def kpi_section(results: ExperimentResults) -> str:
         return out
 
     shown = [k for k in REPORT_KPIS if k in summaries[results.base].index]
-    header = ["key figure", *(_name(label) for label in results.labels)]
+    header = ["key figure", *(_escape(results.title(label)) for label in results.labels)]
     numeric = range(1, len(results.labels) + 1)
     body = _table(header, rows(shown), numeric)
     body += (
         "<p class='note'>Each cell: the mean, its 95% interval across replications and, for options, the change from the base "
-        "with its 95% paired interval; ≈ marks a change the data cannot tell from zero.</p>"
+        "with its 95% paired interval; ≈ marks a change the data cannot tell from zero. Delayed bed days are delayed "
+        "transfers of care, as in the answer and the ranking. The capacity cost prices only the capacities with a unit cost; "
+        "an option that changes a capacity without one has no cost, as in the ranking.</p>"
     )
     others = [k for k in summaries[results.base].index if k not in shown and current_name(k) in KPIS]
     body += f"<details><summary>All {len(others) + len(shown)} KPIs</summary>{_table(header, rows(others), numeric)}</details>"
@@ -365,10 +367,13 @@ def kpi_section(results: ExperimentResults) -> str:
 
 
 def _figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
+    """The report's figures, each scenario shown by its title."""
+    titles = {label: results.title(label) for label in results.labels}
     if results.options:
-        kpis = [k for k in REPORT_KPIS[:-1] if k in results.values[results.base].columns]
-        yield "comparison", comparison_figure(results.comparison(), kpis, results.base)
-    yield from year_figures(results.bands)
+        kpis = [k for k in REPORT_KPIS if k != COST_KPI and k in results.values[results.base].columns]
+        comparison = results.comparison().assign(option=lambda t: t["option"].map(titles))
+        yield "comparison", comparison_figure(comparison, kpis, titles[results.base])
+    yield from year_figures(results.bands.assign(scenario=results.bands["scenario"].map(titles)))
 
 
 def plots_section(results: ExperimentResults, progress: bool = False) -> str:
@@ -380,8 +385,9 @@ def plots_section(results: ExperimentResults, progress: bool = False) -> str:
     return _section("plots", "Plots", "\n".join(parts))
 
 
-def validation_section(validation: pd.DataFrame) -> str:
-    """Each published figure against the model, with its role: fitted (tuned to it), check, or context."""
+def validation_section(validation: pd.DataFrame, sources: dict[str, str] | None = None) -> str:
+    """Each published figure against the model, with its role: fitted (tuned to it), check, or context;
+    the source documents cited by tag named below the table."""
     rows = []
     for _, row in validation.iterrows():
         within = str(row["within"]).strip().lower() in ("true", "1", "yes")
@@ -411,6 +417,8 @@ def validation_section(validation: pd.DataFrame) -> str:
         f"not tuned to ({int((roles == 'check').sum())}); <b>context</b> means it was published on another basis and "
         f"is not expected to match ({int((roles == 'context').sum())}; the note says why).</p>"
     )
+    if sources:
+        table += "<p class='note'>Source documents: " + "; ".join(f"{_escape(t)}: {_escape(d)}" for t, d in sources.items()) + ".</p>"
     return _section("validation", "Validation: the baseline against published figures", summary + table)
 
 
@@ -435,6 +443,11 @@ def model_section(results: ExperimentResults) -> str:
         f"<p>The scenarios are YAML files validated against the scenario schema; the base is "
         f"<code>{_escape(base['file'])}</code>. Its own notes on sources:</p><pre>{_escape(base['notes'] or '(none)')}</pre>"
     )
+    sources = base.get("sources") or {}
+    if sources:
+        data += "<p>Source documents the scenario file cites, by tag:</p>" + _table(
+            ["tag", "document"], [[_escape(tag), _escape(title)] for tag, title in sources.items()]
+        )
     if base["costs_source"]:
         data += f"<p>Unit costs, as written in the base scenario file with their sources:</p><pre>{_escape(base['costs_source'])}</pre>"
     start = about["initial_state"] and "from today's census given in the scenario" or f"from empty, with {about['warmup_days']} days of warm-up discarded"
@@ -496,7 +509,7 @@ def _assumptions() -> str:
 def render(results: ExperimentResults, progress: bool = False) -> str:
     """The whole report as one HTML page (with a progress bar while the plots are drawn)."""
     about = results.about
-    title = f"{results.base}: options appraisal" if results.options else f"{results.base}: results"
+    title = f"{results.title(results.base)}: options appraisal" if results.options else f"{results.title(results.base)}: results"
     sections = [_section("answer", "The answer", f"<p class='answer'>{answer(results)}</p>")]
     ranked = results.options and not appraisal(results).empty
     unstable = [words for label in results.labels if (words := results.runaways(label))]
@@ -509,7 +522,7 @@ def render(results: ExperimentResults, progress: bool = False) -> str:
         sections.append(options_section(results))
     sections += [scenarios_section(results), kpi_section(results), plots_section(results, progress)]
     if results.validation is not None:
-        sections.append(validation_section(results.validation))
+        sections.append(validation_section(results.validation, results.scenario(results.base).get("sources")))
     sections.append(model_section(results))
     meta = (
         f"{len(results.labels)} scenario{'s' if len(results.labels) > 1 else ''}, {about['replications']} replications each, "
@@ -532,9 +545,9 @@ def write_report(results: ExperimentResults, path: Path, progress: bool = False)
 
 
 def write_results(results: ExperimentResults, folder: Path, report: bool = False, progress: bool = False) -> list[Path]:
-    """A results folder: the results' files, the plots through the year, the comparison forest plot when
+    """A results folder: the results' files, the workbook, the plots through the year, the comparison plot when
     there are options, and (with `report`) report.html first; return the paths written."""
-    written = results.write(folder)
+    written = [*results.write(folder), experiment_workbook(results, folder)]
     written += [save_figure(figure, folder / f"{name}.png") for name, figure in _figures(results)]
     if report:
         written.insert(0, write_report(results, folder / "report.html", progress=progress))

@@ -366,9 +366,9 @@ def _daily() -> Iterator[Measure]:
         yield _measure(reason_column(reason), "patients", f"medically fit in acute beds at the census, {reason}", "lower")
     for service, words in CARE_SERVICES.items():
         needs: Needs = service  # type: ignore[assignment]
-        yield _measure(f"{service}_hours_in_use", "care hours/week", f"{words} care hours a week in use at the census", needs=needs)
-        yield _measure(f"{service}_hours_capacity", "care hours/week", f"{words} care hours a week available", needs=needs)
-        yield _measure(f"{service}_hours_queued", "care hours/week", f"{words} care hours a week asked for by people waiting", "lower", needs)
+        yield _measure(f"{service}_hours_in_use", CARE_HOURS, f"{words} care hours a month in use at the census", needs=needs)
+        yield _measure(f"{service}_hours_capacity", CARE_HOURS, f"{words} care hours a month available", needs=needs)
+        yield _measure(f"{service}_hours_queued", CARE_HOURS, f"{words} care hours a month asked for by people waiting", "lower", needs)
         yield _measure(f"{service}_waiting", "patients", f"people waiting for {words} at the census", "lower", needs)
     yield _measure("step_down_occupied", "beds", "step-down beds occupied at the census", needs="step_down")
     yield _measure("step_down_beds", "beds", "step-down beds open", needs="step_down")

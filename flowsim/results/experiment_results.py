@@ -12,7 +12,7 @@ notebook all read:
 - `bands`: each day's mean and 95% interval across replications of every
   daily measure (scenario, date, measure, mean, lower, upper, n);
 - `about`: the scenarios (name, description, file, the file's own notes,
-  unit costs, what each option changes from the base), the seed, the
+  unit costs, what each option changes from the base, every setting), the seed, the
   replications, warm-up and run length, and where and with what it ran;
 - `validation`: the base against its published figures, when it lists any.
 
@@ -49,14 +49,14 @@ REQUIRED_FILES = ("experiment.json", "kpi_values.csv", "bands.csv")
 
 # What a scenario is and what an option changes -----------------------------------
 
-def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def flat_fields(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Dotted paths to the leaves of a scenario's data; lists of records are indexed, lists of numbers kept whole."""
     if isinstance(value, dict):
         for key, inner in value.items():
-            yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
+            yield from flat_fields(inner, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
         for i, inner in enumerate(value):
-            yield from _flatten(inner, f"{prefix}[{i}]")
+            yield from flat_fields(inner, f"{prefix}[{i}]")
     else:
         yield prefix, value
 
@@ -76,8 +76,8 @@ def _shown(value: Any) -> str:
 def scenario_changes(base: Scenario, option: Scenario) -> list[tuple[str, str, str]]:
     """What `option` sets differently from `base`: (field, base value, option value), e.g.
     ("reablement.hours_per_month", "7,096", "8,440"). Names and descriptions are left out."""
-    before = dict(_flatten(base.model_dump(mode="json", by_alias=True, exclude={"name", "description"})))
-    after = dict(_flatten(option.model_dump(mode="json", by_alias=True, exclude={"name", "description"})))
+    before = dict(flat_fields(base.model_dump(mode="json", by_alias=True, exclude={"name", "title", "description", "sources"})))
+    after = dict(flat_fields(option.model_dump(mode="json", by_alias=True, exclude={"name", "title", "description", "sources"})))
     return [
         (field, _shown(before.get(field)), _shown(after.get(field)))
         for field in dict.fromkeys([*before, *after])
@@ -129,12 +129,15 @@ def describe(
             {
                 "label": label,
                 "name": scenario.name,
+                "title": scenario.title,
                 "description": scenario.description,
+                "sources": scenario.sources,
                 "file": str(path) if path else "",
                 "notes": file_notes(path) if path else "",
                 "costs": scenario.costs.model_dump(),
                 "costs_source": costs_block(path) if path else "",
                 "changes": [list(change) for change in scenario_changes(base, scenario)] if label != labels[0] else [],
+                "settings": dict(flat_fields(scenario.model_dump(mode="json", by_alias=True))),
             }
         )
     return {
@@ -185,6 +188,10 @@ class ExperimentResults:
     def scenario(self, label: str) -> dict[str, Any]:
         """The record of one scenario (name, description, file, notes, costs, changes)."""
         return next(s for s in self.about["scenarios"] if s["label"] == label)
+
+    def title(self, label: str) -> str:
+        """The scenario's title as a reader sees it (its label when the results predate titles)."""
+        return str(self.scenario(label).get("title") or label)
 
     def replications(self, label: str) -> int:
         return len(self.values[label])

@@ -1,11 +1,13 @@
 """The tables of one run, built from its records: patients, delays, the census and the KPIs.
 
 - `patients`: one row per episode, every timestamp in hours from the
-  scenario's `start_date` (negative in the warm-up), where they went.
+  scenario's `start_date` (negative in the warm-up), where they went
+  (written with dates and times and a `warmup` column, see `readable`).
 - `delays`: one row per wait: the place (acute bed, step-down bed,
   reablement), the reason, its start and end.
 - `census`: one row per day (see `flowsim.model.census`), with each day's
-  flows (attendances, admissions, discharges) beside it.
+  flows (attendances, admissions, discharges) beside it; care hours a week
+  in memory, as the engine counts them, a month as written and averaged.
 - `kpis`: the headline figures of the results period (warm-up excluded),
   each with its unit.
 """
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -28,6 +31,7 @@ from flowsim.engine.patient import Patient
 from flowsim.engine.register import Delay
 from flowsim.files import write_atomically
 from flowsim.results.kpis import compute_kpis, kpi_table, spell_start, switching_kpis
+from flowsim.results.readable import dated_delays, dated_patients, for_reading, monthly_care_hours, percent_columns
 from flowsim.results.pressure import EscalationUse, Runaway, escalation_kpis, pressure_kpis, runaway_kpis
 from flowsim.scenario import HOURS_PER_DAY, Scenario
 
@@ -118,12 +122,13 @@ class RunResult:
         return float(self.kpis.loc[name, "value"])
 
     def daily(self) -> pd.DataFrame:
-        """The results period's census and flows, one row of numbers per date: what experiments
-        average across replications (`_7d` columns are over the 7 days to that date). A run stopped
+        """The results period's census and flows, one row of numbers per date, care hours a month: what
+        experiments average across replications (`_7d` columns are over the 7 days to that date). A run stopped
         early (its queues ran away) has no numbers for the days it did not reach."""
         start = self.scenario.start_date
         dates = pd.Index([start + dt.timedelta(days=day) for day in range(self.scenario.days)], name="date")
-        table = self.census[~self.census.warmup].drop(columns="warmup").set_index("date").astype(float).reindex(dates)
+        census = monthly_care_hours(self.census[~self.census.warmup])
+        table = census.drop(columns="warmup").set_index("date").astype(float).reindex(dates)
         week = table[["ed_attendances", "ed_within_4h", "trolley_waits_over_12h"]].rolling(7, min_periods=1).sum()
         return table.assign(
             four_hour_performance_7d=week.ed_within_4h / week.ed_attendances.replace(0, np.nan),
@@ -132,20 +137,44 @@ class RunResult:
             opel_4=(table.opel >= 4).astype(float),
         )
 
-    def write(self, folder: Path) -> list[Path]:
-        """Write the tables as CSV under `folder`, each atomically; return the paths."""
+    def write(self, folder: Path, patients: bool = True) -> list[Path]:
+        """Write the tables under `folder` as a planner opens them (`flowsim.results.readable`), each
+        atomically: the KPIs and census as CSV, patients (unless not wanted) and delays compactly
+        (`compact_file`); return the paths."""
         folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, table in (
-            ("kpis", self.kpis),
-            ("census", self.census),
-            ("patients", self.patients),
-            ("delays", self.delays),
-        ):
-            path = folder / f"{name}.csv"
-            write_atomically(path, lambda tmp, t=table, idx=(name == "kpis"): t.to_csv(tmp, index=idx))
-            written.append(path)
+        written = [write_table(table, folder / f"{name}.csv") for name, table in self.readable_tables(small=True).items()]
+        for name, table in self.readable_tables(small=False, patients=patients).items():
+            written.append(write_table(table, compact_file(folder / name)))
         return written
+
+    def readable_tables(self, small: bool, patients: bool = True) -> dict[str, pd.DataFrame]:
+        """The KPIs and census (`small`) or the patients and delays tables, as written: dates and times,
+        the warm-up marked, care hours a month, shares as percentages."""
+        start = self.scenario.start_date
+        if small:
+            kpis = self.kpis.reset_index()
+            return {"kpis": for_reading(kpis, kpis["unit"], ["value"]), "census": percent_columns(monthly_care_hours(self.census))}
+        tables = {"patients": dated_patients(self.patients, start, TIME_COLUMNS)} if patients else {}
+        return tables | {"delays": dated_delays(self.delays, start)}
+
+
+def compact_file(stem: Path) -> Path:
+    """Where a large table goes: Parquet when pyarrow is installed, else gzipped CSV."""
+    return stem.with_suffix(".parquet" if PARQUET else ".csv.gz")
+
+
+def write_table(table: pd.DataFrame, path: Path) -> Path:
+    """Write `table` atomically as Parquet, gzipped CSV or CSV, by `path`'s suffix; return `path`."""
+    if path.suffix == ".parquet":
+        write_atomically(path, lambda tmp: table.to_parquet(tmp, index=False))
+    else:
+        compression = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
+        write_atomically(path, lambda tmp: table.to_csv(tmp, index=False, compression=compression))
+    return path
+
+
+PARQUET = importlib.util.find_spec("pyarrow") is not None
+"""Whether large tables can be written as Parquet (pyarrow is installed)."""
 
 
 def daily_flows(patients: pd.DataFrame, days: int, end: float) -> dict[str, np.ndarray]:

@@ -151,6 +151,7 @@ class _Reader:
             raise ScenarioError(f"{path}: extends: the chain of files loops back to {parent_path}")
         base, who = self.chain(parent_path, (*seen, path))
         who.update(_provenance(raw, path))
+        base.pop("title", None)  # a variant is not its parent: it shows its own title, or its name
         return _deep_merge(base, raw), who
 
 

@@ -179,7 +179,17 @@ class Scenario(Model):
     """A county's demand and capacity, and how long to simulate it."""
 
     name: str = Field(description="short name shown in tables")
+    title: str = Field(
+        default="",
+        description="the scenario's name as a report shows it, e.g. 'HART restored to 8,440 hours' (default: `name`; "
+        "not passed on by `extends`)",
+    )
     description: str = Field(default="", description="what this scenario represents")
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="the source documents the file cites, by the tag it cites them with "
+        "(e.g. S000: the document's title, body and date), so a report names each document",
+    )
     start_date: dt.date = Field(description="first day of results (warm-up runs before it)")
     days: Annotated[Count, Field(ge=1, le=MAX_DAYS)] = Field(default=365, description="days of results")
     warmup_days: Annotated[Count, Field(ge=0, le=MAX_DAYS)] = Field(
@@ -220,6 +230,14 @@ class Scenario(Model):
     runaway: RunawaySettings = Field(
         default_factory=lambda: RunawaySettings(), description="when a replication's queues count as running away"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_from_name(cls, data: Any) -> Any:
+        """A scenario without a title is shown by its name."""
+        if isinstance(data, dict) and not data.get("title") and isinstance(data.get("name"), str):
+            return {**data, "title": data["name"]}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

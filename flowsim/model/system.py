@@ -18,7 +18,10 @@ bed or reablement (the exit "died", leaving every pool at once), or at home
 within 91 days of leaving the acute bed (recorded; the person has left).
 
 The services own their capacity and their steps; the journey decides where a
-patient goes next, and records each exit. Capacity changes on a date go to
+patient goes next, and records each exit. The escalation plan
+(`flowsim.model.escalation`) reviews the county's state and acts on the
+services; the runaway watch (`flowsim.model.runaway`) stops a run whose
+queues grow without bound. Capacity changes on a date go to
 the service that names that capacity. At the end of a run the register
 checks that every patient who arrived is accounted for, and the results are
 built from the run's records.

@@ -45,9 +45,11 @@ LEVER_PRICES: dict[str, tuple[str, float]] = {
     "reablement_hours_per_month": ("reablement_hour", 12.0),
     "home_care_hours_per_month": ("home_care_hour", 12.0),
     "step_down_beds": ("step_down_bed_day", 365.0),
+    "care_home_vacancies_per_week": ("", 52.0),
 }
-"""Each capacity the scenario's `costs:` prices: the unit cost's field and its periods a year
-(escalation beds are priced as if open all year: a plan pays for the beds it holds ready)."""
+"""The unit cost's field in the scenario's `costs:` ("" where it prices none: the plan file gives it)
+and the periods a year (365 by default); escalation beds are priced as if open all year: a plan pays
+for the beds it holds ready."""
 
 
 def capacity(scenario: Scenario, name: str) -> float:

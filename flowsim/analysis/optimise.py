@@ -279,14 +279,16 @@ def _stage1(runs: _Runs, key: Key, constraints: Sequence[Constraint], settings: 
     """Run plan `key` on the exploration replications; its objective mean and whether it looks feasible."""
     table = runs.table(key, range(settings.explore))
     row: dict = {"key": key, **runs.plan(key), "objective": float(objective(key, table).mean())}
-    looks, possible = True, True
+    looks, possible, surely = True, True, True
     for c in constraints:
         interval = t_interval(table[c.kpi], settings.confidence)
         row[c.kpi] = interval["mean"]
         looks &= c.met(interval["mean"])
         possible &= c.possible(interval["lower"], interval["upper"])
+        surely &= c.met(interval["upper"] + c.epsilon if c.kind == "at_most" else interval["lower"] - c.epsilon)
     ran_away = runs.ran_away(key, settings.fatal, range(settings.explore))
     row["looks_feasible"], row["possibly_feasible"] = looks and not ran_away, possible and not ran_away
+    row["surely_feasible"] = surely and not ran_away
     return row
 
 
@@ -347,7 +349,10 @@ def _shortlist(
     finds them infeasible. Kept: the cheapest that looked feasible, the
     dearest of the plans cheaper than it (the likeliest of those to be
     feasible) and the cheapest of the others, so that stage 2 has a
-    fallback if the cheapest that looked feasible is not.
+    fallback if the cheapest that looked feasible is not; and the cheapest
+    plan whose stage 1 interval is inside every bound by the tolerance, in
+    case every plan near the edge is within the tolerance of a bound and
+    judged infeasible (as on a short run of the Oxfordshire baseline).
     """
     sizes = [len(values) for values in runs.grid]
     rows = {key: row for key, row in zip(explored.key, explored.to_dict("records"), strict=True)}
@@ -365,8 +370,10 @@ def _shortlist(
     possible = table[table.possibly_feasible]
     cheaper = list(possible[possible.objective < best].key)
     cheaper = cheaper[max(0, len(cheaper) - settings.shortlist // 2) :]
-    above = possible[possible.objective >= best].key
-    return list(cheaper) + list(above[: settings.shortlist - len(cheaper)])
+    room = settings.shortlist - len(cheaper)
+    chosen = list(cheaper) + list(possible[possible.objective >= best].key[:room])
+    surely = [key for key in table[table.surely_feasible].key if key not in chosen]
+    return chosen[: settings.shortlist - 1] + surely[:1] if surely else chosen
 
 
 def _select(

@@ -682,20 +682,19 @@ class System:
 
     def queues(self) -> dict[str, tuple[Callable[[], float], float]]:
         """The queues the runaway watch reads each day, by name, with their ceilings."""
-        scenario, ed, eau, wards = self.scenario, self.ed, self.eau, self.wards
+        scenario, ed, eau, measures = self.scenario, self.ed, self.eau, self.measures()
         front_door = scenario.ed.cubicles + scenario.ed.boarding_spaces + scenario.eau.places
         beds = scenario.wards.short_stay_beds + scenario.wards.general_beds + scenario.wards.escalation.beds
         queues: dict[str, tuple[Callable[[], float], float]] = {
             "ed_queue": (lambda: len(ed.cubicles.waiting), ceiling(scenario)),
             "eau_queue": (lambda: len(eau.places.waiting), ceiling(scenario)),
-            "waiting_for_bed": (wards.waiting_for_bed, ceiling(scenario, front_door)),
-            "medically_fit": (lambda: wards.medically_fit, ceiling(scenario, beds)),
+            "waiting_for_bed": (measures["boarders"], ceiling(scenario, front_door)),
+            "medically_fit": (measures["medically_fit"], ceiling(scenario, beds)),
         }
         in_beds = beds + (scenario.step_down.beds if scenario.step_down else 0)  # where people wait for a service
         for name, service in (("reablement", self.reablement), ("home_care", self.home_care), ("step_down", self.step_down)):
             if service is not None:
-                pool = service.pools()[0]
-                queues[f"{name}_waiting_list"] = (lambda pool=pool: len(pool.waiting), ceiling(scenario, in_beds))
+                queues[f"{name}_waiting_list"] = (measures[f"{name}_waiting"], ceiling(scenario, in_beds))
         return queues
 
     def occupants(self) -> dict[str, float]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from flowsim.engine.vocabulary import DELAY_REASONS, DTOC_REASONS, dtoc_column, reason_column, slug
+from flowsim.results.pressure import queue_label
 from flowsim.scenario import PATHWAYS, Scenario
 from flowsim.scenario.escalation import rule_slug
 
@@ -330,7 +331,7 @@ def _runaway() -> Iterator[Measure]:
     yield Measure("runaway", "flag", "1 if a queue grew without bound: the run's figures are not a steady state", "lower", 0, 1)
     yield Measure("runaway_day", "days", "day of the results period (negative: the warm-up) the runaway queue was found", lower=None)
     for queue, needs in RUNAWAY_QUEUES.items():
-        yield Measure(f"runaway_{queue}", "flag", f"1 if the {queue.replace('_', ' ')} ran away", "lower", 0, 1, needs)
+        yield Measure(f"runaway_{queue}", "flag", f"1 if the {queue_label(queue)} ran away", "lower", 0, 1, needs)
 
 
 KPIS: dict[str, Measure] = {

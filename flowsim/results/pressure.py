@@ -48,7 +48,8 @@ QUEUE_LABELS = {
 
 
 def queue_label(queue: str) -> str:
-    return QUEUE_LABELS.get(queue, queue.replace("_", " ").replace("waiting list", "waiting list"))
+    """The watched queue in words: 'queue for an ED cubicle', 'home care waiting list'."""
+    return QUEUE_LABELS.get(queue, queue.replace("_", " "))
 
 
 

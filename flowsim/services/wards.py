@@ -71,7 +71,6 @@ class Wards:
         self.register = register
         self.settings = wards
         self.groups = groups
-        self.horizon = horizon
         self.short_stay = Pool(env, "short_stay_beds", wards.short_stay_beds, horizon)
         self.general = Pool(env, "general_beds", wards.general_beds, horizon)
         self.beds = {"short_stay": self.short_stay, "general": self.general}

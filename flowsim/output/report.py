@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 
 import flowsim
 from flowsim.analysis.appraisal import COST_KPI, OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, appraisal
+from flowsim.analysis.validation import role_summary
 from flowsim.output.formatting import change, interval, number
 from flowsim.output.plots import comparison_figure, png_bytes, save_figure, year_figures
 from flowsim.output.workbook import experiment_workbook
@@ -408,14 +409,11 @@ def validation_section(validation: pd.DataFrame, sources: dict[str, str] | None 
     table = _table(
         ["figure", "source", "published", "model (95% interval)", "tolerance", "within", "role", "note"], rows, numeric=(3,)
     )
-    roles = validation.get("role", pd.Series(dtype=str))
-    outside = sum(1 for r in rows if "outside" in r[5])
     summary = (
-        f"<p>{len(rows) - outside} of {len(rows)} published figures are within tolerance of the baseline model. "
-        f"Role: <b>fitted</b> means a parameter was tuned towards the figure ({int((roles == 'fitted').sum())} here), "
-        "so agreement shows the model can look like the system, not that it predicts it; <b>check</b> means it was "
-        f"not tuned to ({int((roles == 'check').sum())}); <b>context</b> means it was published on another basis and "
-        f"is not expected to match ({int((roles == 'context').sum())}; the note says why).</p>"
+        f"<p>{_escape(role_summary(validation))} Role: <b>fitted</b> means a parameter was tuned towards the figure, "
+        "so agreement shows the model can look like the system, not that it predicts it; <b>check</b> means nothing "
+        "was tuned to it (some held back from the fit on purpose), so agreement is evidence; <b>context</b> means it "
+        "was published on another basis and is not expected to match (the note says why).</p>"
     )
     if sources:
         table += "<p class='note'>Source documents: " + "; ".join(f"{_escape(t)}: {_escape(d)}" for t, d in sources.items()) + ".</p>"

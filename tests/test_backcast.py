@@ -100,6 +100,7 @@ def test_validate_backcast_prints_and_writes_the_table(tmp_path: Path, capsys: p
         (CHANGE.replace("    source: test\n", ""), "backcast.0.source", "required field is missing"),
         ("", "backcast", "lists no published changes"),
     ],
+    ids=["missing file", "negative figure", "unknown KPI", "organisation as per", "no source", "no backcast"],
 )
 def test_a_bad_backcast_stops_with_the_file_and_field_before_anything_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture, backcast: str, field: str, message: str

@@ -549,20 +549,21 @@ def _validate(args: argparse.Namespace) -> int:
     )
     results = _with_validation(results, scenario)
     assert results.validation is not None
-    written = write_results(results, out, args.report, progress=not args.quiet)
-    title = f"{scenario.name} against published figures: {args.replications} replications, seed {args.seed}, {scenario.days} days"
-    print(format_validation(results.validation, title))
-    print(f"\n{role_summary(results.validation)}")
     if sides:
         changes = run_experiment(
             {label: side for label, side in sides.values()}, args.replications, args.seed, store, runner,
             {label: path for path, (label, _) in sides.items()}, args.command_line,
         )  # fmt: skip
-        table = backcast_table(scenario, sides, changes)
-        written.append(_write_csv(table, out / "backcast.csv", index=False))
+        results = replace(
+            results, backcast=backcast_table(scenario, sides, changes), ran=results.ran + changes.ran, reused=results.reused + changes.reused
+        )
+    written = write_results(results, out, args.report, progress=not args.quiet)
+    title = f"{scenario.name} against published figures: {args.replications} replications, seed {args.seed}, {scenario.days} days"
+    print(format_validation(results.validation, title))
+    print(f"\n{role_summary(results.validation)}")
+    if results.backcast is not None:
         title = f"{scenario.name} back-cast: the county's published changes, {args.replications} replications a side, seed {args.seed}"
-        print("\n" + format_backcast(table, title))
-        results = replace(results, ran=results.ran + changes.ran, reused=results.reused + changes.reused)
+        print("\n" + format_backcast(results.backcast, title))
     _done(written, out, results)
     return EXIT_OK
 

@@ -12,6 +12,7 @@ from flowsim import load_scenario
 from flowsim.analysis.validation import backcast_files, backcast_table, role_summary, target_values
 from flowsim.cli import main
 from flowsim.experiment import Runner, run_experiment
+from flowsim.results.experiment_results import ExperimentResults
 
 SMALL = Path(__file__).parents[1] / "scenarios" / "examples" / "small_county.yaml"
 SHORT = ["--days", "40", "--warmup-days", "10", "--replications", "3", "--workers", "1", "--quiet"]
@@ -80,14 +81,20 @@ def test_the_backcast_sets_the_paired_change_against_the_published_one(tmp_path:
     assert row["in_range"] == (row["range_lower"] <= 400 <= row["range_upper"])
 
 
-def test_validate_backcast_prints_and_writes_the_table(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_validate_backcast_prints_the_table_and_writes_it_to_the_folder_workbook_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "out"
-    assert main(["validate", str(_county(tmp_path, CHANGE)), *SHORT, "--backcast", "--out", str(out)]) == 0
+    assert main(["validate", str(_county(tmp_path, CHANGE)), *SHORT, "--backcast", "--report", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Within tolerance: " in printed and "check (nothing tuned to them) 1 of 1" in printed
     assert "HART hours up" in printed and "1,400 → 1,800" in printed and "published changes lie in the model's 95% interval" in printed
     table = pd.read_csv(out / "backcast.csv")
     assert table.change.tolist() == ["HART hours up"] and table.replications.tolist() == [3]
+    assert ExperimentResults.read(out).backcast.equals(table)
+    assert "backcast" in pd.ExcelFile(out / "results.xlsx").sheet_names
+    page = (out / "report.html").read_text()
+    assert '<section id="backcast">' in page and "HART hours up" in page and "Within tolerance: " in page
 
 
 @pytest.mark.parametrize(

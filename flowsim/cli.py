@@ -315,22 +315,22 @@ def format_backcast(table: pd.DataFrame, title: str) -> str:
     its 95% interval and the range of one year's change, and whether the published change lies in each."""
     lines = [
         title, "-" * len(title),
-        f"{'':2}{'change (measure)':<58} {'published':>24} {'model (95% interval)':>34}  in  {'one year (95% range)':>24}  in",
+        f"{'':2}{'change / measure':<48} {'published':>28} {'model (95% interval)':>34}  in  {'one year (95% range)':>24}  in",
     ]  # fmt: skip
     for _, row in table.iterrows():
         unit = row["unit"]
-        published = f"{number(row['published_before'], unit)} → {number(row['published_after'], unit)}"
+        published = f"{number(row['published_before'], unit)} → {number(row['published_after'], unit)} ({change(row['published_change'], unit)})"
         model = f"{change(row['model_change'], unit)} ({interval(row['lower'], row['upper'], unit, signed=True)})"
         spread = interval(row["range_lower"], row["range_upper"], unit, signed=True)
-        lines.append(
-            f"  {row['change'][:58]:<58} {published:>24} {model:>34}  {'✓' if row['in_interval'] else '✗':<2}  {spread:>24}  "
-            f"{'✓' if row['in_range'] else '✗'}"
-        )
-        lines.append(f"  {'  ' + row['measure'] + ', ' + unit:<58} {change(row['published_change'], unit):>24}")
+        lines += [
+            f"  {row['change']}",
+            f"    {row['measure'][:46]:<46} {published:>28} {model:>34}  {'✓' if row['in_interval'] else '✗':<2}  {spread:>24}  "
+            f"{'✓' if row['in_range'] else '✗'}",
+        ]
     hits, near = int(table.in_interval.sum()), int(table.in_range.sum())
     lines.append(
         f"{hits} of {len(table)} published changes lie in the model's 95% interval; {near} of {len(table)} in its 95% range "
-        "for one year's change (years differ by chance as well as by the change). Sources and notes: backcast.csv"
+        "for one year's change (years differ by chance as well as by the change). Units, sources and notes: backcast.csv"
     )
     return "\n".join(lines)
 

@@ -53,7 +53,14 @@ from flowsim.analysis.planning import (
     post_hospital_levers,
 )
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
-from flowsim.analysis.validation import check_measures, validation_table
+from flowsim.analysis.validation import (
+    backcast_files,
+    backcast_table,
+    check_backcast,
+    check_measures,
+    role_summary,
+    validation_table,
+)
 from flowsim.experiment import (
     SCHEDULER_VARIABLE,
     ReplicationStore,
@@ -303,6 +310,31 @@ def format_validation(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines)
 
 
+def format_backcast(table: pd.DataFrame, title: str) -> str:
+    """Each published change against the model's predicted change (after less before, paired by replication):
+    its 95% interval and the range of one year's change, and whether the published change lies in each."""
+    lines = [
+        title, "-" * len(title),
+        f"{'':2}{'change / measure':<48} {'published':>28} {'model (95% interval)':>34}  in  {'one year (95% range)':>24}  in",
+    ]  # fmt: skip
+    for _, row in table.iterrows():
+        unit = row["unit"]
+        published = f"{number(row['published_before'], unit)} → {number(row['published_after'], unit)} ({change(row['published_change'], unit)})"
+        model = f"{change(row['model_change'], unit)} ({interval(row['lower'], row['upper'], unit, signed=True)})"
+        spread = interval(row["range_lower"], row["range_upper"], unit, signed=True)
+        lines += [
+            f"  {row['change']}",
+            f"    {row['measure'][:46]:<46} {published:>28} {model:>34}  {'✓' if row['in_interval'] else '✗':<2}  {spread:>24}  "
+            f"{'✓' if row['in_range'] else '✗'}",
+        ]
+    hits, near = int(table.in_interval.sum()), int(table.in_range.sum())
+    lines.append(
+        f"{hits} of {len(table)} published changes lie in the model's 95% interval; {near} of {len(table)} in its 95% range "
+        "for one year's change (years differ by chance as well as by the change). Units, sources and notes: backcast.csv"
+    )
+    return "\n".join(lines)
+
+
 def _with_validation(results: ExperimentResults, scenario: Scenario) -> ExperimentResults:
     """The results with the base against its published figures, when the scenario lists any."""
     return replace(results, validation=validation_table(scenario, results, results.base)) if scenario.validation else results
@@ -509,6 +541,7 @@ def _validate(args: argparse.Namespace) -> int:
     if not scenario.validation:
         raise ScenarioError(f"{args.scenario}: validation: the scenario lists no published figures to check")
     check_measures(scenario, args.scenario)
+    sides = _backcast_sides(scenario, args) if args.backcast else {}
     out = _folder(args, f"{scenario.name}-validation-seed{args.seed}")
     runner, store = _runner(args), ReplicationStore(out / "replications")
     results = run_experiment(
@@ -516,12 +549,35 @@ def _validate(args: argparse.Namespace) -> int:
     )
     results = _with_validation(results, scenario)
     assert results.validation is not None
+    if sides:
+        changes = run_experiment(
+            {label: side for label, side in sides.values()}, args.replications, args.seed, store, runner,
+            {label: path for path, (label, _) in sides.items()}, args.command_line,
+        )  # fmt: skip
+        results = replace(
+            results, backcast=backcast_table(scenario, sides, changes), ran=results.ran + changes.ran, reused=results.reused + changes.reused
+        )
     written = write_results(results, out, args.report, progress=not args.quiet)
     title = f"{scenario.name} against published figures: {args.replications} replications, seed {args.seed}, {scenario.days} days"
     print(format_validation(results.validation, title))
-    print(f"\n{int(results.validation.within.sum())} of {len(results.validation)} figures within tolerance.")
+    print(f"\n{role_summary(results.validation)}")
+    if results.backcast is not None:
+        title = f"{scenario.name} back-cast: the county's published changes, {args.replications} replications a side, seed {args.seed}"
+        print("\n" + format_backcast(results.backcast, title))
     _done(written, out, results)
     return EXIT_OK
+
+
+def _backcast_sides(scenario: Scenario, args: argparse.Namespace) -> dict[Path, tuple[str, Scenario]]:
+    """The scenario files of the back-cast, loaded with the command line's settings and checked before anything
+    runs: each file's label and scenario, by file."""
+    if not scenario.backcast:
+        raise ScenarioError(f"{args.scenario}: backcast: the scenario lists no published changes to back-cast")
+    paths = backcast_files(scenario)
+    labelled = _load_labelled([str(path) for path in paths], args)
+    sides = {path: (label, side) for path, (label, side) in zip(paths, labelled.items())}
+    check_backcast(scenario, {path: side for path, (_, side) in sides.items()}, args.scenario)
+    return sides
 
 
 def _discharges(args: argparse.Namespace) -> int:
@@ -722,6 +778,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario", help="scenario YAML file with a `validation:` list")
     _common(validate, replications=10)
     validate.add_argument("--report", action="store_true", help="also write report.html (the table, KPIs and plots)")
+    validate.add_argument(
+        "--backcast", action="store_true",
+        help="also run the scenario's `backcast:` changes, each a pair of scenarios with common random numbers, and "
+        "set the model's predicted change against the published one (writes backcast.csv)",
+    )  # fmt: skip
     validate.set_defaults(handler=_validate)
 
     discharges = commands.add_parser(

@@ -4,8 +4,10 @@ A reduced run of `flowsim validate` (8 replications of the full year, not 20):
 a figure fails when the model's whole 95% interval lies outside its tolerance,
 so a drift of the model fails the suite while the noise of 8 replications does
 not. Measured when this was written: 14% less home care or 10% fewer step-down
-beds fail it; 4% fewer acute beds stays inside the stated tolerances. Figures
-on another basis (`role: context`) are shown, not judged.
+beds fail it; 4% fewer acute beds stays inside the stated tolerances. Only the
+figures a parameter was tuned to (`role: fitted`) are held to their tolerance:
+a `check` figure the model misses is a finding about the model, reported in
+docs/calibration.md, and a `context` figure is on another basis.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ def test_the_baseline_stays_within_the_tolerances_it_states() -> None:
     scenario = load_scenario(BASELINE)
     experiment = run_experiment({"baseline": scenario}, 8, seed=0, runner=Runner(workers=2, progress=False))
     table = validation_table(scenario, experiment, "baseline")
-    claimed = table[table.role != "context"]
-    assert len(claimed) >= 20, "the baseline should claim most of the published figures"
+    claimed = table[table.role == "fitted"]
+    assert len(claimed) >= 20, "the baseline should be fitted to most of the published figures"
+    assert (table.role == "check").sum() >= 5, "the baseline should be checked against figures nothing was tuned to"
     band_low, band_high = claimed.published - claimed.tolerance, claimed.published + claimed.tolerance
     outside = (claimed.lower > band_high) | (claimed.upper < band_low)
     columns = ["figure", "published", "tolerance", "mean", "lower", "upper"]

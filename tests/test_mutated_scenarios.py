@@ -42,14 +42,21 @@ BAD_CELLS = ("", "nan", "inf", "-1", "x", "true", "1e400", "0", "2.5", "99999", 
 
 
 def _raw(path: Path) -> dict[str, Any]:
-    """The file's own mapping, with `extends` and data files made absolute so a copy elsewhere means the same."""
-    raw = yaml.safe_load(path.read_text())
+    """The file's own mapping, with `extends` and every `file:` (today's census, the back-cast's scenario files)
+    made absolute so a copy elsewhere means the same."""
+    raw = _files_absolute(yaml.safe_load(path.read_text()), path.parent)
     if "extends" in raw:
         raw["extends"] = str((path.parent / raw["extends"]).resolve())
-    state = raw.get("initial_state")
-    if isinstance(state, dict) and "file" in state:
-        state["file"] = str((path.parent / state["file"]).resolve())
     return raw
+
+
+def _files_absolute(node: Any, folder: Path) -> Any:
+    """`node` with each `file:` that names a path relative to `folder` made absolute."""
+    if isinstance(node, dict):
+        return {k: str((folder / v).resolve()) if k == "file" and isinstance(v, str) else _files_absolute(v, folder) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_files_absolute(value, folder) for value in node]
+    return node
 
 
 def _places(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -211,7 +211,7 @@ def test_a_validation_table_is_included_when_validation_csv_is_there(compared: P
     assert main(["report", str(tmp_path)]) == 0
     page = (tmp_path / "report.html").read_text()
     assert '<section id="validation">' in page
-    assert "1 of 2 published figures are within tolerance" in page and "too few delays" in page
+    assert "Within tolerance: 1 of 2 figures" in page and "too few delays" in page
 
 
 def test_a_bad_results_folder_is_refused_naming_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,17 +8,17 @@ import json
 
 import pytest
 
-from tests.table_hashes import HASH_FILE, ROOT, run_hashes, scenario_files
+from tests.table_hashes import HASH_FILE, ROOT, recorded_files, run_hashes
 
 RECORDED = json.loads(HASH_FILE.read_text())
 
 
 def test_every_scenario_file_is_recorded() -> None:
-    assert sorted(RECORDED) == [str(path.relative_to(ROOT)) for path in scenario_files()]
+    assert sorted(RECORDED) == [str(path.relative_to(ROOT)) for path in recorded_files()]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", scenario_files(), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", recorded_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_tables_and_kpis_are_unchanged(path) -> None:
     recorded = RECORDED[str(path.relative_to(ROOT))]
     measured = run_hashes(path)

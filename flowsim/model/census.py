@@ -152,8 +152,13 @@ class Census:
         )
 
     def _care_hours(self) -> list[float]:
-        """`CARE_HOURS_COLUMNS` of each care-hours service."""
-        return [value for pool in self.care_hours.values() for value in (pool.in_use, pool.capacity, pool.queued_units, len(pool.waiting))]
+        """`CARE_HOURS_COLUMNS` of each care-hours service. The hours asked for by people waiting are a running
+        total of fractional hours, which can end a rounding error below zero when the line empties: read as 0."""
+        return [
+            value
+            for pool in self.care_hours.values()
+            for value in (pool.in_use, pool.capacity, max(pool.queued_units, 0.0), len(pool.waiting))
+        ]
 
     def _step_down(self, delayed: int) -> tuple[float, ...]:
         """`STEP_DOWN_COLUMNS`, if the county has step-down beds (`delayed`: patients in them waiting to move on)."""

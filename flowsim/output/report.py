@@ -8,7 +8,8 @@ asks for (which option cuts delayed bed days most, by how much, with what
 certainty, at what cost), then ranks the options, says what each scenario
 changes, gives the key figures with their 95% intervals, shows the plots,
 the validation table when the baseline was checked against published
-figures, and ends with a description of the model in the STRESS-DES
+figures (and the back-cast of the county's published changes when it was
+run), and ends with a description of the model in the STRESS-DES
 reporting structure (objectives, logic, data, experimentation,
 implementation).
 
@@ -36,6 +37,7 @@ from tqdm.auto import tqdm
 
 import flowsim
 from flowsim.analysis.appraisal import COST_KPI, OCCUPANCY_KPI, REPORT_KPIS, SAVED_KPI, appraisal
+from flowsim.analysis.validation import role_summary
 from flowsim.output.formatting import change, interval, number
 from flowsim.output.plots import comparison_figure, png_bytes, save_figure, year_figures
 from flowsim.output.workbook import experiment_workbook
@@ -408,18 +410,46 @@ def validation_section(validation: pd.DataFrame, sources: dict[str, str] | None 
     table = _table(
         ["figure", "source", "published", "model (95% interval)", "tolerance", "within", "role", "note"], rows, numeric=(3,)
     )
-    roles = validation.get("role", pd.Series(dtype=str))
-    outside = sum(1 for r in rows if "outside" in r[5])
     summary = (
-        f"<p>{len(rows) - outside} of {len(rows)} published figures are within tolerance of the baseline model. "
-        f"Role: <b>fitted</b> means a parameter was tuned towards the figure ({int((roles == 'fitted').sum())} here), "
-        "so agreement shows the model can look like the system, not that it predicts it; <b>check</b> means it was "
-        f"not tuned to ({int((roles == 'check').sum())}); <b>context</b> means it was published on another basis and "
-        f"is not expected to match ({int((roles == 'context').sum())}; the note says why).</p>"
+        f"<p>{_escape(role_summary(validation))} Role: <b>fitted</b> means a parameter was tuned towards the figure, "
+        "so agreement shows the model can look like the system, not that it predicts it; <b>check</b> means nothing "
+        "was tuned to it (some held back from the fit on purpose), so agreement is evidence; <b>context</b> means it "
+        "was published on another basis and is not expected to match (the note says why).</p>"
     )
     if sources:
         table += "<p class='note'>Source documents: " + "; ".join(f"{_escape(t)}: {_escape(d)}" for t, d in sources.items()) + ".</p>"
     return _section("validation", "Validation: the baseline against published figures", summary + table)
+
+
+def backcast_section(backcast: pd.DataFrame) -> str:
+    """The county's published changes, each run as a pair of scenarios, against the model's predicted change."""
+    rows = []
+    for _, row in backcast.iterrows():
+        unit = str(row["unit"])
+        inside = [str(row[c]).strip().lower() in ("true", "1", "yes") for c in ("in_interval", "in_range")]
+        rows.append(
+            [
+                _escape(row["change"]),
+                f"{_escape(row['measure'])} ({_escape(unit)})",
+                f"{number(row['published_before'], unit)} → {number(row['published_after'], unit)}: {change(row['published_change'], unit)}",
+                f"{change(row['model_change'], unit)}<span class='interval'>{interval(row['lower'], row['upper'], unit, signed=True)}</span>",
+                "yes" if inside[0] else "<span class='outside'>no</span>",
+                interval(row["range_lower"], row["range_upper"], unit, signed=True),
+                "yes" if inside[1] else "<span class='outside'>no</span>",
+                _escape(row["note"]) if pd.notna(row["note"]) else "",
+            ]
+        )
+    table = _table(
+        ["change", "measure", "published", "model's change (95% interval)", "in it", "one year's change (95% range)", "in it", "note"],
+        rows, numeric=(3, 5),
+    )  # fmt: skip
+    summary = (
+        f"<p>Each change is run as two scenarios with the same random numbers; the model's change is after less before. "
+        f"{sum(r[4] == 'yes' for r in rows)} of {len(rows)} published changes lie in the model's 95% interval, "
+        f"{sum(r[6] == 'yes' for r in rows)} of {len(rows)} in its 95% range for one year's change (years differ by "
+        "chance as well as by the change). No parameter was tuned to any of them.</p>"
+    )
+    return _section("backcast", "Back-cast: the county's published changes against the model's", summary + table)
 
 
 def model_section(results: ExperimentResults) -> str:
@@ -523,6 +553,8 @@ def render(results: ExperimentResults, progress: bool = False) -> str:
     sections += [scenarios_section(results), kpi_section(results), plots_section(results, progress)]
     if results.validation is not None:
         sections.append(validation_section(results.validation, results.scenario(results.base).get("sources")))
+    if results.backcast is not None:
+        sections.append(backcast_section(results.backcast))
     sections.append(model_section(results))
     meta = (
         f"{len(results.labels)} scenario{'s' if len(results.labels) > 1 else ''}, {about['replications']} replications each, "

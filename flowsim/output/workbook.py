@@ -75,7 +75,7 @@ def run_workbook(result: RunResult, folder: Path) -> Path:
 
 def experiment_workbook(results: ExperimentResults, folder: Path, extra: dict[str, pd.DataFrame] | None = None) -> Path:
     """`results.xlsx` of an experiment: the KPI summary (every scenario), the comparison when there are options,
-    validation, each day's mean of every daily measure, `extra` sheets (a sweep's table), columns, scenario."""
+    validation and the back-cast, each day's mean of every daily measure, `extra` sheets (a sweep's table), columns, scenario."""
     summaries = results.summaries().reset_index()
     summaries["relative_half_width"] *= 100
     sheets = {"summary": for_reading(summaries, summaries["unit"], ["mean", "lower", "upper"])}
@@ -87,6 +87,9 @@ def experiment_workbook(results: ExperimentResults, folder: Path, extra: dict[st
     if results.validation is not None:
         validation = results.validation
         sheets["validation"] = for_reading(validation, validation["unit"], ["published", "mean", "lower", "upper", "tolerance"])
+    if results.backcast is not None:
+        shown = [c for c in results.backcast.columns if c.startswith(("published", "model", "range")) or c in ("lower", "upper")]
+        sheets["backcast"] = for_reading(results.backcast, results.backcast["unit"], shown)
     means = results.bands.pivot_table(index=["scenario", "date"], columns="measure", values="mean", sort=False)
     sheets["daily_means"] = percent_columns(means).reset_index()
     sheets |= extra or {}

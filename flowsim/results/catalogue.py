@@ -54,6 +54,12 @@ CARE_HOURS = "care hours/month"
 ORGANISATIONS = {"nhs": "the NHS", "social_care": "social care", "both": "both NHS and social care"}
 """Who a delayed transfer is attributed to, as NHS England's monthly return counts it."""
 
+
+def attributed_columns(scenario: Scenario, organisation: str) -> list[str]:
+    """The daily delayed-transfer columns (one per reason) the scenario's `delay_attribution` gives `organisation`."""
+    attribution = scenario.delay_attribution.model_dump()
+    return [dtoc_column(reason) for reason in DTOC_REASONS if attribution[slug(reason)] == organisation]
+
 OPEL_LEVELS = (1, 2, 3, 4)
 """Operational Pressure Escalation Levels, 1 (steady) to 4 (extreme pressure)."""
 

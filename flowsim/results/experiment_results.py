@@ -14,10 +14,12 @@ notebook all read:
 - `about`: the scenarios (name, description, file, the file's own notes,
   unit costs, what each option changes from the base, every setting), the seed, the
   replications, warm-up and run length, and where and with what it ran;
-- `validation`: the base against its published figures, when it lists any.
+- `validation`: the base against its published figures, when it lists any;
+- `backcast`: the county's published changes against the model's, when
+  `flowsim validate --backcast` ran them.
 
 `write(folder)` leaves `experiment.json`, `kpi_values.csv`, `monthly.csv`,
-`bands.csv` (and `validation.csv`), plus `summary.csv` for one scenario or
+`bands.csv` (and `validation.csv`, `backcast.csv`), plus `summary.csv` for one scenario or
 `summaries.csv` and `comparison.csv` for several; `read(folder)` gives the
 same object back, so a report can be rebuilt without rerunning anything.
 Summaries and paired comparisons are worked out here and nowhere else, with
@@ -168,6 +170,7 @@ class ExperimentResults:
     monthly: dict[str, pd.DataFrame]
     bands: pd.DataFrame
     validation: pd.DataFrame | None = None
+    backcast: pd.DataFrame | None = None
     ran: int = field(default=0, compare=False)
     """Replications run to make these results (0 when read from a folder)."""
     reused: int = field(default=0, compare=False)
@@ -242,8 +245,7 @@ class ExperimentResults:
             ("monthly.csv", _tidy_monthly(self.monthly), False),
             ("bands.csv", self.bands, False),
         ]
-        if self.validation is not None:
-            tables.append(("validation.csv", self.validation, False))
+        tables += [(name, table, False) for name, table in (("validation.csv", self.validation), ("backcast.csv", self.backcast)) if table is not None]
         if self.options:
             tables += [("summaries.csv", self.summaries(), True), ("comparison.csv", self.comparison(), False)]
         else:
@@ -280,7 +282,7 @@ class ExperimentResults:
         about.pop("kpis", None)
         values = pd.read_csv(folder / "kpi_values.csv")
         monthly = folder / "monthly.csv"
-        validation = folder / "validation.csv"
+        validation, backcast = folder / "validation.csv", folder / "backcast.csv"
         results = cls(
             about,
             {
@@ -291,6 +293,7 @@ class ExperimentResults:
             _wide_monthly(pd.read_csv(monthly)) if monthly.exists() else {},
             pd.read_csv(folder / "bands.csv"),
             pd.read_csv(validation) if validation.exists() else None,
+            pd.read_csv(backcast) if backcast.exists() else None,
         )
         missing = [label for label in results.labels if label not in results.values]
         if missing or results.base not in results.labels:

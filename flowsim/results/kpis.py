@@ -24,7 +24,7 @@ from flowsim.engine.vocabulary import (
     reason_column,
     slug,
 )
-from flowsim.results.catalogue import CARE_SERVICES, KPIS, OPEL_LEVELS, ORGANISATIONS, is_kpi, measure
+from flowsim.results.catalogue import CARE_SERVICES, KPIS, OPEL_LEVELS, ORGANISATIONS, attributed_columns, is_kpi, measure
 from flowsim.scenario import HOURS_PER_DAY, PATHWAYS, WEEKS_PER_MONTH, Scenario
 
 
@@ -160,9 +160,8 @@ def compute_kpis(
     kpi("dtoc_per_day_per_100k_adults", dtoc / adults * 100_000 if adults else math.nan)
     for reason in DTOC_REASONS:
         kpi(f"{dtoc_column(reason)}_mean", results_days[dtoc_column(reason)].mean())
-    attribution = scenario.delay_attribution.model_dump()
     for organisation in ORGANISATIONS:
-        theirs = [dtoc_column(reason) for reason in DTOC_REASONS if attribution[slug(reason)] == organisation]
+        theirs = attributed_columns(scenario, organisation)
         delayed = results_days[theirs].sum(axis=1).mean() if theirs and len(results_days) else 0.0
         kpi(f"dtoc_{organisation}_mean", delayed)
         kpi(f"dtoc_{organisation}_per_day_per_100k_adults", delayed / adults * 100_000 if adults else math.nan)

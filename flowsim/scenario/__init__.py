@@ -16,7 +16,7 @@ from flowsim.scenario.base import HOURS_PER_DAY, WEEKS_PER_MONTH, Model, month_h
 from flowsim.scenario.capacity import CAPACITIES, CAPACITY_FIELDS
 from flowsim.scenario.demand import ARRIVAL_ROUTES, PATHWAYS, ArrivalStream
 from flowsim.scenario.loading import ScenarioError, load_scenario, scenario_from_dict
-from flowsim.scenario.study import InitialPatients, Scenario, Target
+from flowsim.scenario.study import BackcastChange, InitialPatients, Measured, Scenario, Target
 
 __all__ = [
     "ARRIVAL_ROUTES",
@@ -26,7 +26,9 @@ __all__ = [
     "PATHWAYS",
     "WEEKS_PER_MONTH",
     "ArrivalStream",
+    "BackcastChange",
     "InitialPatients",
+    "Measured",
     "Model",
     "Scenario",
     "ScenarioError",

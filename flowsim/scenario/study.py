@@ -97,8 +97,8 @@ def _census_row(line: int, cells: dict[str, str]) -> InitialPatients:
         raise ValueError(f"line {line}: {problems}") from None
 
 
-class Target(Model):
-    """A published figure the scenario should reproduce, and how close counts as reproducing it.
+class Measured(Model):
+    """A model measure as a published figure is counted: a KPI, or daily measures over chosen months.
 
     `measure` is a KPI of the results period, or daily measures of the census and flows
     (`occupancy`, `dtoc`, `opel_3_or_4`, ...) averaged over `months`, several added with `+`
@@ -106,10 +106,7 @@ class Target(Model):
     by another daily measure's over the same days (`handovers_over_15_min` per `ambulance_arrivals`).
     """
 
-    figure: str = Field(description="what was published, in words")
-    source: str = Field(description="where it was published: a quote and its document")
-    published: NonNegative = Field(description="the published value, in the measure's unit (shares as 0-1)")
-    unit: str = Field(description="the unit of `published` and `measure`, as shown in the table")
+    unit: str = Field(description="the unit of the published figure and the measure, as shown in the table")
     measure: str = Field(description="the KPI, or daily measures joined by +, it is compared with (see above)")
     per: str | None = Field(default=None, description="daily measures only: divide by this daily measure's total")
     months: tuple[Annotated[Count, Field(ge=1, le=12)], ...] = Field(
@@ -118,14 +115,54 @@ class Target(Model):
     per_100k: Literal["adults", "aged_65_plus"] | None = Field(
         default=None, description="divide by this `population` over 100,000, as rates are published"
     )
+
+
+class Target(Measured):
+    """A published figure the scenario should reproduce, and how close counts as reproducing it."""
+
+    figure: str = Field(description="what was published, in words")
+    source: str = Field(description="where it was published: a quote and its document")
+    published: NonNegative = Field(description="the published value, in the measure's unit (shares as 0-1)")
     tolerance: NonNegative = Field(description="the largest difference, in the unit, that counts as reproducing it")
     tolerance_reason: str = Field(description="why that tolerance")
     role: Literal["fitted", "check", "context"] = Field(
         default="check",
         description="fitted: a parameter was tuned to it, so agreement is by construction; check: not tuned to, "
-        "so agreement is evidence; context: published on another basis, shown for comparison, not expected to match",
+        "so agreement is evidence (a figure held back from the fit on purpose is a check); context: published "
+        "on another basis, shown for comparison, not expected to match",
     )
     note: str = Field(default="", description="what the comparison means, or why it cannot match")
+
+
+class BackcastSide(Model):
+    """One side of a published change: the scenario file that represents it and the figure published for it."""
+
+    file: Path = Field(description="the scenario file (relative to the file that names it), usually `extends` the baseline")
+    published: NonNegative = Field(description="the figure published for that time, in the measure's unit")
+
+    @model_validator(mode="after")
+    def _exists(self) -> BackcastSide:
+        if not self.file.is_file():
+            raise FieldError("file", f"{self.file} is not a scenario file")
+        return self
+
+
+class BackcastChange(Measured):
+    """A change the county made and the change in a published figure that followed (`flowsim validate --backcast`).
+
+    Both sides run with the same seeds (common random numbers); the model's predicted change
+    in `measure` (after less before) is set against the published one. No parameter is tuned to it.
+    """
+
+    change: str = Field(description="what changed, in words, with its dates")
+    source: str = Field(description="where the change and the figures were published: quotes and documents")
+    before: BackcastSide = Field(description="the scenario before the change and the figure published then")
+    after: BackcastSide = Field(description="the scenario after the change and the figure published then")
+    note: str = Field(default="", description="what the comparison can and cannot show")
+
+    @property
+    def published_change(self) -> float:
+        return self.after.published - self.before.published
 
 
 class RunawaySettings(Model):
@@ -226,6 +263,9 @@ class Scenario(Model):
     validation: tuple[Target, ...] = Field(
         default=(), description="published figures to check the scenario against (`flowsim validate`)"
     )
+    backcast: tuple[BackcastChange, ...] = Field(
+        default=(), description="the county's published changes, run as pairs of scenarios (`flowsim validate --backcast`)"
+    )
     costs: Costs = Field(default_factory=lambda: Costs(), description="unit costs, to price the capacity an option provides")
     runaway: RunawaySettings = Field(
         default_factory=lambda: RunawaySettings(), description="when a replication's queues count as running away"
@@ -275,9 +315,10 @@ class Scenario(Model):
         self._check_escalation_rules()
         self._check_needed_capacity()
         self._check_initial_state()
-        for index, target in enumerate(self.validation):
-            if target.per_100k and getattr(self.population, target.per_100k) is None:
-                raise FieldError(f"validation.{index}.per_100k", f"{target.per_100k} needs population.{target.per_100k}")
+        for field, measured in (("validation", self.validation), ("backcast", self.backcast)):
+            for index, target in enumerate(measured):
+                if target.per_100k and getattr(self.population, target.per_100k) is None:
+                    raise FieldError(f"{field}.{index}.per_100k", f"{target.per_100k} needs population.{target.per_100k}")
         return self
 
     def _check_calendar(self) -> None:

@@ -27,12 +27,13 @@ def test_a_plan_sets_each_capacity_and_scales_its_dated_changes_in_proportion() 
 def test_levers_are_priced_from_the_scenarios_costs_or_refused_naming_what_is_missing() -> None:
     base = load_scenario(OXFORDSHIRE)
     beds = lever(base, "general_beds", 500, 700, 10)
-    assert (beds.unit_cost, beds.per_year) == (313.0, 365.0)
+    assert (beds.unit_cost, beds.per_year) == (base.costs.acute_bed_day, 365.0)
     hours = lever(base, "home_care_hours_per_month", 20000, 40000, 5000)
-    assert (hours.unit_cost, hours.per_year) == (17.19, 12.0)
+    assert (hours.unit_cost, hours.per_year) == (base.costs.home_care_hour, 12.0)
+    unpriced = base.model_copy(update={"costs": base.costs.model_copy(update={"reablement_hour": None})})
     with pytest.raises(ScenarioError, match="costs.reablement_hour"):
-        lever(base, "reablement_hours_per_month", 5000, 9000, 1000)
-    assert lever(base, "reablement_hours_per_month", 5000, 9000, 1000, unit_cost=40.0).unit_cost == 40.0
+        lever(unpriced, "reablement_hours_per_month", 5000, 9000, 1000)
+    assert lever(unpriced, "reablement_hours_per_month", 5000, 9000, 1000, unit_cost=40.0).unit_cost == 40.0
     with pytest.raises(ScenarioError, match="not a capacity"):
         lever(base, "beds", 1, 2, 1)
 

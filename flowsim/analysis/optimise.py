@@ -56,8 +56,8 @@ against delayed bed days among the plans run, how the choice moves when
 a unit cost changes by a stated fraction, and each lever's cost curve: the
 answer with that one lever moved over its grid, its yearly cost and the
 constrained KPIs and delayed bed days with their intervals, from the runs
-the search made (`Settings.complete_curves` runs the points it did not). The module knows nothing of the
-simulator: it is handed `evaluate(plan, replications)`, returning a table
+the search made (`Settings.complete_curves` runs the points it did not).
+The module knows nothing of the simulator: it is handed `evaluate(plan, replications)`, returning a table
 with a row for each replication number and a column for each KPI, and, to
 run the plans a stage needs in parallel, `evaluate_many`.
 """
@@ -368,9 +368,10 @@ def _explore(
             moves += [{j: -step}, {j: step}] if more_may_pay else [{j: -step}]
             moves += [{j: -step, l: step} for l in range(len(sizes)) if l != j]
         keys = [tuple(i + move.get(j, 0) for j, i in enumerate(current)) for move in moves]
+        keys = [key for key in keys if all(0 <= i < n for i, n in zip(key, sizes, strict=True))]
         if settings.budget is not None:  # along the budget's edge: what a cut frees buys as much of another as it can
             keys += [_fill(key, l, sizes, affordable) for key in keys for l in range(len(sizes))]
-        keys = [key for key in dict.fromkeys(keys) if all(0 <= i < n for i, n in zip(key, sizes, strict=True)) and affordable(key)]
+        keys = [key for key in dict.fromkeys(keys) if affordable(key)]
         runs.run(keys, range(settings.explore))
         polled = [visit(key) for key in keys]
         better = [r for r in polled if r["looks_feasible"] and r["objective"] < seen[current]["objective"]]
@@ -383,7 +384,7 @@ def _explore(
 
 def _fill(key: Key, lever: int, sizes: Sequence[int], affordable: Callable[[Key], bool]) -> Key:
     """`key` with one lever raised a grid step at a time while the plan stays on the grid and within budget."""
-    while key[lever] + 1 < sizes[lever] and key[lever] >= 0:
+    while key[lever] + 1 < sizes[lever]:
         raised = tuple(i + (j == lever) for j, i in enumerate(key))
         if not affordable(raised):
             break

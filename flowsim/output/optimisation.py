@@ -56,7 +56,8 @@ def answer_in_words(result: Result, levers: Sequence[Lever], constraints: Sequen
         if others
         else f" No other plan shown feasible is within {delta} of it."
     )
-    head, best = ("plan with the fewest delayed bed days", "feasible plan with the fewest") if budget else ("cheapest plan", "cheapest feasible plan")
+    head = "plan with the fewest delayed bed days" if budget else "cheapest plan"
+    best = "feasible plan with the fewest delayed bed days" if budget else "cheapest feasible plan"
     return (
         f"The {head} {within}that meets {targets} is {plan}, at {number(cost, 'GBP')} a year of capacity. "
         f"With {settings.confidence:.0%} confidence it is the {best} of those shortlisted, or within "

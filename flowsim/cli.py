@@ -76,7 +76,14 @@ from flowsim.files import write_atomically
 from flowsim.engine.register import ConservationError
 from flowsim.model.system import simulate
 from flowsim.output.formatting import change, interval, number, percent
-from flowsim.output.optimisation import answer_in_words, write_answer, write_optimisation_report
+from flowsim.output.optimisation import (
+    ANSWER,
+    answer_in_words,
+    optimisation_section,
+    read_answer,
+    write_answer,
+    write_optimisation_report,
+)
 from flowsim.output.stress import stress_figure
 from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
 from flowsim.output.animation import animate, replication_event_log, write_event_logs
@@ -475,12 +482,19 @@ def _rank(args: argparse.Namespace, scenarios: dict[str, Scenario], base: str) -
 
 
 def _report(args: argparse.Namespace) -> int:
-    results = ExperimentResults.read(args.results)
     path = Path(args.out) if args.out else Path(args.results) / "report.html"
     if path.is_dir():
         raise ScenarioError(f"--out {path}: is a folder; give the HTML file to write")
+    searched = [Path(folder) for folder in (args.results, args.optimisation) if folder and (Path(folder) / ANSWER).exists()]
+    if args.optimisation and Path(args.optimisation) not in searched:
+        raise ScenarioError(f"--optimisation {args.optimisation}: has no {ANSWER}; give the --out folder of `flowsim optimise`")
     _writable_folder(path.parent)
-    write_report(results, path, progress=True)
+    if searched and searched[0] == Path(args.results):  # the folder of `flowsim optimise` itself
+        result, words, constraints = read_answer(searched[0])
+        write_optimisation_report(result, words, f"The capacity plan ({searched[0].name})", path, constraints)
+    else:
+        sections = [optimisation_section(*read_answer(folder)) for folder in searched]
+        write_report(ExperimentResults.read(args.results), path, progress=True, extra=sections)
     _done([path], path.parent)
     return EXIT_OK
 
@@ -613,10 +627,10 @@ def _optimise(args: argparse.Namespace) -> int:
     out = _folder(args, f"{scenario.name}-optimise-{Path(args.plan).stem}-seed{args.seed}")
     result, evaluate = optimise_capacity(scenario, plan, args.seed, _runner(args), ReplicationStore(out / "replications"), args.plan)
     words = answer_in_words(result, levers, constraints, settings)
-    written = write_answer(result, out)
+    written = write_answer(result, out, constraints, words)
     if args.report:
-        title = f"{scenario.name}: the cheapest capacity plan ({Path(args.plan).name})"
-        written.insert(0, write_optimisation_report(result, words, title, out / "report.html"))
+        title = f"{scenario.name}: the capacity plan ({Path(args.plan).name})"
+        written.insert(0, write_optimisation_report(result, words, title, out / "report.html", constraints))
     print(words)
     print(f"\n({evaluate.ran} replications run, {evaluate.reused} reused from {out / 'replications'})")
     _done(written, out)
@@ -758,9 +772,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--max-replications", type=_at_least(2), default=100, help="with --rank: most an option runs (default 100)")
     compare.set_defaults(handler=_compare)
 
-    report = commands.add_parser("report", help="write report.html from the results folder of run or compare")
-    report.add_argument("results", help="results folder (the --out of `flowsim compare` or `flowsim run --replications N`)")
+    report = commands.add_parser("report", help="write report.html from the results folder of run, compare or optimise")
+    report.add_argument(
+        "results", help="results folder (the --out of `flowsim compare`, `flowsim run --replications N` or `flowsim optimise`)"
+    )
     report.add_argument("--out", help="the HTML file (default RESULTS/report.html)")
+    report.add_argument(
+        "--optimisation", metavar="FOLDER", help="also add the capacity plan section from this `flowsim optimise` folder"
+    )
     report.set_defaults(handler=_report)
 
     sweep = commands.add_parser("sweep", help="a grid of overrides of one scenario")

@@ -180,3 +180,68 @@ def test_on_flowsims_two_stage_scenario_optimise_finds_the_plan_brute_force_foun
     occupancy_at_most = Constraint("occupancy_mean", "at_most", 0.92, 0.01)
     result = optimise(evaluate, levers, [occupancy_at_most], Settings(delta=20_000), evaluate.many)
     assert result.recommended == {"general_beds": 14, "step_down_beds": 22}
+
+
+def delays(plan: dict[str, float]) -> float:
+    """The toy's mean delayed bed days a year (its noise aside): rising with occupancy."""
+    return 20_000 * occupancy(plan["beds"], plan["community"]) ** 4
+
+
+def fewest_delays_within(levers: list[Lever], budget: float) -> float:
+    """Brute force: the fewest delays of a plan the budget buys with occupancy at least epsilon inside the bound."""
+    plans = ({"beds": b, "community": c} for b in levers[0].values() for c in levers[1].values())
+    return min(delays(p) for p in plans if yearly_cost(levers, p) <= budget and occupancy(p["beds"], p["community"]) <= BOUND - EPSILON)
+
+
+def budget_right(levers: list[Lever], budget: float, delta: float, plan: dict[str, float] | None) -> bool:
+    """Within budget, feasible within the tolerance, and within delta bed days of the fewest delays the budget buys."""
+    if plan is None:
+        return False
+    feasible = occupancy(plan["beds"], plan["community"]) <= BOUND + EPSILON
+    return feasible and yearly_cost(levers, plan) <= budget and delays(plan) <= fewest_delays_within(levers, budget) + delta
+
+
+def budget_answers(levers: list[Lever], repetitions: int) -> tuple[list[dict[str, float] | None], float]:
+    """The plans `optimise` recommends with a budget £400,000 a year above the cheapest feasible plan's, and the share right."""
+    budget, delta = cheapest_feasible(levers) + 400_000, 200.0
+    answers = [optimise(Toy(seed), levers, [OCCUPANCY], Settings(delta=delta, budget=budget)).recommended for seed in range(repetitions)]
+    return answers, sum(budget_right(levers, budget, delta, plan) for plan in answers) / repetitions
+
+
+@pytest.mark.parametrize("levers", [SMALL, LARGE], ids=["full grid", "pattern search"])
+def test_with_a_budget_optimise_returns_the_plan_with_fewest_delays_the_budget_buys(levers: list[Lever]) -> None:
+    answers, share = budget_answers(levers, 12)
+    assert share >= 0.95 - allowance(0.95, 12)
+    cheapest = optimise(Toy(0), levers, [OCCUPANCY], Settings(delta=DELTA)).recommended
+    assert cheapest is not None and answers[0] is not None and delays(answers[0]) < delays(cheapest)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("levers", [SMALL, LARGE], ids=["full grid", "pattern search"])
+def test_with_a_budget_optimise_is_right_at_the_stated_rate_over_many_repetitions(levers: list[Lever]) -> None:
+    assert budget_answers(levers, 100)[1] >= 0.95 - allowance(0.95, 100)
+
+
+def test_a_budget_below_the_cheapest_plan_or_with_a_delay_price_is_refused() -> None:
+    with pytest.raises(ValueError, match="below the cheapest plan"):
+        optimise(Toy(0), SMALL, [OCCUPANCY], Settings(delta=200.0, budget=1.0))
+    with pytest.raises(ValueError, match="replaces a delay price"):
+        Settings(delta=200.0, budget=1e7, delay_price=100.0)
+
+
+def test_each_levers_cost_curve_holds_the_others_at_the_answer_and_can_be_completed() -> None:
+    small = optimise(Toy(seed=4), SMALL, [OCCUPANCY], Settings(delta=DELTA))
+    assert small.recommended is not None
+    curves = small.curves
+    assert len(curves) == sum(len(lever.values()) for lever in SMALL) and (curves.n >= 5).all()  # a full grid ran every point
+    for lever in SMALL:
+        curve = curves[curves.lever == lever.name]
+        assert curve.value.tolist() == lever.values().tolist()
+        assert np.allclose(curve.lever_cost_per_year, curve.value * lever.unit_cost * lever.per_year)
+        assert curve[curve.at_answer].value.tolist() == [small.recommended[lever.name]]
+        assert curve.occupancy_mean.iloc[0] > curve.occupancy_mean.iloc[-1]  # more capacity, lower occupancy
+        assert (curve.occupancy_mean_lower <= curve.occupancy_mean).all() and (curve.occupancy_mean <= curve.occupancy_mean_upper).all()
+    sparse = optimise(Toy(seed=4), LARGE, [OCCUPANCY], Settings(delta=DELTA))
+    full = optimise(Toy(seed=4), LARGE, [OCCUPANCY], Settings(delta=DELTA, complete_curves=True))
+    assert (sparse.curves.n == 0).any() and (full.curves.n >= 5).all()
+    assert full.replications == sparse.replications and full.recommended == sparse.recommended and full.curve_replications > 0

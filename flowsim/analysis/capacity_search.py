@@ -25,12 +25,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
-from flowsim.analysis.optimise import Constraint, Lever, Plan, Result, Settings, optimise
+from flowsim.analysis.optimise import Constraint, Lever, Plan, Result, Settings, optimise, yearly_cost
 from flowsim.experiment import Replication, ReplicationStore, Runner, replication_kpis
 from flowsim.results.catalogue import current_name, produced_by
 from flowsim.scenario import Model, Scenario, ScenarioError
@@ -176,12 +176,25 @@ class Target(Model):
 
 
 class CapacityPlanFile(Model):
-    """What a board asks of `flowsim optimise`: the levers, the targets, the price of a delay, the guarantee."""
+    """What a board asks of `flowsim optimise`: the levers, the targets, the objective, the guarantee.
+
+    The objective is the yearly cost of the capacity (`cost`, plus `delay_price`
+    a delayed bed day if given), or, with `objective: delayed_bed_days` and a
+    `budget`, the fewest mean delayed bed days among the plans whose capacity
+    costs at most the budget a year.
+    """
 
     levers: dict[str, LeverRange] = Field(min_length=1, description="capacity name (as capacity_changes) -> its range")
     constraints: list[Target] = Field(min_length=1, description="targets every plan must meet")
+    objective: Literal["cost", "delayed_bed_days"] = Field(
+        default="cost", description="what to minimise: the yearly cost, or the delayed bed days within `budget`"
+    )
+    budget: PositiveFloat | None = Field(default=None, description="GBP a year of capacity; needed by objective delayed_bed_days")
     delay_price: NonNegativeFloat = Field(default=0.0, description="GBP a delayed bed day added to the objective (0: cost only)")
-    indifference: PositiveFloat = Field(description="GBP a year within which two plans are as good as each other")
+    indifference: PositiveFloat = Field(
+        description="within which two plans are as good as each other: GBP a year, or delayed bed days a year "
+        "with objective delayed_bed_days"
+    )
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="probability the guarantee holds")
     explore: int = Field(default=5, ge=2, description="replications a plan while exploring")
     n0: int = Field(default=10, ge=2, description="first-stage replications of selection")
@@ -189,6 +202,19 @@ class CapacityPlanFile(Model):
     confirm: int = Field(default=20, ge=2, description="fresh replications of the winner and its near-equals")
     full_grid: int = Field(default=100, ge=1, description="the largest grid run whole (else a pattern search)")
     price_change: float = Field(default=0.2, gt=0.0, lt=1.0, description="fraction each unit cost moves in the sensitivity")
+    complete_cost_curves: bool = Field(
+        default=True, description="run the points of each lever's cost curve the search did not (exploration replications)"
+    )
+
+    @model_validator(mode="after")
+    def _objective(self) -> CapacityPlanFile:
+        if self.objective == "delayed_bed_days" and self.budget is None:
+            raise ValueError("objective delayed_bed_days needs a budget (GBP a year of capacity)")
+        if self.objective == "cost" and self.budget is not None:
+            raise ValueError("a budget goes with objective delayed_bed_days (the cheapest plan needs none)")
+        if self.objective == "delayed_bed_days" and self.delay_price:
+            raise ValueError("delay_price goes with objective cost (with delayed_bed_days the delays are the objective)")
+        return self
 
 
 def load_plan(path: str | Path) -> CapacityPlanFile:
@@ -209,10 +235,14 @@ def search_problem(scenario: Scenario, plan: CapacityPlanFile, path: str | Path 
     for i, target in enumerate(plan.constraints):
         if current_name(target.kpi) not in produced:
             raise ScenarioError(f"{path}: constraints.{i}.kpi: {target.kpi} is not a KPI of {scenario.name}; `flowsim kpis` lists them")
+    cheapest = yearly_cost(levers, {lever.name: lever.low for lever in levers})
+    if plan.budget is not None and plan.budget < cheapest:
+        raise ScenarioError(f"{path}: budget: {plan.budget:,.0f} a year is below the cheapest plan of the levers' grid ({cheapest:,.0f})")
     settings = Settings(
         delta=plan.indifference, confidence=plan.confidence, explore=plan.explore, n0=plan.n0,
         max_replications=max(plan.max_replications, plan.n0), confirm=plan.confirm, full_grid=plan.full_grid,
-        delay_price=plan.delay_price, price_change=plan.price_change,
+        delay_price=plan.delay_price, price_change=plan.price_change, budget=plan.budget,
+        complete_curves=plan.complete_cost_curves,
     )  # fmt: skip
     return levers, [target.constraint() for target in plan.constraints], settings
 

@@ -45,10 +45,19 @@ runs the same replication numbers, so plans are compared on the same luck):
    search never used, because the search chose them for doing well on the
    ones it used.
 
+With a **budget** (`Settings.budget`, GBP a year) the objective is instead
+the mean delayed bed days, among the plans whose capacity costs at most the
+budget: the same three stages, with the plans over budget never run (their
+cost is known exactly, so the budget is a point check, not an interval) and
+delta in delayed bed days a year.
+
 The answer: the recommended plan, the near-equal set, the frontier of cost
-against delayed bed days among the plans run, and how the choice moves when
-a unit cost changes by a stated fraction. The module knows nothing of the
-simulator: it is handed `evaluate(plan, replications)`, returning a table
+against delayed bed days among the plans run, how the choice moves when
+a unit cost changes by a stated fraction, and each lever's cost curve: the
+answer with that one lever moved over its grid, its yearly cost and the
+constrained KPIs and delayed bed days with their intervals, from the runs
+the search made (`Settings.complete_curves` runs the points it did not).
+The module knows nothing of the simulator: it is handed `evaluate(plan, replications)`, returning a table
 with a row for each replication number and a column for each KPI, and, to
 run the plans a stage needs in parallel, `evaluate_many`.
 """
@@ -151,10 +160,14 @@ class Settings:
     delay_price: float = 0.0
     price_change: float = 0.2
     fatal: str = "runaway"
+    budget: float | None = None
+    complete_curves: bool = False
 
     def __post_init__(self) -> None:
         if self.delta <= 0 or self.explore < 2 or self.shortlist < 2:
             raise ValueError("settings need delta > 0, explore >= 2 (an interval needs two) and shortlist >= 2")
+        if self.budget is not None and (self.budget <= 0 or self.delay_price):
+            raise ValueError("a budget must be positive, and it replaces a delay price (the objective is then the delays)")
 
 
 class _Runs:
@@ -220,7 +233,9 @@ class Result:
     intervals of the winner and its near-equals on fresh replications;
     `near_equal` those confirmed within delta of the winner; `frontier` the
     plans run that no cheaper plan beats on delayed bed days; `sensitivity`
-    the plan chosen when each unit cost moves; `replications` all run.
+    the plan chosen when each unit cost moves; `curves` each lever's cost
+    curve (`cost_curves`); `replications` all run by the search and the
+    confirmation, `curve_replications` those run after it for the curves.
     """
 
     recommended: Plan | None
@@ -232,6 +247,8 @@ class Result:
     selection: Selection | None
     replications: int
     notes: list[str] = field(default_factory=list)
+    curves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    curve_replications: int = 0
 
 
 def yearly_cost(levers: Sequence[Lever], plan: Plan) -> float:
@@ -259,20 +276,33 @@ def optimise(
     def cost(key: Key) -> float:
         return yearly_cost(levers, runs.plan(key))
 
+    cheapest = yearly_cost(levers, {lever.name: float(values[0]) for lever, values in zip(levers, grid, strict=True)})
+    if settings.budget is not None and settings.budget < cheapest:
+        raise ValueError(f"the budget ({settings.budget:,.0f} a year) is below the cheapest plan on the grid ({cheapest:,.0f})")
+
+    def affordable(key: Key) -> bool:
+        return settings.budget is None or cost(key) <= settings.budget
+
     def objective(key: Key, table: pd.DataFrame) -> np.ndarray:
+        if settings.budget is not None:
+            return table[settings.delay_kpi].to_numpy(dtype=float)
         values = np.full(len(table), cost(key))
         return values + settings.delay_price * table[settings.delay_kpi].to_numpy() if settings.delay_price else values
 
-    explored = _explore(runs, grid, constraints, settings, objective)
-    shortlist = _shortlist(runs, explored, constraints, settings, objective)
+    explored = _explore(runs, grid, constraints, settings, objective, affordable)
+    shortlist = _shortlist(runs, explored, constraints, settings, objective, affordable)
     notes: list[str] = []
     feasible, selection = _select(runs, shortlist, constraints, settings, objective, notes)
     confirmation = _confirm(runs, feasible, selection, constraints, settings, objective)
     recommended, near_equal = _recommend(runs, confirmation, notes)
     frontier = _frontier(runs, explored, cost, settings)
     sensitivity = _sensitivity(runs, levers, explored, feasible, settings, recommended)
+    spent = runs.spent
+    centre = recommended or _cheapest_looking(runs, explored)
+    curves = cost_curves(runs, levers, constraints, settings, centre) if centre is not None else pd.DataFrame()
     table = explored.reset_index(drop=True).drop(columns=["key"])
-    return Result(recommended, near_equal, confirmation, frontier, sensitivity, table, selection, runs.spent, notes)
+    return Result(recommended, near_equal, confirmation, frontier, sensitivity, table, selection, spent, notes,
+                  curves, runs.spent - spent)  # fmt: skip
 
 
 def _stage1(runs: _Runs, key: Key, constraints: Sequence[Constraint], settings: Settings, objective: Objective) -> dict:
@@ -293,9 +323,15 @@ def _stage1(runs: _Runs, key: Key, constraints: Sequence[Constraint], settings: 
 
 
 def _explore(
-    runs: _Runs, grid: Sequence[np.ndarray], constraints: Sequence[Constraint], settings: Settings, objective: Objective
+    runs: _Runs,
+    grid: Sequence[np.ndarray],
+    constraints: Sequence[Constraint],
+    settings: Settings,
+    objective: Objective,
+    affordable: Callable[[Key], bool],
 ) -> pd.DataFrame:
-    """Stage 1: the whole grid when small, else a pattern search along the edge of the feasible region."""
+    """Stage 1: the whole grid when small, else a pattern search along the edge of the feasible region
+    (with a budget: from the most capacity the budget buys along the diagonal); plans over budget are never run."""
     sizes = [len(values) for values in grid]
     seen: dict[Key, dict] = {}
 
@@ -305,7 +341,7 @@ def _explore(
         return seen[key]
 
     if math.prod(sizes) <= settings.full_grid:
-        keys = list(itertools.product(*(range(n) for n in sizes)))
+        keys = [key for key in itertools.product(*(range(n) for n in sizes)) if affordable(key)]
         runs.run(keys, range(settings.explore))
         for key in keys:
             visit(key)
@@ -316,19 +352,26 @@ def _explore(
 
     points = max(sizes)
     low, high = 0, points - 1  # the diagonal from every lever at its lowest to every lever at its highest
+    if settings.budget is not None:  # fewer delays with more capacity: start from the most the budget buys
+        high = max(t for t in range(points) if affordable(along(t, points)))
+        low = high - 1
     while high - low > 1:
         middle = (low + high) // 2
         low, high = (low, middle) if visit(along(middle, points))["looks_feasible"] else (middle, high)
     current = along(high, points)
     visit(current)
     step = 2 ** int(math.log2(max(1, points // 4)))
+    more_may_pay = settings.delay_price > 0 or settings.budget is not None
     while step >= 1:
         moves = []
         for j in range(len(sizes)):
-            moves += [{j: -step}, {j: step}] if settings.delay_price else [{j: -step}]  # priced delays: more may pay
+            moves += [{j: -step}, {j: step}] if more_may_pay else [{j: -step}]
             moves += [{j: -step, l: step} for l in range(len(sizes)) if l != j]
         keys = [tuple(i + move.get(j, 0) for j, i in enumerate(current)) for move in moves]
         keys = [key for key in keys if all(0 <= i < n for i, n in zip(key, sizes, strict=True))]
+        if settings.budget is not None:  # along the budget's edge: what a cut frees buys as much of another as it can
+            keys += [_fill(key, l, sizes, affordable) for key in keys for l in range(len(sizes))]
+        keys = [key for key in dict.fromkeys(keys) if affordable(key)]
         runs.run(keys, range(settings.explore))
         polled = [visit(key) for key in keys]
         better = [r for r in polled if r["looks_feasible"] and r["objective"] < seen[current]["objective"]]
@@ -339,8 +382,23 @@ def _explore(
     return pd.DataFrame(seen.values())
 
 
+def _fill(key: Key, lever: int, sizes: Sequence[int], affordable: Callable[[Key], bool]) -> Key:
+    """`key` with one lever raised a grid step at a time while the plan stays on the grid and within budget."""
+    while key[lever] + 1 < sizes[lever]:
+        raised = tuple(i + (j == lever) for j, i in enumerate(key))
+        if not affordable(raised):
+            break
+        key = raised
+    return key
+
+
 def _shortlist(
-    runs: _Runs, explored: pd.DataFrame, constraints: Sequence[Constraint], settings: Settings, objective: Objective
+    runs: _Runs,
+    explored: pd.DataFrame,
+    constraints: Sequence[Constraint],
+    settings: Settings,
+    objective: Objective,
+    affordable: Callable[[Key], bool],
 ) -> list[Key]:
     """The plans for stage 2: those that may be feasible, around the cheapest that looked feasible.
 
@@ -359,6 +417,7 @@ def _shortlist(
     cheapest = explored[explored.possibly_feasible].sort_values("objective").key[: settings.shortlist]
     ups = [tuple(i + (l == j) for l, i in enumerate(key)) for key in cheapest for j in range(len(sizes))]
     ups = [up for up in dict.fromkeys(ups) if all(i < n for i, n in zip(up, sizes, strict=True)) and up not in rows]
+    ups = [up for up in ups if affordable(up)]
     runs.run(ups, range(settings.explore))
     for up in ups:
         rows[up] = _stage1(runs, up, constraints, settings, objective)
@@ -491,17 +550,64 @@ def _sensitivity(
     settings: Settings,
     recommended: Plan | None,
 ) -> pd.DataFrame:
-    """The cheapest plan when one unit cost moves by +-price_change, among the plans shown (else looking) feasible."""
+    """The best plan when one unit cost moves by +-price_change, among the plans shown (else looking) feasible:
+    the cheapest, or with a budget the fewest mean delays among those the budget still buys at the moved price."""
     pool = feasible or list(explored.key[explored.looks_feasible])
     if not pool or recommended is None:
         return pd.DataFrame()
     plans = [runs.plan(key) for key in pool]
-    delays = [float(runs.all(key)[settings.delay_kpi].mean()) if settings.delay_price else 0.0 for key in pool]
+    priced = settings.delay_price or settings.budget is not None
+    delays = np.array([float(runs.all(key)[settings.delay_kpi].mean()) if priced else 0.0 for key in pool])
     rows = []
     for lever, change in itertools.product(levers, (-settings.price_change, settings.price_change)):
         moved = [Lever(**{**vars(l), "unit_cost": l.unit_cost * (1 + change)}) if l is lever else l for l in levers]
-        totals = [yearly_cost(moved, plan) + settings.delay_price * d for plan, d in zip(plans, delays, strict=True)]
+        costs = np.array([yearly_cost(moved, plan) for plan in plans])
+        if settings.budget is None:
+            totals = costs + settings.delay_price * delays
+        else:
+            totals = np.where(costs <= settings.budget, delays, math.inf)
+        if not np.isfinite(totals).any():
+            rows.append({"lever": lever.name, "unit_cost_change": change, "objective": math.nan, "same_plan": False})
+            continue
         best = plans[int(np.argmin(totals))]
         rows.append({"lever": lever.name, "unit_cost_change": change, **best,
-                     "objective": min(totals), "same_plan": best == recommended})  # fmt: skip
+                     "objective": float(totals.min()), "same_plan": best == recommended})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _cheapest_looking(runs: _Runs, explored: pd.DataFrame) -> Plan | None:
+    """The plan of best stage 1 objective that looked feasible, for the curves when none was recommended."""
+    looked = explored[explored.looks_feasible].sort_values("objective")
+    return runs.plan(looked.key.iloc[0]) if len(looked) else None
+
+
+def cost_curves(
+    runs: _Runs, levers: Sequence[Lever], constraints: Sequence[Constraint], settings: Settings, centre: Plan
+) -> pd.DataFrame:
+    """Each lever's cost curve through `centre` (the recommended plan): every value on its grid, the others held.
+
+    A row per lever and value: the lever's yearly cost, the plan's, its change
+    from `centre`'s, and the mean and interval of each constrained KPI and of
+    the delayed bed days over the replications that plan has run (n; none: not
+    run, unless `settings.complete_curves`, which runs it on the exploration
+    replications, common random numbers with stage 1).
+    """
+    index = [int(np.flatnonzero(np.isclose(values, centre[lever.name]))[0]) for lever, values in zip(levers, runs.grid, strict=True)]
+    sections = [(j, tuple(index[:j] + [i] + index[j + 1 :])) for j, values in enumerate(runs.grid) for i in range(len(values))]
+    if settings.complete_curves:
+        runs.run([key for _, key in sections], range(settings.explore))
+    kpis = list(dict.fromkeys([c.kpi for c in constraints] + [settings.delay_kpi]))
+    base = yearly_cost(levers, centre)
+    rows = []
+    for j, key in sections:
+        lever, plan = levers[j], runs.plan(key)
+        table = runs.all(key) if runs.rows.get(key) else pd.DataFrame(columns=kpis)
+        row: dict = {"lever": lever.name, "value": plan[lever.name], "at_answer": key == tuple(index),
+                     "lever_cost_per_year": plan[lever.name] * lever.unit_cost * lever.per_year,
+                     "cost_per_year": yearly_cost(levers, plan), "cost_change": yearly_cost(levers, plan) - base,
+                     "n": len(table), "ran_away": runs.ran_away(key, settings.fatal) if len(table) else False}  # fmt: skip
+        for kpi in kpis:
+            interval = t_interval(table[kpi], settings.confidence) if kpi in table else {"mean": math.nan, "lower": math.nan, "upper": math.nan}
+            row |= {kpi: interval["mean"], f"{kpi}_lower": interval["lower"], f"{kpi}_upper": interval["upper"]}
+        rows.append(row)
     return pd.DataFrame(rows)

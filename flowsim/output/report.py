@@ -536,8 +536,9 @@ def _assumptions() -> str:
 
 # The page ------------------------------------------------------------------------
 
-def render(results: ExperimentResults, progress: bool = False) -> str:
-    """The whole report as one HTML page (with a progress bar while the plots are drawn)."""
+def render(results: ExperimentResults, progress: bool = False, extra: Iterable[str] = ()) -> str:
+    """The whole report as one HTML page (with a progress bar while the plots are drawn); `extra` sections
+    (the capacity search's, from `flowsim.output.optimisation`) go before the model's description."""
     about = results.about
     title = f"{results.title(results.base)}: options appraisal" if results.options else f"{results.title(results.base)}: results"
     sections = [_section("answer", "The answer", f"<p class='answer'>{answer(results)}</p>")]
@@ -555,7 +556,7 @@ def render(results: ExperimentResults, progress: bool = False) -> str:
         sections.append(validation_section(results.validation, results.scenario(results.base).get("sources")))
     if results.backcast is not None:
         sections.append(backcast_section(results.backcast))
-    sections.append(model_section(results))
+    sections += [*extra, model_section(results)]
     meta = (
         f"{len(results.labels)} scenario{'s' if len(results.labels) > 1 else ''}, {about['replications']} replications each, "
         f"seed {about['seed']}, {about['days']} days from {about['start_date']}; flowsim {about['flowsim_version']}, {about['created']}"
@@ -567,9 +568,9 @@ def render(results: ExperimentResults, progress: bool = False) -> str:
     )
 
 
-def write_report(results: ExperimentResults, path: Path, progress: bool = False) -> Path:
-    """Write the report atomically to `path`."""
-    page = render(results, progress)
+def write_report(results: ExperimentResults, path: Path, progress: bool = False, extra: Iterable[str] = ()) -> Path:
+    """Write the report atomically to `path` (`extra` sections as `render`)."""
+    page = render(results, progress, extra)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path

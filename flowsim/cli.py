@@ -31,7 +31,6 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,7 +52,7 @@ from flowsim.analysis.planning import (
     post_hospital_levers,
 )
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
-from flowsim.analysis.validation import check_measures, validation_table
+from flowsim.analysis.validation import check_measures, with_validation
 from flowsim.experiment import (
     SCHEDULER_VARIABLE,
     ReplicationStore,
@@ -303,11 +302,6 @@ def format_validation(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines)
 
 
-def _with_validation(results: ExperimentResults, scenario: Scenario) -> ExperimentResults:
-    """The results with the base against its published figures, when the scenario lists any."""
-    return replace(results, validation=validation_table(scenario, results, results.base)) if scenario.validation else results
-
-
 def _precision_kpis(args: argparse.Namespace, scenario: Scenario) -> list[str]:
     """The KPIs --precision applies to, each checked to be one the scenario's runs produce."""
     kpis = [current_name(name.strip()) for name in args.kpis.split(",") if name.strip()]
@@ -326,19 +320,10 @@ def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
     return path
 
 
-def _warnings(results: ExperimentResults) -> str:
-    """What a reader must know before trusting the figures: runaway queues, too few replications."""
-    lines = [f"WARNING: {words}" for label in results.labels if (words := results.runaways(label))]
-    few = [label for label in results.labels if results.replications(label) < 5]
-    if few:
-        lines.append(f"WARNING: fewer than 5 replications of {', '.join(few)}: intervals this wide are not a basis for decisions")
-    return "\n".join(lines)
-
-
 def _done(written: list[Path], out: Path, results: ExperimentResults | None = None) -> None:
     """The one line that ends every command: what was written where (and what was run), after any warnings."""
-    if results is not None and (warnings := _warnings(results)):
-        print(f"\n{warnings}", file=sys.stderr)
+    if results is not None and (warnings := results.warnings()):
+        print("\n" + "\n".join(f"WARNING: {words}" for words in warnings), file=sys.stderr)
     runs = f" ({results.ran} replications run, {results.reused} reused)" if results else ""
     print(f"\nWrote {', '.join(p.name for p in written)} to {out}{runs}")
 
@@ -378,7 +363,7 @@ def _run(args: argparse.Namespace) -> int:
             if needed
             else f"\nnot within {args.precision:.1%} after {args.max_replications} replications; raise --max-replications"
         )
-    results = _with_validation(results, scenario)
+    results = with_validation(results, scenario)
     written = write_results(results, out, args.report, progress=not args.quiet)
     if args.event_log:
         work = [Replication(scenario.name, scenario, args.seed, r) for r in range(results.replications(scenario.name))]
@@ -412,7 +397,7 @@ def _compare(args: argparse.Namespace) -> int:
     out = _folder(args, f"compare-{base}")
     runner, store = _runner(args), ReplicationStore(out / "replications")
     results = run_experiment(scenarios, args.replications, args.seed, store, runner, dict(zip(scenarios, paths)), args.command_line)
-    results = _with_validation(results, scenarios[base])
+    results = with_validation(results, scenarios[base])
     written = write_results(results, out, args.report, progress=not args.quiet)
     comparison = results.comparison()
     headline = comparison["kpi"].isin(("dtoc_bed_days_per_year", *HEADLINE_KPIS))
@@ -514,7 +499,7 @@ def _validate(args: argparse.Namespace) -> int:
     results = run_experiment(
         {scenario.name: scenario}, args.replications, args.seed, store, runner, {scenario.name: args.scenario}, args.command_line
     )
-    results = _with_validation(results, scenario)
+    results = with_validation(results, scenario)
     assert results.validation is not None
     written = write_results(results, out, args.report, progress=not args.quiet)
     title = f"{scenario.name} against published figures: {args.replications} replications, seed {args.seed}, {scenario.days} days"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 
 import pandas as pd
 
@@ -127,3 +128,7 @@ def _terms(measure: str | None, renamed: bool = True) -> list[str]:
     parts = [part.strip() for part in measure.split("+")] if measure else []
     return [current_name(part) for part in parts] if renamed else parts
 
+
+def with_validation(results: ExperimentResults, scenario: Scenario) -> ExperimentResults:
+    """The results with the base against its published figures, when the scenario lists any."""
+    return replace(results, validation=validation_table(scenario, results, results.base)) if scenario.validation else results

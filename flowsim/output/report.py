@@ -366,7 +366,7 @@ def kpi_section(results: ExperimentResults) -> str:
     return _section("kpis", "Key figures with 95% intervals", body)
 
 
-def _figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
+def figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
     """The report's figures, each scenario shown by its title."""
     titles = {label: results.title(label) for label in results.labels}
     if results.options:
@@ -378,7 +378,7 @@ def _figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
 
 def plots_section(results: ExperimentResults, progress: bool = False) -> str:
     parts = []
-    for name, figure in tqdm(_figures(results), desc="drawing the report's plots", unit="plot", leave=False, disable=not progress):
+    for name, figure in tqdm(figures(results), desc="drawing the report's plots", unit="plot", leave=False, disable=not progress):
         data = base64.b64encode(png_bytes(figure)).decode("ascii")
         caption = FIGURE_CAPTIONS.get(name, name)
         parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{_escape(caption)}"><figcaption>{_escape(caption)}</figcaption></figure>')
@@ -548,7 +548,7 @@ def write_results(results: ExperimentResults, folder: Path, report: bool = False
     """A results folder: the results' files, the workbook, the plots through the year, the comparison plot when
     there are options, and (with `report`) report.html first; return the paths written."""
     written = [*results.write(folder), experiment_workbook(results, folder)]
-    written += [save_figure(figure, folder / f"{name}.png") for name, figure in _figures(results)]
+    written += [save_figure(figure, folder / f"{name}.png") for name, figure in figures(results)]
     if report:
         written.insert(0, write_report(results, folder / "report.html", progress=progress))
     return written

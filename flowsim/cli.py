@@ -13,6 +13,7 @@
     flowsim stress scenarios/oxfordshire_2017.yaml --demand 0.9:1.3:0.05 [--find occupancy_mean:0.92]
     flowsim kpis
     flowsim schema [--out docs/scenarios.md]
+    flowsim app [--port 8501] [--no-browser]
 
 This module only reads arguments, calls the package and prints. Every
 argument and scenario is checked before the first replication runs. Exit
@@ -613,6 +614,12 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _app(args: argparse.Namespace) -> int:
+    from flowsim.app import launch
+
+    return launch(args.port, open_browser=not args.no_browser)
+
+
 # Parser --------------------------------------------------------------------------
 
 def _common(command: argparse.ArgumentParser, replications: int | None) -> None:
@@ -758,6 +765,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the scenario file reference (Markdown), or write it with --out")
     schema.add_argument("--out", help="the Markdown file to write (the repository's copy is docs/scenarios.md)")
     schema.set_defaults(handler=_schema)
+
+    app = commands.add_parser("app", help="the browser app on 127.0.0.1: options, runs, the answer, the report (needs flowsim[app])")
+    app.add_argument("--port", type=_at_least(1), default=8501, help="the port on 127.0.0.1 (default 8501)")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser (for tests and servers)")
+    app.set_defaults(handler=_app)
     return parser
 
 

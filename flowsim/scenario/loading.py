@@ -71,14 +71,14 @@ def _renamed(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     return raw
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Mappings merge key by key, except that one with a different `type` (a distribution
     changed from lognormal to mixture, say) replaces the parent's whole; all else is replaced."""
     merged = dict(base)
     for key, value in override.items():
         parent = merged.get(key)
         if isinstance(value, dict) and isinstance(parent, dict) and value.get("type", parent.get("type")) == parent.get("type"):
-            merged[key] = _deep_merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -161,7 +161,7 @@ class _Reader:
         base, who = self.chain(parent_path, (*seen, path))
         who.update(_provenance(raw, path))
         base.pop("title", None)  # a variant is not its parent: it shows its own title, or its name
-        return _deep_merge(base, raw), who
+        return deep_merge(base, raw), who
 
 
 def _provenance(node: Any, file: Path, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], Path]:
@@ -259,7 +259,7 @@ def load_scenario(
         who.update(_provenance(value, Path(source), parts))
         for part in reversed(parts):
             value = {part: value}
-        raw = _deep_merge(raw, value)
+        raw = deep_merge(raw, value)
     return _validated(raw, who, given, max_episodes)
 
 

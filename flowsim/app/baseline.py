@@ -1,0 +1,91 @@
+"""Baseline page: pick a shipped scenario or upload one, read it as a planner does, and check it against published figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from flowsim.analysis.validation import with_validation
+from flowsim.app.jobs import Job
+from flowsim.app.state import Session, shipped_scenarios
+from flowsim.app.widgets import job_progress
+from flowsim.experiment import Runner, run_experiment
+from flowsim.output.scenario_tables import planner_tables
+from flowsim.results.experiment_results import ExperimentResults
+from flowsim.scenario import Scenario, ScenarioError
+
+VALIDATION_REPLICATIONS = 10
+"""As `flowsim validate`'s default."""
+
+
+def stored_validation(scenario: Scenario) -> pd.DataFrame | None:
+    """The validation table `flowsim validate` left under outputs/ for this scenario (the newest), if any."""
+    tables = sorted(Path("outputs").glob(f"{scenario.name}-validation-seed*/validation.csv"), key=lambda p: p.stat().st_mtime)
+    return pd.read_csv(tables[-1]) if tables else None
+
+
+def show(session: Session) -> None:
+    st.header("Baseline")
+    st.write("The county as it is: the scenario every option is compared with.")
+    shipped = shipped_scenarios()
+    current = session.baseline.shown_as if session.baseline else shipped[0]
+    chosen = st.selectbox("A scenario shipped with flowsim", shipped, index=shipped.index(current) if current in shipped else 0, key="baseline_file")
+    upload = st.file_uploader("Or upload a scenario file (YAML)", type=["yaml", "yml"], key="baseline_upload")
+    try:
+        if upload is not None:
+            session.upload(upload.name, upload.getvalue())
+        elif session.baseline is None or session.baseline.shown_as != chosen:
+            session.choose_shipped(chosen)
+    except (ScenarioError, UnicodeDecodeError) as error:
+        st.error(f"This scenario cannot be used:\n\n```\n{error}\n```")
+        if session.baseline is None:
+            return
+        st.info(f"Still using {session.baseline.shown_as}.")
+    assert session.baseline is not None
+    scenario = session.baseline.scenario
+    st.subheader(scenario.title)
+    st.write(scenario.description)
+    st.caption(f"{scenario.days} days from {scenario.start_date:%d %B %Y} after {scenario.warmup_days} days of warm-up; demand multiplier {scenario.demand_multiplier:g}.")
+    for title, table in planner_tables(scenario).items():
+        st.markdown(f"**{title}**")
+        if table.empty:
+            st.caption("None.")
+        else:
+            st.dataframe(table.astype(str) if title.startswith("Beds") else table)
+    _validation(session, scenario)
+
+
+def _validation(session: Session, scenario: Scenario) -> None:
+    st.subheader("Against published figures")
+    if not scenario.validation:
+        st.caption("This scenario lists no published figures to check it against.")
+        return
+    stored = stored_validation(scenario)
+    if stored is not None:
+        st.caption("From the stored results of `flowsim validate` under outputs/.")
+        st.dataframe(stored)
+        return
+    job = session.job
+    if job is not None and job.what == "Validation":
+        job_progress(job)
+        if job.state == "done":
+            results: ExperimentResults = job.result
+            st.dataframe(results.validation)
+        return
+    st.caption(f"No stored validation: run {VALIDATION_REPLICATIONS} replications to check it, as `flowsim validate` does.")
+    if st.button("Run the validation", key="run_validation"):
+        files = {scenario.name: session.baseline.file} if session.baseline else None
+
+        def work(runner: Runner) -> ExperimentResults:
+            results = run_experiment({scenario.name: scenario}, VALIDATION_REPLICATIONS, 0, session.store(), runner, files)
+            return with_validation(results, scenario)
+
+        session.job = Job("Validation", work)
+        st.rerun()
+
+
+def choose_default(session: Session) -> None:
+    """The Oxfordshire baseline, for a planner who opens another page first."""
+    session.choose_shipped(shipped_scenarios()[0])

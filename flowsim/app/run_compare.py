@@ -1,0 +1,96 @@
+"""Run and compare page: replications of the baseline and the options with common random numbers, in the
+background, and the answer: in words, the ranking, the key figures, the plots, and any warning first."""
+
+from __future__ import annotations
+
+import shlex
+
+import streamlit as st
+
+from flowsim.analysis.appraisal import appraisal
+from flowsim.analysis.validation import with_validation
+from flowsim.app.jobs import Job
+from flowsim.app.state import Session
+from flowsim.app.widgets import job_progress
+from flowsim.experiment import Runner, run_experiment
+from flowsim.output.plots import png_bytes
+from flowsim.output.report import FIGURE_CAPTIONS, answer, figures, kpi_section, readable_appraisal
+from flowsim.results.experiment_results import FEW_REPLICATIONS, ExperimentResults
+
+DEFAULT_REPLICATIONS = 10
+"""Enough for intervals a board can read on most options; the command line's compare uses 20."""
+
+
+def command_line(session: Session, labels: list[str], replications: int, seed: int, days: int) -> str:
+    """The `flowsim compare` command that gives the same figures, the option files saved in scenarios/."""
+    assert session.baseline is not None
+    files = [f"scenarios/{session.baseline.shown_as}", *(f"scenarios/{label}.yaml" for label in labels)]
+    return shlex.join(["flowsim", "compare", *files, "--replications", str(replications), "--seed", str(seed), "--days", str(days)])
+
+
+def start(session: Session, labels: list[str], replications: int, seed: int, days: int) -> Job:
+    """Start the comparison in the background; its result is the experiment's results with the validation."""
+    assert session.baseline is not None
+    scenarios = session.scenarios(labels, days)
+    files = {session.baseline.scenario.name: session.baseline.file} | {label: session.options[label].file for label in labels}
+    command = command_line(session, labels, replications, seed, days)
+    base = scenarios[session.baseline.scenario.name]
+
+    def work(runner: Runner) -> ExperimentResults:
+        results = run_experiment(scenarios, replications, seed, session.store(), runner, files, command)
+        return with_validation(results, base)
+
+    session.run_settings = {"replications": replications, "seed": seed, "days": days}
+    session.job = Job("The comparison", work)
+    return session.job
+
+
+def show(session: Session) -> None:
+    st.header("Run and compare")
+    if session.baseline is None:
+        st.info("Choose a baseline first.")
+        return
+    scenario = session.baseline.scenario
+    chosen = st.multiselect("Options to compare with the baseline", list(session.options), default=list(session.options), key="run_options")
+    left, middle, right = st.columns(3)
+    replications = int(left.number_input("Replications", min_value=1, max_value=500, value=DEFAULT_REPLICATIONS, step=1, key="run_replications"))
+    seed = int(middle.number_input("Seed", min_value=0, value=0, step=1, key="run_seed"))
+    days = int(right.number_input("Run length (days after the warm-up)", min_value=1, max_value=3650, value=scenario.days, step=1, key="run_days"))
+    if replications < FEW_REPLICATIONS:
+        st.warning(f"Fewer than {FEW_REPLICATIONS} replications give intervals too wide to decide on: use them to try things out only.")
+    job = session.job
+    busy = job is not None and job.active
+    if st.button("Run", key="run_start", disabled=busy, type="primary"):
+        try:
+            start(session, chosen, replications, seed, days)
+        except Exception as error:  # noqa: BLE001 - a scenario that cannot be read again says why; the page goes on
+            st.error(str(error))
+        st.rerun()
+    if job is not None and job.what == "The comparison":
+        job_progress(job)
+        if job.state == "done":
+            session.results = job.result
+            session.pictures = [(name, png_bytes(figure)) for name, figure in figures(session.results)]
+            session.take_away = {}
+            session.job = None
+    if session.results is not None:
+        results_view(session.results, session.pictures)
+
+
+def results_view(results: ExperimentResults, pictures: list[tuple[str, bytes]]) -> None:
+    """The results as the report opens: warnings, the answer, the ranking, the key figures, the plots."""
+    for words in results.warnings():
+        st.error(f"Warning: {words}")
+    st.subheader("The answer")
+    st.markdown(answer(results), unsafe_allow_html=True)
+    if results.options:
+        ranking = appraisal(results)
+        if not ranking.empty:
+            st.subheader("Options ranked by delayed bed days saved")
+            table = readable_appraisal(ranking)
+            st.dataframe(table.assign(option=table["option"].map(results.title)))
+    st.markdown(kpi_section(results), unsafe_allow_html=True)
+    st.subheader("Plots")
+    for name, picture in pictures:
+        st.image(picture, caption=FIGURE_CAPTIONS.get(name, name))
+    st.caption(f"The same figures from the command line: `{results.about['command']}`")

@@ -29,16 +29,17 @@ def command_line(session: Session, labels: list[str], replications: int, seed: i
 
 
 def start(session: Session, labels: list[str], replications: int, seed: int, days: int) -> Job:
-    """Start the comparison in the background; its result is the experiment's results with the validation."""
+    """Start the comparison in the background; its result is the experiment's results with the validation,
+    and their plots drawn (in the background too)."""
     assert session.baseline is not None
     scenarios = session.scenarios(labels, days)
     files = {session.baseline.scenario.name: session.baseline.file} | {label: session.options[label].file for label in labels}
     command = command_line(session, labels, replications, seed, days)
     base = scenarios[session.baseline.scenario.name]
 
-    def work(runner: Runner) -> ExperimentResults:
-        results = run_experiment(scenarios, replications, seed, session.store(), runner, files, command)
-        return with_validation(results, base)
+    def work(runner: Runner) -> tuple[ExperimentResults, list[tuple[str, bytes]]]:
+        results = with_validation(run_experiment(scenarios, replications, seed, session.store(), runner, files, command), base)
+        return results, [(name, png_bytes(figure)) for name, figure in figures(results)]
 
     session.run_settings = {"replications": replications, "seed": seed, "days": days}
     session.job = Job("The comparison", work)
@@ -69,8 +70,7 @@ def show(session: Session) -> None:
     if job is not None and job.what == "The comparison":
         job_progress(job)
         if job.state == "done":
-            session.results = job.result
-            session.pictures = [(name, png_bytes(figure)) for name, figure in figures(session.results)]
+            session.results, session.pictures = job.result
             session.take_away = {}
             session.job = None
     if session.results is not None:

@@ -1,0 +1,186 @@
+"""The browser app under Streamlit's own harness (AppTest): every page draws, a bad value gets its message at
+the field, an option is the YAML file it downloads, a short comparison gives its answer, and the same option
+run through the command line with the same seed gives the same figures."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit", reason='the app needs Streamlit: pip install -e ".[app]"')
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from flowsim import ScenarioError, load_scenario  # noqa: E402
+from flowsim.app import FOLDER_VARIABLE, streamlit_command  # noqa: E402
+from flowsim.app.jobs import Job  # noqa: E402
+from flowsim.app.state import SCENARIOS, Session  # noqa: E402
+from flowsim.cli import main  # noqa: E402
+from flowsim.experiment import run_experiment  # noqa: E402
+from flowsim.results.experiment_results import ExperimentResults  # noqa: E402
+
+MAIN = Path(__file__).parents[1] / "flowsim" / "app" / "main.py"
+SMALL = "examples/small_county.yaml"
+SHORT = {"replications": 2, "days": 20, "seed": 3}
+SUBMIT = "FormSubmitter:option-Make this option"
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app with the small county as its baseline, its files under `tmp_path`."""
+    monkeypatch.setenv(FOLDER_VARIABLE, str(tmp_path / "app"))
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.run()
+    at.selectbox(key="baseline_file").set_value(SMALL).run()
+    assert not at.exception
+    return at
+
+
+def _page(at: AppTest, name: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value(name).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _make_option(at: AppTest, name: str, **fields: float) -> AppTest:
+    _page(at, "Options")
+    at.text_input(key="option_name").set_value(name)
+    at.text_input(key="option_title").set_value(f"{name} title")
+    for field, value in fields.items():
+        at.number_input(key=f"option_{field}").set_value(value)
+    at.button(key=SUBMIT).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _session(at: AppTest) -> Session:
+    return at.session_state["session"]
+
+
+def test_every_page_draws_its_widgets(app: AppTest) -> None:
+    assert any("Demand by door and month" in m.value for m in app.markdown)
+    assert len(app.dataframe) >= 5
+    _page(app, "Options")
+    assert app.text_input(key="option_name") and app.number_input(key="option_reablement.hours_per_month")
+    _page(app, "Run and compare")
+    assert app.number_input(key="run_replications").value == 10 and app.button(key="run_start")
+    _page(app, "Plan")
+    assert app.number_input(key="plan_target").value == 0.92 and app.selectbox(key="optimise_plan")
+    _page(app, "Watch")
+    assert app.selectbox(key="watch_scenario").value == "small_county"
+    _page(app, "Take away")
+    assert "Run a comparison first" in app.info[0].value
+
+
+def test_a_bad_value_shows_the_scenario_models_message_at_its_field(app: AppTest) -> None:
+    _make_option(app, "broken", **{"wards.general_beds": -5})
+    assert [e.value for e in app.error] == ["broken.yaml: wards.general_beds: Input should be greater than 0; got -5"]
+    assert not _session(app).options
+    app.number_input(key="option_wards.general_beds").set_value(118)
+    app.number_input(key="option_saturday").set_value(1.5)
+    app.button(key=SUBMIT).click().run()
+    assert [e.value for e in app.error] == ["broken.yaml: discharge.day_of_week_capacity.5: Input should be less than or equal to 1; got 1.5"]
+
+
+def test_an_option_made_in_the_form_is_the_yaml_it_downloads(app: AppTest) -> None:
+    _make_option(app, "more_hart", **{"reablement.hours_per_month": 1872, "demand_multiplier": 5.0})
+    option = _session(app).options["more_hart"]
+    download = app.get("download_button")[0]
+    assert download.proto.label == "Download the YAML"
+    assert option.text.startswith("# more_hart title: an option made in the flowsim app")
+    assert "extends: examples/small_county.yaml" in option.text
+    written = option.file.parent / "downloaded.yaml"
+    written.write_text(option.text)
+    again = load_scenario(written, as_if_in=SCENARIOS)
+    assert again == option.scenario
+    assert (again.reablement.hours_per_month, again.demand_multiplier) == (1872, 1.05)
+    changes = app.dataframe[0].value
+    assert changes["what it changes"].tolist() == ["demand_multiplier", "reablement.hours_per_month"]
+
+
+def _compare(app: AppTest) -> ExperimentResults:
+    """Run the short comparison of the baseline and a fifth more HART hours from the page; its results."""
+    _make_option(app, "more_hart", **{"reablement.hours_per_month": 1872})
+    _page(app, "Run and compare")
+    app.number_input(key="run_replications").set_value(SHORT["replications"])
+    app.number_input(key="run_seed").set_value(SHORT["seed"])
+    app.number_input(key="run_days").set_value(SHORT["days"]).run()
+    assert "Fewer than 5 replications" in app.warning[0].value
+    app.button(key="run_start").click().run()
+    _session(app).job.wait(120)
+    app.run()
+    assert not app.exception, app.exception
+    results = _session(app).results
+    assert results is not None
+    return results
+
+
+def test_a_short_comparison_shows_its_answer_and_ranking(app: AppTest) -> None:
+    results = _compare(app)
+    texts = [m.value for m in app.markdown]
+    assert any("HART +20%" in t or "more_hart title" in t for t in texts if "delayed bed days" in t), texts
+    assert "Warning: fewer than 5 replications" in app.error[0].value
+    assert app.dataframe[0].value["option"].tolist() == ["more_hart title"]
+    assert results.about["command"].startswith("flowsim compare scenarios/examples/small_county.yaml scenarios/more_hart.yaml")
+
+
+@pytest.mark.slow
+def test_the_option_yaml_run_by_the_cli_with_the_same_seed_gives_the_same_figures(app: AppTest, tmp_path: Path) -> None:
+    results = _compare(app)
+    copy = tmp_path / "scenarios"
+    shutil.copytree(SCENARIOS, copy)
+    (copy / "more_hart.yaml").write_text(_session(app).options["more_hart"].text)
+    out = tmp_path / "cli"
+    arguments = [str(copy / SMALL), str(copy / "more_hart.yaml"), "--out", str(out), "--workers", "1", "--quiet"]
+    assert main(["compare", *arguments, *(f"--{k}={v}" for k, v in SHORT.items())]) == 0
+    cli = ExperimentResults.read(out)
+    for label in ("small_county", "more_hart"):
+        assert cli.values[label].equals(results.values[label]), label
+
+    _page(app, "Take away")
+    app.button(key="take_prepare").click().run()
+    names = [button.proto.label for button in app.get("download_button")]
+    assert names == ["report.html", "results.xlsx", "more_hart.yaml", "run.json", "All of them (zip)"]
+
+
+def test_an_upload_that_reads_outside_scenarios_gets_a_message_and_the_app_goes_on(app: AppTest) -> None:
+    app.file_uploader(key="baseline_upload").set_value(("evil.yaml", b"extends: /etc/passwd\n", "application/x-yaml")).run()
+    assert not app.exception
+    assert "is outside the folders a scenario may read" in app.error[0].value
+    assert "Still using examples/small_county.yaml" in app.info[0].value
+    app.file_uploader(key="baseline_upload").set_value(("mine.yaml", b"extends: examples/small_county.yaml\nname: mine\n", "text/yaml")).run()
+    assert not app.error and _session(app).baseline.scenario.name == "mine"
+    _make_option(app, "more_beds", **{"wards.general_beds": 130})
+    assert _session(app).options["more_beds"].scenario.wards.general_beds == 130
+
+
+def test_a_cancelled_run_says_so_and_keeps_what_it_finished(tmp_path: Path) -> None:
+    scenario = load_scenario(SCENARIOS / SMALL, {"days": 5, "warmup_days": 0})
+    from flowsim.experiment import ReplicationStore
+
+    store = ReplicationStore(tmp_path)
+    job = Job("The comparison", lambda runner: run_experiment({"a": scenario}, 50, 0, store, runner))
+    while job.finished < 2 and job.active:
+        time.sleep(0.05)
+    job.cancel()
+    job.wait(60)
+    assert job.state == "cancelled" and "they are kept" in job.message
+    assert 2 <= len(list(tmp_path.rglob("replication*.json"))) < 50
+
+
+def test_an_option_name_that_is_not_a_file_name_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FOLDER_VARIABLE, str(tmp_path))
+    session = Session.new()
+    session.choose_shipped(SMALL)
+    for name in ("../evil", "small_county", ""):
+        with pytest.raises(ScenarioError, match="name:"):
+            session.add_option(name, "x", {})
+
+
+def test_the_server_is_offline_on_loopback() -> None:
+    command = " ".join(streamlit_command(8600, open_browser=False))
+    for setting in ("--server.address 127.0.0.1", "--browser.gatherUsageStats false", "--server.headless true"):
+        assert setting in command

@@ -123,7 +123,7 @@ def test_a_short_comparison_shows_its_answer_and_ranking(app: AppTest) -> None:
     texts = [m.value for m in app.markdown]
     assert any("HART +20%" in t or "more_hart title" in t for t in texts if "delayed bed days" in t), texts
     assert "Warning: fewer than 5 replications" in app.error[0].value
-    assert app.dataframe[0].value["option"].tolist() == ["more_hart title"]
+    assert app.table[0].value["option"].tolist() == ["more_hart title"]
     assert results.about["command"].startswith("flowsim compare scenarios/examples/small_county.yaml scenarios/more_hart.yaml")
 
 

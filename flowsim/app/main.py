@@ -27,6 +27,8 @@ def main() -> None:
     st.sidebar.title("flowsim")
     st.sidebar.caption(f"Patient flow through a county's health and social care, for winter planning. flowsim {__version__}")
     page = st.sidebar.radio("Page", list(PAGES), key="page")
+    if session.job is not None and session.job.active:
+        st.sidebar.info(f"{session.job.what} is running: its page shows its progress and can cancel it.")
     if session.baseline is not None:
         st.sidebar.caption(f"Baseline: {session.baseline.shown_as}; options: {', '.join(session.options) or 'none yet'}")
     if page != "Baseline" and session.baseline is None:

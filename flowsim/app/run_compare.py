@@ -88,7 +88,7 @@ def results_view(results: ExperimentResults, pictures: list[tuple[str, bytes]]) 
         if not ranking.empty:
             st.subheader("Options ranked by delayed bed days saved")
             table = readable_appraisal(ranking)
-            st.dataframe(table.assign(option=table["option"].map(results.title)))
+            st.table(table.assign(option=table["option"].map(results.title)))
     st.markdown(kpi_section(results), unsafe_allow_html=True)
     st.subheader("Plots")
     for name, picture in pictures:

@@ -117,12 +117,11 @@ def _values() -> dict[str, Any]:
 
 def _submit(session: Session) -> None:
     """Make the option from the form (a callback, so its messages show at the fields on the next draw)."""
-    assert session.baseline is not None
     state = st.session_state
     name, title = (state.get(_key("name")) or "").strip(), (state.get(_key("title")) or "").strip()
     errors: dict[str, list[str]] = {}
     try:
-        session.add_option(name, title or name, form_changes(session.baseline.scenario, _values()))
+        session.add_option(name, title or name, form_changes(session.base.scenario, _values()))
         state["option_made"] = name
     except ScenarioError as error:
         for line in str(error).splitlines():
@@ -138,10 +137,7 @@ def _field_errors(field: str) -> None:
 
 def show(session: Session) -> None:
     st.header("Options")
-    if session.baseline is None:
-        st.info("Choose a baseline first.")
-        return
-    scenario = session.baseline.scenario
+    scenario = session.base.scenario
     settings = _settings(scenario)
     st.write(f"Each option starts from **{scenario.title}** and changes what you set here.")
     with st.form("option", clear_on_submit=False):
@@ -176,10 +172,9 @@ def show(session: Session) -> None:
 
 
 def _option(session: Session, name: str, option: Any) -> None:
-    assert session.baseline is not None
     with st.expander(f"{option.scenario.title} ({name}.yaml)", expanded=True):
-        changes = scenario_changes(session.baseline.scenario, option.scenario)
-        st.dataframe(pd.DataFrame(changes, columns=["what it changes", session.baseline.scenario.title, option.scenario.title]))
+        changes = scenario_changes(session.base.scenario, option.scenario)
+        st.dataframe(pd.DataFrame(changes, columns=["what it changes", session.base.scenario.title, option.scenario.title]))
         left, right = st.columns(2)
         left.download_button("Download the YAML", option.text, file_name=f"{name}.yaml", mime="application/x-yaml", key=f"download_{name}")
         if right.button("Remove", key=f"remove_{name}"):

@@ -28,10 +28,7 @@ class Planned:
 
 def show(session: Session) -> None:
     st.header("Plan")
-    if session.baseline is None:
-        st.info("Choose a baseline first.")
-        return
-    scenario = session.baseline.scenario
+    scenario = session.base.scenario
     _discharges(session, scenario)
     _optimise(session, scenario)
 

@@ -23,19 +23,17 @@ DEFAULT_REPLICATIONS = 10
 
 def command_line(session: Session, labels: list[str], replications: int, seed: int, days: int) -> str:
     """The `flowsim compare` command that gives the same figures, the option files saved in scenarios/."""
-    assert session.baseline is not None
-    files = [f"scenarios/{session.baseline.shown_as}", *(f"scenarios/{label}.yaml" for label in labels)]
+    files = [f"scenarios/{session.base.shown_as}", *(f"scenarios/{label}.yaml" for label in labels)]
     return shlex.join(["flowsim", "compare", *files, "--replications", str(replications), "--seed", str(seed), "--days", str(days)])
 
 
 def start(session: Session, labels: list[str], replications: int, seed: int, days: int) -> Job:
     """Start the comparison in the background; its result is the experiment's results with the validation,
     and their plots drawn (in the background too)."""
-    assert session.baseline is not None
     scenarios = session.scenarios(labels, days)
-    files = {session.baseline.scenario.name: session.baseline.file} | {label: session.options[label].file for label in labels}
+    files = {session.base.scenario.name: session.base.file} | {label: session.options[label].file for label in labels}
     command = command_line(session, labels, replications, seed, days)
-    base = scenarios[session.baseline.scenario.name]
+    base = scenarios[session.base.scenario.name]
 
     def work(runner: Runner) -> tuple[ExperimentResults, list[tuple[str, bytes]]]:
         results = with_validation(run_experiment(scenarios, replications, seed, session.store(), runner, files, command), base)
@@ -48,10 +46,7 @@ def start(session: Session, labels: list[str], replications: int, seed: int, day
 
 def show(session: Session) -> None:
     st.header("Run and compare")
-    if session.baseline is None:
-        st.info("Choose a baseline first.")
-        return
-    scenario = session.baseline.scenario
+    scenario = session.base.scenario
     chosen = st.multiselect("Options to compare with the baseline", list(session.options), default=list(session.options), key="run_options")
     left, middle, right = st.columns(3)
     replications = int(left.number_input("Replications", min_value=1, max_value=500, value=DEFAULT_REPLICATIONS, step=1, key="run_replications"))

@@ -82,6 +82,13 @@ class Session:
     """The files of the take-away page, by name, once prepared."""
     run_settings: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def base(self) -> Baseline:
+        """The baseline: main.py chooses the Oxfordshire one before any other page is drawn."""
+        if self.baseline is None:
+            raise ScenarioError("no baseline chosen")
+        return self.baseline
+
     @classmethod
     def new(cls) -> Session:
         sessions = app_folder() / "sessions"
@@ -93,7 +100,7 @@ class Session:
         return ReplicationStore(app_folder() / "replications")
 
     def choose_shipped(self, relative: str) -> Baseline:
-        """Make a shipped scenario (relative to scenarios/) the baseline; its options are kept only if they still load."""
+        """Make a shipped scenario (relative to scenarios/) the baseline; another baseline than before starts afresh."""
         path = SCENARIOS / relative
         if relative not in shipped_scenarios():
             raise ScenarioError(f"{relative}: not a scenario shipped in scenarios/")
@@ -117,22 +124,20 @@ class Session:
 
     def option_text(self, name: str, title: str, changes: dict[str, Any]) -> str:
         """The YAML file of an option: the baseline's layer, its name and title, and the fields it changes."""
-        assert self.baseline is not None
-        raw = deep_merge({**self.baseline.layer, "name": name, "title": title}, changes)
+        raw = deep_merge({**self.base.layer, "name": name, "title": title}, changes)
         raw.pop("description", None)
         head = (
-            f"# {title}: an option made in the flowsim app {__version__} from {self.baseline.shown_as}.\n"
+            f"# {title}: an option made in the flowsim app {__version__} from {self.base.shown_as}.\n"
             f"# Save it in flowsim's scenarios/ folder and run it with the command line, for example:\n"
-            f"#   flowsim compare scenarios/{self.baseline.shown_as} scenarios/{name}.yaml --seed 0\n"
+            f"#   flowsim compare scenarios/{self.base.shown_as} scenarios/{name}.yaml --seed 0\n"
         )
         return head + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
 
     def add_option(self, name: str, title: str, changes: dict[str, Any]) -> Option:
         """Write and load an option; ScenarioError (naming `name`.yaml, the field and what is allowed) if it is not valid."""
-        assert self.baseline is not None
         if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
             raise ScenarioError(f"{name}.yaml: name: letters, digits, - and _ only, so it can be a file name")
-        if name == self.baseline.scenario.name:
+        if name == self.base.scenario.name:
             raise ScenarioError(f"{name}.yaml: name: the baseline is called {name}; give the option its own name")
         text = self.option_text(name, title, changes)
         path = self.folder / "options" / f"{name}.yaml"
@@ -149,7 +154,6 @@ class Session:
     def scenarios(self, labels: list[str], days: int) -> dict[str, Scenario]:
         """The baseline and the chosen options for a run of `days` days, each read again from its file
         with the run length set as `--days` sets it, so the command line gives the same scenarios."""
-        assert self.baseline is not None
-        files = {self.baseline.scenario.name: (self.baseline.file, self.baseline.as_if_in)}
+        files = {self.base.scenario.name: (self.base.file, self.base.as_if_in)}
         files |= {name: (self.options[name].file, SCENARIOS) for name in labels}
         return {label: load_scenario(path, {"days": days}, "the run length", as_if_in=folder) for label, (path, folder) in files.items()}

@@ -25,10 +25,7 @@ def make_animation(scenario: Scenario, seed: int, replication: int, days: int, f
 
 def show(session: Session) -> None:
     st.header("Watch")
-    if session.baseline is None:
-        st.info("Choose a baseline first.")
-        return
-    labels = [session.baseline.scenario.name, *session.options]
+    labels = [session.base.scenario.name, *session.options]
     label = st.selectbox("Scenario", labels, key="watch_scenario")
     left, middle, right = st.columns(3)
     replication = int(left.number_input("Replication", min_value=0, value=0, step=1, key="watch_replication"))

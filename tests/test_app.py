@@ -146,6 +146,25 @@ def test_the_option_yaml_run_by_the_cli_with_the_same_seed_gives_the_same_figure
     assert names == ["report.html", "results.xlsx", "more_hart.yaml", "run.json", "All of them (zip)"]
 
 
+@pytest.mark.slow
+def test_the_watch_page_animates_a_few_days_and_the_plan_page_plans(app: AppTest) -> None:
+    _page(app, "Watch")
+    app.number_input(key="watch_days").set_value(3)
+    app.button(key="watch_start").click().run()
+    _session(app).job.wait(300)
+    app.run()
+    assert not app.exception and _session(app).job.state == "done"
+    assert len(app.get("iframe")) == 1
+    assert [b.proto.label for b in app.get("download_button")] == ["Download the animation (HTML)"]
+    _page(app, "Plan")
+    app.number_input(key="plan_replications").set_value(2).run()
+    app.button(key="plan_start").click().run()
+    _session(app).job.wait(600)
+    app.run()
+    assert not app.exception and _session(app).job.state == "done"
+    assert len(app.dataframe) == 2 and (app.success or app.warning)
+
+
 def test_an_upload_that_reads_outside_scenarios_gets_a_message_and_the_app_goes_on(app: AppTest) -> None:
     app.file_uploader(key="baseline_upload").set_value(("evil.yaml", b"extends: /etc/passwd\n", "application/x-yaml")).run()
     assert not app.exception

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from flowsim.app.jobs import Job
 from flowsim.app.state import Session
@@ -48,5 +47,5 @@ def show(session: Session) -> None:
             st.caption("Running the replication and drawing the frames...")
         if job.state == "done":
             page: Path = job.result
-            components.html(page.read_text(encoding="utf-8"), height=1050, scrolling=True)
+            st.iframe(page, height=1050)
             st.download_button("Download the animation (HTML)", page.read_bytes(), file_name=page.name, mime="text/html", key="watch_download")

@@ -5,6 +5,7 @@ run through the command line with the same seed gives the same figures."""
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -188,6 +189,17 @@ def test_a_cancelled_run_says_so_and_keeps_what_it_finished(tmp_path: Path) -> N
     job.wait(60)
     assert job.state == "cancelled" and "they are kept" in job.message
     assert 2 <= len(list(tmp_path.rglob("replication*.json"))) < 50
+
+
+def test_a_second_run_waits_for_the_first_and_says_so() -> None:
+    release = threading.Event()
+    first = Job("The first run", lambda runner: release.wait(30))
+    second = Job("The second run", lambda runner: "done")
+    time.sleep(0.2)
+    assert (first.state, second.state) == ("running", "waiting")
+    release.set()
+    second.wait(30)
+    assert (first.state, second.state, second.result) == ("done", "done", "done")
 
 
 def test_an_option_name_that_is_not_a_file_name_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -88,4 +88,7 @@ def results_view(results: ExperimentResults, pictures: list[tuple[str, bytes]]) 
     st.subheader("Plots")
     for name, picture in pictures:
         st.image(picture, caption=FIGURE_CAPTIONS.get(name, name))
-    st.caption(f"The same figures from the command line: `{results.about['command']}`")
+    st.caption(
+        f"{results.ran} replications run, {results.reused} reused from the store. "
+        f"The same figures from the command line (the option files saved in scenarios/): `{results.about['command']}`"
+    )

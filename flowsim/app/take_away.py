@@ -22,7 +22,7 @@ def take_away_files(session: Session, results: ExperimentResults) -> dict[str, b
         "report.html": write_report(results, folder / "report.html").read_bytes(),
         "results.xlsx": experiment_workbook(results, folder).read_bytes(),
     }
-    files |= {f"{name}.yaml": option.text.encode() for name, option in session.options.items() if name in results.labels}
+    files |= {f"{name}.yaml": option.text.encode() for name, option in session.options.items()}
     about = results.about
     record = {key: about[key] for key in ("seed", "replications", "days", "warmup_days", "start_date", "flowsim_version", "command", "created")}
     record["scenarios"] = [{"label": s["label"], "title": s["title"], "file": s["file"]} for s in about["scenarios"]]

@@ -13,15 +13,15 @@ import pytest
 
 pytest.importorskip("streamlit", reason='the app needs Streamlit: pip install -e ".[app]"')
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-from flowsim import ScenarioError, load_scenario  # noqa: E402
-from flowsim.app import FOLDER_VARIABLE, streamlit_command  # noqa: E402
-from flowsim.app.jobs import Job  # noqa: E402
-from flowsim.app.state import SCENARIOS, Session  # noqa: E402
-from flowsim.cli import main  # noqa: E402
-from flowsim.experiment import run_experiment  # noqa: E402
-from flowsim.results.experiment_results import ExperimentResults  # noqa: E402
+from flowsim import ScenarioError, load_scenario
+from flowsim.app import FOLDER_VARIABLE, streamlit_command
+from flowsim.app.jobs import Job
+from flowsim.app.state import SCENARIOS, Session
+from flowsim.cli import main
+from flowsim.experiment import ReplicationStore, run_experiment
+from flowsim.results.experiment_results import ExperimentResults
 
 MAIN = Path(__file__).parents[1] / "flowsim" / "app" / "main.py"
 SMALL = "examples/small_county.yaml"
@@ -179,8 +179,6 @@ def test_an_upload_that_reads_outside_scenarios_gets_a_message_and_the_app_goes_
 
 def test_a_cancelled_run_says_so_and_keeps_what_it_finished(tmp_path: Path) -> None:
     scenario = load_scenario(SCENARIOS / SMALL, {"days": 5, "warmup_days": 0})
-    from flowsim.experiment import ReplicationStore
-
     store = ReplicationStore(tmp_path)
     job = Job("The comparison", lambda runner: run_experiment({"a": scenario}, 50, 0, store, runner))
     while job.finished < 2 and job.active:

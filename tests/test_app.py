@@ -169,7 +169,8 @@ def test_the_watch_page_animates_a_few_days_and_the_plan_page_plans(app: AppTest
 def test_an_upload_that_reads_outside_scenarios_gets_a_message_and_the_app_goes_on(app: AppTest) -> None:
     app.file_uploader(key="baseline_upload").set_value(("evil.yaml", b"extends: /etc/passwd\n", "application/x-yaml")).run()
     assert not app.exception
-    assert "is outside the folders a scenario may read" in app.error[0].value
+    assert "evil.yaml: extends: /etc/passwd is outside the folders a scenario may read" in app.error[0].value
+    assert str(_session(app).folder) not in app.error[0].value
     assert "Still using examples/small_county.yaml" in app.info[0].value
     app.file_uploader(key="baseline_upload").set_value(("mine.yaml", b"extends: examples/small_county.yaml\nname: mine\n", "text/yaml")).run()
     assert not app.error and _session(app).baseline.scenario.name == "mine"

@@ -30,21 +30,18 @@ def show(session: Session) -> None:
     st.header("Baseline")
     st.write("The county as it is: the scenario every option is compared with.")
     shipped = shipped_scenarios()
-    current = session.baseline.shown_as if session.baseline else shipped[0]
+    current = session.base.shown_as
     chosen = st.selectbox("A scenario shipped with flowsim", shipped, index=shipped.index(current) if current in shipped else 0, key="baseline_file")
     upload = st.file_uploader("Or upload a scenario file (YAML)", type=["yaml", "yml"], key="baseline_upload")
+    if upload is None and current != chosen:
+        session.choose_shipped(chosen)
     try:
         if upload is not None:
             session.upload(upload.name, upload.getvalue())
-        elif session.baseline is None or session.baseline.shown_as != chosen:
-            session.choose_shipped(chosen)
     except (ScenarioError, UnicodeDecodeError) as error:
         st.error(f"This scenario cannot be used:\n\n```\n{error}\n```")
-        if session.baseline is None:
-            return
-        st.info(f"Still using {session.baseline.shown_as}.")
-    assert session.baseline is not None
-    scenario = session.baseline.scenario
+        st.info(f"Still using {session.base.shown_as}.")
+    scenario = session.base.scenario
     st.subheader(scenario.title)
     st.write(scenario.description)
     st.caption(f"{scenario.days} days from {scenario.start_date:%d %B %Y} after {scenario.warmup_days} days of warm-up; demand multiplier {scenario.demand_multiplier:g}.")
@@ -53,7 +50,7 @@ def show(session: Session) -> None:
         if table.empty:
             st.caption("None.")
         else:
-            st.dataframe(table.astype(str) if title.startswith("Beds") else table)
+            st.dataframe(table)
     _validation(session, scenario)
 
 
@@ -76,7 +73,7 @@ def _validation(session: Session, scenario: Scenario) -> None:
         return
     st.caption(f"No stored validation: run {VALIDATION_REPLICATIONS} replications to check it, as `flowsim validate` does.")
     if st.button("Run the validation", key="run_validation"):
-        files = {scenario.name: session.baseline.file} if session.baseline else None
+        files = {scenario.name: session.base.file}
 
         def work(runner: Runner) -> ExperimentResults:
             results = run_experiment({scenario.name: scenario}, VALIDATION_REPLICATIONS, 0, session.store(), runner, files)

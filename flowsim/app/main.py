@@ -29,11 +29,10 @@ def main() -> None:
     page = st.sidebar.radio("Page", list(PAGES), key="page")
     if session.job is not None and session.job.active:
         st.sidebar.info(f"{session.job.what} is running: its page shows its progress and can cancel it.")
-    if page != "Baseline" and session.baseline is None:
+    if session.baseline is None:
         baseline.choose_default(session)
-    if session.baseline is not None:
-        st.sidebar.caption(f"Baseline: {session.base.shown_as}; options: {', '.join(session.options) or 'none yet'}")
     PAGES[page](session)
+    st.sidebar.caption(f"Baseline: {session.base.shown_as}; options: {', '.join(session.options) or 'none yet'}")
 
 
 main()

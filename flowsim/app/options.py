@@ -18,6 +18,7 @@ import streamlit as st
 from flowsim.app.state import Session
 from flowsim.results.experiment_results import flat_fields, scenario_changes
 from flowsim.scenario import CAPACITIES, Scenario, ScenarioError
+from flowsim.scenario.loading import deep_merge, nested
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,6 @@ def _settings(scenario: Scenario) -> dict[str, Any]:
     return dict(flat_fields(scenario.model_dump(mode="json")))
 
 
-def _nested(field: str, value: Any) -> dict[str, Any]:
-    """{"a": {"b": value}} of "a.b"."""
-    for part in reversed(field.split(".")):
-        value = {part: value}
-    return value
-
-
 def form_changes(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     """The fields an option sets, from the form's values: only those that differ from the baseline, nested as
     in a scenario file (`values` by field; demand as a % change; the weekend as Saturday and Sunday shares;
@@ -69,25 +63,18 @@ def form_changes(scenario: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     for lever in LEVERS:
         value = values.get(lever.field)
         if value is not None and value != settings.get(lever.field):
-            changes = _merge(changes, _nested(lever.field, int(value) if lever.whole and float(value).is_integer() else value))
+            changes = deep_merge(changes, nested(lever.field, int(value) if lever.whole and float(value).is_integer() else value))
     if values.get(DEMAND):
         changes[DEMAND] = round(scenario.demand_multiplier * (1 + values[DEMAND] / 100), 10)
     week = list(scenario.discharge.day_of_week_capacity)
     weekend = values.get(WEEKEND)
     if weekend is not None and list(weekend) != week[5:]:
-        changes = _merge(changes, _nested(WEEKEND, [*week[:5], *weekend]))
+        changes = deep_merge(changes, nested(WEEKEND, [*week[:5], *weekend]))
     if values.get(CHANGES) is not None:
         capacity, date, value = values[CHANGES]
         existing = [change.model_dump(mode="json") for change in scenario.capacity_changes]
         changes[CHANGES] = [*existing, {"date": date.isoformat(), "capacity": capacity, "value": value}]
     return changes
-
-
-def _merge(into: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(into)
-    for key, value in more.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
-    return merged
 
 
 def field_of(line: str) -> str:

@@ -44,6 +44,15 @@ def shipped_scenarios() -> list[str]:
     return sorted(found, key=lambda name: (name != "oxfordshire_2017.yaml", name.count("/"), name))
 
 
+def _loaded(path: Path, as_if_in: Path) -> Scenario:
+    """The scenario of a file the session wrote, read as if it sat in `as_if_in`; a message names the file
+    by its own name, not the session's folder on the server."""
+    try:
+        return load_scenario(path, as_if_in=as_if_in)
+    except ScenarioError as error:
+        raise ScenarioError(str(error).replace(str(path), path.name)) from None
+
+
 @dataclass(frozen=True)
 class Baseline:
     """The scenario options are built from: its file, the layer an option's file starts from, the scenario."""
@@ -112,7 +121,7 @@ class Session:
         path = self.folder / "uploads" / safe
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-        scenario = load_scenario(path, as_if_in=SCENARIOS)
+        scenario = _loaded(path, SCENARIOS)
         layer = yaml.safe_load(content.decode("utf-8"))
         return self._set_baseline(Baseline(path, layer, scenario, safe, SCENARIOS))
 
@@ -144,10 +153,10 @@ class Session:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         try:
-            option = Option(path, text, load_scenario(path, as_if_in=SCENARIOS))
-        except ScenarioError as error:
+            option = Option(path, text, _loaded(path, SCENARIOS))
+        except ScenarioError:
             path.unlink()
-            raise ScenarioError(str(error).replace(str(path), path.name)) from None
+            raise
         self.options[name] = option
         return option
 

@@ -84,6 +84,14 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
+def nested(key: str, value: Any) -> dict[str, Any]:
+    """The mapping a dotted key sets, as a file writes it: nested("wards.general_beds", 600) is
+    {"wards": {"general_beds": 600}}."""
+    for part in reversed(key.split(".")):
+        value = {part: value}
+    return value
+
+
 ALLOWED_FOLDERS_VARIABLE = "FLOWSIM_SCENARIO_FOLDERS"
 """Environment variable naming more folders (separated by the path separator, `:` on Linux) that
 scenario files may read from, besides the folder of the file given."""
@@ -254,12 +262,9 @@ def load_scenario(
     placed = Path(as_if_in) if as_if_in is not None else None
     raw, who = _Reader(given, tuple(Path(f) for f in allowed_folders), placed).chain(given)
     for key, value in (overrides or {}).items():
-        parts = tuple(key.split("."))
         source = overrides_from if isinstance(overrides_from, str) else overrides_from[key]
-        who.update(_provenance(value, Path(source), parts))
-        for part in reversed(parts):
-            value = {part: value}
-        raw = deep_merge(raw, value)
+        who.update(_provenance(value, Path(source), tuple(key.split("."))))
+        raw = deep_merge(raw, nested(key, value))
     return _validated(raw, who, given, max_episodes)
 
 

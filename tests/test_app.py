@@ -178,6 +178,16 @@ def test_an_upload_that_reads_outside_scenarios_gets_a_message_and_the_app_goes_
     assert _session(app).options["more_beds"].scenario.wards.general_beds == 130
 
 
+def test_the_baseline_page_checks_a_scenario_against_its_published_figures(app: AppTest) -> None:
+    short = b"extends: oxfordshire_2017.yaml\nname: short\ndays: 10\nwarmup_days: 5\n"
+    app.file_uploader(key="baseline_upload").set_value(("short.yaml", short, "text/yaml")).run()
+    app.button(key="run_validation").click().run()
+    _session(app).job.wait(120)
+    app.run()
+    assert not app.exception and "figures within tolerance" in app.caption[-3].value
+    assert app.dataframe[-1].value.columns.tolist()[:3] == ["figure", "published", "unit"]
+
+
 def test_a_cancelled_run_says_so_and_keeps_what_it_finished(tmp_path: Path) -> None:
     scenario = load_scenario(SCENARIOS / SMALL, {"days": 5, "warmup_days": 0})
     store = ReplicationStore(tmp_path)

@@ -19,6 +19,9 @@ from flowsim.scenario import Scenario, ScenarioError
 VALIDATION_REPLICATIONS = 10
 """As `flowsim validate`'s default."""
 
+VALIDATION_COLUMNS = ["figure", "published", "unit", "mean", "lower", "upper", "tolerance", "within", "role", "source"]
+"""The columns of the validation table `flowsim validate` prints, with each figure's source."""
+
 
 def stored_validation(scenario: Scenario) -> pd.DataFrame | None:
     """The validation table `flowsim validate` left under outputs/ for this scenario (the newest), if any."""
@@ -62,14 +65,14 @@ def _validation(session: Session, scenario: Scenario) -> None:
     stored = stored_validation(scenario)
     if stored is not None:
         st.caption("From the stored results of `flowsim validate` under outputs/.")
-        st.dataframe(stored)
+        _show_validation(stored)
         return
     job = session.job
     if job is not None and job.what == "Validation":
         job_progress(job)
         if job.state == "done":
             results: ExperimentResults = job.result
-            st.dataframe(results.validation)
+            _show_validation(results.validation)
         return
     st.caption(f"No stored validation: run {VALIDATION_REPLICATIONS} replications to check it, as `flowsim validate` does.")
     if st.button("Run the validation", key="run_validation"):
@@ -81,6 +84,13 @@ def _validation(session: Session, scenario: Scenario) -> None:
 
         session.job = Job("Validation", work)
         st.rerun()
+
+
+def _show_validation(table: pd.DataFrame) -> None:
+    """Published figures against the model, as `flowsim validate` prints them (within: the mean is within the tolerance)."""
+    st.dataframe(table[VALIDATION_COLUMNS])
+    st.caption(f"{int(table['within'].sum())} of {len(table)} figures within tolerance. fitted: a parameter was tuned to it; "
+               "check: not tuned to; context: another basis, not expected to match.")
 
 
 def choose_default(session: Session) -> None:

@@ -4,6 +4,7 @@ run through the command line with the same seed gives the same figures."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import threading
 import time
@@ -46,12 +47,18 @@ def _page(at: AppTest, name: str) -> AppTest:
     return at
 
 
-def _make_option(at: AppTest, name: str, **fields: float) -> AppTest:
+def _make_option(at: AppTest, name: str, change: tuple[str, dt.date, float] | None = None, **fields: float) -> AppTest:
+    """Fill in the option form (`fields` by scenario field; `change`: a capacity, its date and new value) and submit it."""
     _page(at, "Options")
     at.text_input(key="option_name").set_value(name)
     at.text_input(key="option_title").set_value(f"{name} title")
     for field, value in fields.items():
         at.number_input(key=f"option_{field}").set_value(value)
+    if change is not None:
+        at.checkbox(key="option_change_on").check()
+        at.selectbox(key="option_change_capacity").set_value(change[0])
+        at.date_input(key="option_change_date").set_value(change[1])
+        at.number_input(key="option_change_value").set_value(change[2])
     at.button(key=SUBMIT).click().run()
     assert not at.exception, at.exception
     return at
@@ -87,7 +94,8 @@ def test_a_bad_value_shows_the_scenario_models_message_at_its_field(app: AppTest
 
 
 def test_an_option_made_in_the_form_is_the_yaml_it_downloads(app: AppTest) -> None:
-    _make_option(app, "more_hart", **{"reablement.hours_per_month": 1872, "demand_multiplier": 5.0})
+    change = ("step_down_beds", dt.date(2018, 1, 15), 44)
+    _make_option(app, "more_hart", change, **{"reablement.hours_per_month": 1872, "demand_multiplier": 5.0})
     option = _session(app).options["more_hart"]
     download = app.get("download_button")[0]
     assert download.proto.label == "Download the YAML"
@@ -98,8 +106,10 @@ def test_an_option_made_in_the_form_is_the_yaml_it_downloads(app: AppTest) -> No
     again = load_scenario(written, as_if_in=SCENARIOS)
     assert again == option.scenario
     assert (again.reablement.hours_per_month, again.demand_multiplier) == (1872, 1.05)
+    assert {"date": dt.date(2018, 1, 15), "capacity": "step_down_beds", "value": 44} in [c.model_dump() for c in again.capacity_changes]
     changes = app.dataframe[0].value
-    assert changes["what it changes"].tolist() == ["demand_multiplier", "reablement.hours_per_month"]
+    assert changes["what it changes"].tolist()[:2] == ["demand_multiplier", "reablement.hours_per_month"]
+    assert changes["what it changes"].tolist()[2:] == ["capacity_changes[6].date", "capacity_changes[6].capacity", "capacity_changes[6].value"]
 
 
 def _compare(app: AppTest) -> ExperimentResults:

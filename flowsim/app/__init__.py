@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from flowsim.scenario import ScenarioError
+
 DEFAULT_PORT = 8501
 """Streamlit's own default port."""
 
@@ -55,8 +57,6 @@ def launch(port: int = DEFAULT_PORT, open_browser: bool = True) -> int:
     try:
         import streamlit  # noqa: F401
     except ImportError:
-        from flowsim.scenario import ScenarioError
-
         raise ScenarioError('flowsim app needs Streamlit: pip install "flowsim[app]"') from None
     package_parent = str(Path(__file__).parents[2])
     path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))

@@ -16,6 +16,7 @@ from flowsim.experiment import Runner, run_experiment
 from flowsim.output.plots import png_bytes
 from flowsim.output.report import FIGURE_CAPTIONS, answer, figures, kpi_section, readable_appraisal
 from flowsim.results.experiment_results import FEW_REPLICATIONS, ExperimentResults
+from flowsim.scenario import ScenarioError
 
 DEFAULT_REPLICATIONS = 10
 """Enough for intervals a board can read on most options; the command line's compare uses 20."""
@@ -59,9 +60,9 @@ def show(session: Session) -> None:
     if st.button("Run", key="run_start", disabled=busy, type="primary"):
         try:
             start(session, chosen, replications, seed, days)
-        except Exception as error:  # noqa: BLE001 - a scenario that cannot be read again says why; the page goes on
+            st.rerun()
+        except ScenarioError as error:  # a run length the scenarios refuse, say: the message, and the page goes on
             st.error(str(error))
-        st.rerun()
     if job is not None and job.what == "The comparison":
         job_progress(job)
         if job.state == "done":

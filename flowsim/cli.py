@@ -41,6 +41,7 @@ import yaml
 from tqdm import tqdm
 
 from flowsim import __version__
+from flowsim.app import DEFAULT_PORT, launch
 from flowsim.analysis.capacity_search import load_plan, optimise_capacity, search_problem
 from flowsim.analysis.planning import capacity_for_target, required_discharges
 from flowsim.analysis.ranking import rank_options, ranking_in_words
@@ -615,8 +616,6 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _app(args: argparse.Namespace) -> int:
-    from flowsim.app import launch
-
     return launch(args.port, open_browser=not args.no_browser)
 
 
@@ -767,7 +766,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=_schema)
 
     app = commands.add_parser("app", help="the browser app on 127.0.0.1: options, runs, the answer, the report (needs flowsim[app])")
-    app.add_argument("--port", type=_at_least(1), default=8501, help="the port on 127.0.0.1 (default 8501)")
+    app.add_argument("--port", type=_at_least(1), default=DEFAULT_PORT, help=f"the port on 127.0.0.1 (default {DEFAULT_PORT})")
     app.add_argument("--no-browser", action="store_true", help="do not open a browser (for tests and servers)")
     app.set_defaults(handler=_app)
     return parser

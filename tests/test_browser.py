@@ -91,6 +91,8 @@ def _number(page, label: str, value: str) -> None:
 
 def test_a_planner_makes_an_option_runs_it_and_takes_the_report(browser, app_url: str, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    elsewhere: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith((app_url, "data:", "blob:")) else elsewhere.append(request.url))
     shots = tmp_path / "screenshots"
     page.goto(app_url)
     page.get_by_role("heading", name="Baseline", exact=True).wait_for(timeout=60_000)
@@ -133,6 +135,7 @@ def test_a_planner_makes_an_option_runs_it_and_takes_the_report(browser, app_url
     download.value.save_as(report)
     text = report.read_text()
     assert "small_county: options appraisal" in text and "HART +20%" in text
+    assert not elsewhere, f"the app asked for something beyond its own server: {elsewhere}"
     page.screenshot(path=shots / "take_away.png", full_page=True)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from flowsim.app.state import Session
+from flowsim.app.state import Option, Session
 from flowsim.results.experiment_results import flat_fields, scenario_changes
 from flowsim.scenario import CAPACITIES, Scenario, ScenarioError
 from flowsim.scenario.loading import deep_merge, nested
@@ -158,7 +158,7 @@ def show(session: Session) -> None:
         _option(session, name, option)
 
 
-def _option(session: Session, name: str, option: Any) -> None:
+def _option(session: Session, name: str, option: Option) -> None:
     with st.expander(f"{option.scenario.title} ({name}.yaml)", expanded=True):
         changes = scenario_changes(session.base.scenario, option.scenario)
         st.dataframe(pd.DataFrame(changes, columns=["what it changes", session.base.scenario.title, option.scenario.title]))

@@ -14,7 +14,7 @@ from flowsim.app.state import Session
 from flowsim.app.widgets import job_progress
 from flowsim.experiment import Runner, run_experiment
 from flowsim.output.plots import png_bytes
-from flowsim.output.report import FIGURE_CAPTIONS, answer, figures, kpi_section, readable_appraisal
+from flowsim.output.report import CELL_STYLE, FIGURE_CAPTIONS, answer, figures, kpi_section, readable_appraisal
 from flowsim.results.experiment_results import FEW_REPLICATIONS, ExperimentResults
 from flowsim.scenario import ScenarioError
 
@@ -78,7 +78,7 @@ def results_view(results: ExperimentResults, pictures: list[tuple[str, bytes]]) 
     for words in results.warnings():
         st.error(f"Warning: {words}")
     st.subheader("The answer")
-    st.markdown(answer(results), unsafe_allow_html=True)
+    st.markdown(f"<style>{CELL_STYLE}</style>{answer(results)}", unsafe_allow_html=True)
     if results.options:
         ranking = appraisal(results)
         if not ranking.empty:

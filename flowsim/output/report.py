@@ -68,7 +68,15 @@ FIGURE_CAPTIONS = {
     "community": "Reablement (HART), home care and step-down beds: capacity in use against capacity, and waiting lists.",
 }
 
-STYLE = """
+CELL_STYLE = """
+td .interval { display: block; color: #444; font-size: 0.88em; }
+td .change { display: block; font-size: 0.88em; }
+.not-distinguishable { color: #666; font-style: italic; }
+.note { font-size: 0.88em; color: #444; }
+"""
+"""How a table cell shows an interval, a change and a note: under its figure, smaller (the app uses it too)."""
+
+STYLE = CELL_STYLE + """
 body { font-family: "DejaVu Sans", Arial, sans-serif; color: #111; max-width: 1120px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
 h1 { font-size: 1.7em; margin-bottom: 0.2em; }
 h2 { font-size: 1.3em; border-bottom: 2px solid #333; padding-bottom: 0.2em; margin-top: 2em; }
@@ -81,15 +89,11 @@ th, td { border: 1px solid #bbb; padding: 0.3em 0.55em; vertical-align: top; ove
 .scroll { overflow-x: auto; }
 th { background: #e6e6e6; text-align: left; }
 td.number { text-align: right; overflow-wrap: normal; }
-td .interval { display: block; color: #444; font-size: 0.88em; }
-td .change { display: block; font-size: 0.88em; }
-.not-distinguishable { color: #666; font-style: italic; }
 .outside { font-weight: bold; }
 figure { margin: 1.2em 0; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #333; }
 pre { background: #f6f6f6; padding: 0.6em; font-size: 0.85em; white-space: pre-wrap; }
-.note { font-size: 0.88em; color: #444; }
 details summary { cursor: pointer; font-weight: bold; }
 @media print { body { max-width: none; } h2 { page-break-after: avoid; } figure { page-break-inside: avoid; } }
 """

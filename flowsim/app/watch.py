@@ -43,8 +43,6 @@ def show(session: Session) -> None:
         st.rerun()
     if job is not None and job.what == "The animation":
         job_progress(job)
-        if job.state == "running":
-            st.caption("Running the replication and drawing the frames...")
         if job.state == "done":
             page: Path = job.result
             st.iframe(page, height=1050)

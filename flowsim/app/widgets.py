@@ -9,7 +9,7 @@ from flowsim.app.jobs import Job
 
 def job_progress(job: Job) -> None:
     """The run's progress bar and Cancel button while it goes on (redrawn each second, the page staying live),
-    then its outcome: an error or a note if it did not finish."""
+    then its outcome: an error or a note if it did not finish. Cancel stops a run between replications."""
     if job.active:
         _live(job)
     elif job.state in ("cancelled", "failed"):
@@ -22,7 +22,9 @@ def _live(job: Job) -> None:
         st.rerun()
     if job.state == "waiting":
         st.info(f"{job.what} waits for another run on this server to finish.")
+    elif job.to_run:
+        st.progress(job.finished / job.to_run, text=f"{job.what}: {job.finished} of {job.to_run} replications finished")
     else:
-        done = job.finished / job.to_run if job.to_run else 0.0
-        st.progress(done, text=f"{job.what}: {job.finished} of {job.to_run or '?'} replications finished")
-    st.button("Cancel", key=f"cancel_{id(job)}", on_click=job.cancel)
+        st.info(f"{job.what} is running...")
+    if job.state == "waiting" or job.to_run:  # a run stops between replications; one without any cannot be stopped
+        st.button("Cancel", key=f"cancel_{id(job)}", on_click=job.cancel)

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from flowsim.scenario import ScenarioError
+from flowsim.scenario.reading import MAX_SCENARIO_BYTES
 
 DEFAULT_PORT = 8501
 """Streamlit's own default port."""
@@ -35,7 +36,8 @@ def app_folder() -> Path:
 
 
 def streamlit_command(port: int, open_browser: bool) -> list[str]:
-    """The `streamlit run` command of the app on 127.0.0.1:`port`: offline, no usage statistics."""
+    """The `streamlit run` command of the app on 127.0.0.1:`port`: offline, no usage statistics, uploads no
+    larger than a scenario file may be."""
     return [
         sys.executable, "-m", "streamlit", "run", str(Path(__file__).with_name("main.py")),
         "--server.address", "127.0.0.1",
@@ -45,6 +47,7 @@ def streamlit_command(port: int, open_browser: bool) -> list[str]:
         "--browser.serverAddress", "127.0.0.1",
         "--global.developmentMode", "false",
         "--runner.magicEnabled", "false",
+        "--server.maxUploadSize", str(max(1, MAX_SCENARIO_BYTES >> 20)),
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "minimal",
         "--theme.base", "light",

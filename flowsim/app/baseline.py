@@ -8,14 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from flowsim.analysis.validation import with_validation
-from flowsim.app.jobs import Job
 from flowsim.app.state import Session, shipped_scenarios
-from flowsim.app.widgets import job_progress
+from flowsim.app.widgets import finished, start
 from flowsim.experiment import Runner, run_experiment
 from flowsim.output.scenario_tables import planner_tables
 from flowsim.results.experiment_results import ExperimentResults
 from flowsim.scenario import Scenario, ScenarioError
 
+VALIDATION = "The validation"
 VALIDATION_REPLICATIONS = 10
 """As `flowsim validate`'s default."""
 
@@ -67,23 +67,20 @@ def _validation(session: Session, scenario: Scenario) -> None:
         st.caption("From the stored results of `flowsim validate` under outputs/.")
         _show_validation(stored)
         return
-    job = session.job
-    if job is not None and job.what == "Validation":
-        job_progress(job)
-        if job.state == "done":
-            results: ExperimentResults = job.result
+    if session.job is not None and session.job.what == VALIDATION:
+        results: ExperimentResults | None = finished(session, VALIDATION)
+        if results is not None:
             _show_validation(results.validation)
         return
     st.caption(f"No stored validation: run {VALIDATION_REPLICATIONS} replications to check it, as `flowsim validate` does.")
-    if st.button("Run the validation", key="run_validation"):
+    if st.button("Run the validation", key="run_validation", disabled=session.busy):
         files = {scenario.name: session.base.file}
 
         def work(runner: Runner) -> ExperimentResults:
             results = run_experiment({scenario.name: scenario}, VALIDATION_REPLICATIONS, 0, session.store(), runner, files)
             return with_validation(results, scenario)
 
-        session.job = Job("Validation", work)
-        st.rerun()
+        start(session, VALIDATION, work)
 
 
 def _show_validation(table: pd.DataFrame) -> None:

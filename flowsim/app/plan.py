@@ -10,12 +10,14 @@ import streamlit as st
 
 from flowsim.analysis.capacity_search import load_plan, optimise_capacity, search_problem
 from flowsim.analysis.planning import LEVERS, CapacityPlan, capacity_for_target, check_plan, post_hospital_levers, required_discharges
-from flowsim.app.jobs import Job
 from flowsim.app.state import SCENARIOS, Session
-from flowsim.app.widgets import job_progress
+from flowsim.app.widgets import finished, start
 from flowsim.experiment import Runner, run_experiment
 from flowsim.output.optimisation import answer_in_words, frontier_figure
 from flowsim.scenario import Scenario
+
+
+DISCHARGES, SEARCH = "The discharges planner", "The capacity search"
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,7 @@ def _discharges(session: Session, scenario: Scenario) -> None:
     target = left.number_input("Target mean occupancy", min_value=0.5, max_value=1.0, value=0.92, step=0.01, key="plan_target")
     replications = int(middle.number_input("Replications", min_value=2, max_value=100, value=10, key="plan_replications"))
     levers = right.multiselect("Capacities raised", list(LEVERS), default=list(post_hospital_levers(scenario)), key="plan_levers")
-    job = session.job
-    if st.button("Find them", key="plan_start", disabled=job is not None and job.active):
+    if st.button("Find them", key="plan_start", disabled=session.busy):
         chosen = tuple(levers)
 
         def work(runner: Runner) -> Planned:
@@ -54,21 +55,18 @@ def _discharges(session: Session, scenario: Scenario) -> None:
             plan = capacity_for_target(scenario, target, replications, 0, runner=runner, store=session.store(), levers=chosen)
             return Planned(required_discharges(results, scenario.name), plan)
 
-        session.job = Job("The discharges planner", work)
-        st.rerun()
-    if job is not None and job.what == "The discharges planner":
-        job_progress(job)
-        if job.state == "done":
-            planned: Planned = job.result
-            st.markdown("**Discharges a day by day of the week**")
-            st.dataframe(planned.needed.round(1))
-            st.markdown("**Trials of the capacity factor**")
-            st.dataframe(planned.plan.trials)
-            st.line_chart(planned.plan.trials.set_index("uplift")[["mean", "lower", "upper"]])
-            if planned.plan.uplift is None:
-                st.warning("Not reached within twice today's capacity: the rest is clinical stay and other delays.")
-            else:
-                st.success(f"Needed: {planned.plan.uplift:.3f} times today's {' + '.join(planned.plan.levers)}.")
+        start(session, DISCHARGES, work)
+    planned: Planned | None = finished(session, DISCHARGES)
+    if planned is not None:
+        st.markdown("**Discharges a day by day of the week**")
+        st.dataframe(planned.needed.round(1))
+        st.markdown("**Trials of the capacity factor**")
+        st.dataframe(planned.plan.trials)
+        st.line_chart(planned.plan.trials.set_index("uplift")[["mean", "lower", "upper"]])
+        if planned.plan.uplift is None:
+            st.warning("Not reached within twice today's capacity: the rest is clinical stay and other delays.")
+        else:
+            st.success(f"Needed: {planned.plan.uplift:.3f} times today's {' + '.join(planned.plan.levers)}.")
 
 
 def _optimise(session: Session, scenario: Scenario) -> None:
@@ -76,8 +74,7 @@ def _optimise(session: Session, scenario: Scenario) -> None:
     plans = sorted(str(p.relative_to(SCENARIOS)) for p in (SCENARIOS / "plans").glob("*.yaml"))
     st.write("The cheapest mix of capacities meeting a plan file's targets (`flowsim optimise`); it runs hundreds of replications.")
     chosen = st.selectbox("Plan file", plans, key="optimise_plan")
-    job = session.job
-    if chosen and st.button("Search", key="optimise_start", disabled=job is not None and job.active):
+    if chosen and st.button("Search", key="optimise_start", disabled=session.busy):
         path = SCENARIOS / chosen
         plan = load_plan(path)
 
@@ -85,12 +82,10 @@ def _optimise(session: Session, scenario: Scenario) -> None:
             result, _ = optimise_capacity(scenario, plan, 0, runner, session.store(), path)
             return answer_in_words(result, *search_problem(scenario, plan, path)), result.frontier
 
-        session.job = Job("The capacity search", work)
-        st.rerun()
-    if job is not None and job.what == "The capacity search":
-        job_progress(job)
-        if job.state == "done":
-            words, frontier = job.result
-            st.markdown(words)
-            st.dataframe(frontier)
-            st.pyplot(frontier_figure(frontier))
+        start(session, SEARCH, work)
+    found = finished(session, SEARCH)
+    if found is not None:
+        words, frontier = found
+        st.markdown(words)
+        st.dataframe(frontier)
+        st.pyplot(frontier_figure(frontier))

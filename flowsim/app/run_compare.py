@@ -9,15 +9,15 @@ import streamlit as st
 
 from flowsim.analysis.appraisal import appraisal
 from flowsim.analysis.validation import with_validation
-from flowsim.app.jobs import Job
 from flowsim.app.state import Session
-from flowsim.app.widgets import job_progress
+from flowsim.app.widgets import finished, start
 from flowsim.experiment import Runner, run_experiment
 from flowsim.output.plots import png_bytes
 from flowsim.output.report import CELL_STYLE, FIGURE_CAPTIONS, answer, figures, kpi_section, readable_appraisal
 from flowsim.results.experiment_results import FEW_REPLICATIONS, ExperimentResults
 from flowsim.scenario import ScenarioError
 
+COMPARISON = "The comparison"
 DEFAULT_REPLICATIONS = 10
 """Enough for intervals a board can read on most options; the command line's compare uses 20."""
 
@@ -28,7 +28,7 @@ def command_line(session: Session, labels: list[str], replications: int, seed: i
     return shlex.join(["flowsim", "compare", *files, "--replications", str(replications), "--seed", str(seed), "--days", str(days)])
 
 
-def start(session: Session, labels: list[str], replications: int, seed: int, days: int) -> Job:
+def run(session: Session, labels: list[str], replications: int, seed: int, days: int) -> None:
     """Start the comparison in the background; its result is the experiment's results with the validation,
     and their plots drawn (in the background too)."""
     scenarios = session.scenarios(labels, days)
@@ -41,8 +41,7 @@ def start(session: Session, labels: list[str], replications: int, seed: int, day
         return results, [(name, png_bytes(figure)) for name, figure in figures(results)]
 
     session.run_settings = {"replications": replications, "seed": seed, "days": days}
-    session.job = Job("The comparison", work)
-    return session.job
+    start(session, COMPARISON, work)
 
 
 def show(session: Session) -> None:
@@ -55,20 +54,15 @@ def show(session: Session) -> None:
     days = int(right.number_input("Run length (days after the warm-up)", min_value=1, max_value=3650, value=scenario.days, step=1, key="run_days"))
     if replications < FEW_REPLICATIONS:
         st.warning(f"Fewer than {FEW_REPLICATIONS} replications give intervals too wide to decide on: use them to try things out only.")
-    job = session.job
-    busy = job is not None and job.active
-    if st.button("Run", key="run_start", disabled=busy, type="primary"):
+    if st.button("Run", key="run_start", disabled=session.busy, type="primary"):
         try:
-            start(session, chosen, replications, seed, days)
-            st.rerun()
+            run(session, chosen, replications, seed, days)
         except ScenarioError as error:  # a run length the scenarios refuse, say: the message, and the page goes on
             st.error(str(error))
-    if job is not None and job.what == "The comparison":
-        job_progress(job)
-        if job.state == "done":
-            session.results, session.pictures = job.result
-            session.take_away = {}
-            session.job = None
+    done = finished(session, COMPARISON)
+    if done is not None:
+        session.results, session.pictures = done
+        session.take_away, session.job = {}, None
     if session.results is not None:
         results_view(session.results, session.pictures)
 

@@ -98,6 +98,11 @@ class Session:
             raise ScenarioError("no baseline chosen")
         return self.baseline
 
+    @property
+    def busy(self) -> bool:
+        """Whether the session's run is still going: it has one at a time, so start buttons wait for it."""
+        return self.job is not None and self.job.active
+
     @classmethod
     def new(cls) -> Session:
         sessions = app_folder() / "sessions"

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from flowsim.app.jobs import Job
 from flowsim.app.state import Session
-from flowsim.app.widgets import job_progress
+from flowsim.app.widgets import finished, start
 from flowsim.experiment import Runner
 from flowsim.output.animation import animate, replication_event_log, write_event_logs
 from flowsim.scenario import Scenario
+
+
+ANIMATION = "The animation"
 
 
 def make_animation(scenario: Scenario, seed: int, replication: int, days: int, folder: Path) -> Path:
@@ -31,19 +33,15 @@ def show(session: Session) -> None:
     seed = int(middle.number_input("Seed", min_value=0, value=session.run_settings.get("seed", 0), step=1, key="watch_seed"))
     days = int(right.number_input("Days to watch", min_value=1, max_value=60, value=21, step=1, key="watch_days"))
     st.caption("The replication runs its whole warm-up and the days watched; a county year takes a minute or two.")
-    job = session.job
-    if st.button("Make the animation", key="watch_start", disabled=job is not None and job.active):
+    if st.button("Make the animation", key="watch_start", disabled=session.busy):
         scenario = session.scenarios([name for name in labels[1:] if name == label], days)[label]
         folder = session.folder / "watch" / f"{label}-seed{seed}"
 
         def work(runner: Runner) -> Path:
             return make_animation(scenario, seed, replication, days, folder)
 
-        session.job = Job("The animation", work)
-        st.rerun()
-    if job is not None and job.what == "The animation":
-        job_progress(job)
-        if job.state == "done":
-            page: Path = job.result
-            st.iframe(page, height=1050)
-            st.download_button("Download the animation (HTML)", page.read_bytes(), file_name=page.name, mime="text/html", key="watch_download")
+        start(session, ANIMATION, work)
+    page: Path | None = finished(session, ANIMATION)
+    if page is not None:
+        st.iframe(page, height=1050)
+        st.download_button("Download the animation (HTML)", page.read_bytes(), file_name=page.name, mime="text/html", key="watch_download")

@@ -1,10 +1,32 @@
-"""What several pages show the same way: a background run's progress, with its Cancel button."""
+"""What every page does the same way with a background run: start it, show its progress with a Cancel
+button while it goes on, then hand over its result or say why there is none."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from flowsim.app.jobs import Job
+from flowsim.app.state import Session
+from flowsim.experiment import Runner
+
+
+def start(session: Session, what: str, work: Callable[[Runner], Any]) -> None:
+    """Start `work` in the background as the session's run, and draw the page again to show its progress."""
+    session.job = Job(what, work)
+    st.rerun()
+
+
+def finished(session: Session, what: str) -> Any:
+    """The result of the session's run `what` once it is done; until then (or if it is not that run) None,
+    with its progress, or why it stopped, drawn on the page."""
+    job = session.job
+    if job is None or job.what != what:
+        return None
+    job_progress(job)
+    return job.result if job.state == "done" else None
 
 
 def job_progress(job: Job) -> None:

@@ -105,6 +105,7 @@ class Session:
 
     @classmethod
     def new(cls) -> Session:
+        """A session with its own new folder under the app's `sessions/`."""
         sessions = app_folder() / "sessions"
         sessions.mkdir(parents=True, exist_ok=True)
         return cls(Path(tempfile.mkdtemp(prefix="session-", dir=sessions)))
@@ -138,8 +139,8 @@ class Session:
 
     def option_text(self, name: str, title: str, changes: dict[str, Any]) -> str:
         """The YAML file of an option: the baseline's layer, its name and title, and the fields it changes."""
-        raw = deep_merge({**self.base.layer, "name": name, "title": title}, changes)
-        raw.pop("description", None)
+        description = f"{title}: made from {self.base.shown_as} in the flowsim app."
+        raw = deep_merge({**self.base.layer, "name": name, "title": title, "description": description}, changes)
         head = (
             f"# {title}: an option made in the flowsim app {__version__} from {self.base.shown_as}.\n"
             f"# Save it in flowsim's scenarios/ folder and run it with the command line, for example:\n"

@@ -112,9 +112,10 @@ def test_an_option_made_in_the_form_is_the_yaml_it_downloads(app: AppTest) -> No
     assert changes["what it changes"].tolist()[2:] == ["capacity_changes[6].date", "capacity_changes[6].capacity", "capacity_changes[6].value"]
 
 
-def _compare(app: AppTest) -> ExperimentResults:
-    """Run the short comparison of the baseline and a fifth more HART hours from the page; its results."""
-    _make_option(app, "more_hart", **{"reablement.hours_per_month": 1872})
+def _compare(app: AppTest, **fields: float) -> ExperimentResults:
+    """Run the short comparison of the baseline and one option (a fifth more HART hours unless `fields` say
+    otherwise) from the page; its results."""
+    _make_option(app, "more_hart", **(fields or {"reablement.hours_per_month": 1872}))
     _page(app, "Run and compare")
     app.number_input(key="run_replications").set_value(SHORT["replications"])
     app.number_input(key="run_seed").set_value(SHORT["seed"])
@@ -136,6 +137,14 @@ def test_a_short_comparison_shows_its_answer_and_ranking(app: AppTest) -> None:
     assert "Warning: fewer than 5 replications" in app.error[0].value
     assert app.table[0].value["option"].tolist() == ["more_hart title"]
     assert results.about["command"].startswith("flowsim compare scenarios/examples/small_county.yaml scenarios/more_hart.yaml")
+
+
+def test_an_option_that_runs_away_is_named_first_and_never_ranked(app: AppTest) -> None:
+    results = _compare(app, demand_multiplier=200.0)
+    assert app.error[0].value.startswith("Warning: more_hart: 2 of 2 replications ran away: queue for an ED cubicle")
+    assert not app.table, "an option that ran away is not ranked"
+    assert any(m.value.startswith("<style>") and "No option can be ranked" in m.value for m in app.markdown)
+    assert results.runaways("small_county") == ""
 
 
 @pytest.mark.slow

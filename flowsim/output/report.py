@@ -334,7 +334,7 @@ def scenarios_section(results: ExperimentResults) -> str:
 def kpi_section(results: ExperimentResults) -> str:
     summaries = {label: results.summary(label) for label in results.labels}
     comparison = results.comparison().set_index(["option", "kpi"]) if results.options else None
-    unpriced = appraisal(results).set_index("option") if results.options else None
+    unpriced = appraisal(results).set_index("option") if results.options else None  # options ranked (none that ran away)
 
     def rows(kpis: Iterable[str]) -> list[list[str]]:
         out = []
@@ -345,7 +345,8 @@ def kpi_section(results: ExperimentResults) -> str:
             for label in results.labels:
                 s = summaries[label].loc[kpi]
                 cell = f"{number(s['mean'], unit)}<span class='interval'>{interval(s['lower'], s['upper'], unit)}</span>"
-                if kpi == COST_KPI and unpriced is not None and label != results.base and math.isnan(unpriced.loc[label, "extra_cost"]):
+                priced = unpriced is None or label not in unpriced.index or not math.isnan(unpriced.loc[label, "extra_cost"])
+                if kpi == COST_KPI and label != results.base and not priced:
                     cell = f"—<span class='change'>cost not given: {_escape(unpriced.loc[label, 'cost_note'])}</span>"
                 elif comparison is not None and label != results.base:
                     d = comparison.loc[(label, kpi)]

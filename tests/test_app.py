@@ -207,6 +207,23 @@ def test_the_baseline_page_checks_a_scenario_against_its_published_figures(app: 
     assert app.dataframe[-1].value.columns.tolist()[:3] == ["figure", "published", "unit"]
 
 
+def test_a_run_cancelled_on_the_page_says_so_and_the_page_goes_on(app: AppTest) -> None:
+    _page(app, "Run and compare")
+    app.number_input(key="run_replications").set_value(200)
+    app.number_input(key="run_days").set_value(5).run()
+    app.button(key="run_start").click().run()
+    job = _session(app).job
+    while job.finished < 1 and job.active:
+        time.sleep(0.05)
+    app.run()
+    app.button(key=f"cancel_{id(job)}").click().run()
+    job.wait(60)
+    app.run()
+    assert not app.exception and job.state == "cancelled"
+    assert "was cancelled after" in app.warning[-1].value and "running it again reuses them" in app.warning[-1].value
+    assert not app.button(key="run_start").disabled
+
+
 def test_a_cancelled_run_says_so_and_keeps_what_it_finished(tmp_path: Path) -> None:
     scenario = load_scenario(SCENARIOS / SMALL, {"days": 5, "warmup_days": 0})
     store = ReplicationStore(tmp_path)

@@ -13,6 +13,7 @@
     flowsim stress scenarios/oxfordshire_2017.yaml --demand 0.9:1.3:0.05 [--find occupancy_mean:0.92]
     flowsim kpis
     flowsim schema [--out docs/scenarios.md]
+    flowsim app [--port 8501] [--no-browser]
 
 This module only reads arguments, calls the package and prints. Every
 argument and scenario is checked before the first replication runs. Exit
@@ -41,16 +42,26 @@ import yaml
 from tqdm import tqdm
 
 from flowsim import __version__
-from flowsim.analysis.capacity_search import load_plan, optimise_capacity, search_problem
-from flowsim.analysis.planning import capacity_for_target, required_discharges
-from flowsim.analysis.ranking import rank_options, ranking_in_words
-from flowsim.analysis.stress import RUNAWAY, breaking_point, breaking_point_in_words, stress
+from flowsim.analysis.capacity_search import (
+    load_plan,
+    optimise_capacity,
+    search_problem,
+)
 from flowsim.analysis.planning import (
     LEVERS,
     POST_HOSPITAL,
     CapacityPlan,
+    capacity_for_target,
     check_plan,
     post_hospital_levers,
+    required_discharges,
+)
+from flowsim.analysis.ranking import rank_options, ranking_in_words
+from flowsim.analysis.stress import (
+    RUNAWAY,
+    breaking_point,
+    breaking_point_in_words,
+    stress,
 )
 from flowsim.analysis.sweep import grid_scenarios, load_grid, run_sweep
 from flowsim.analysis.validation import (
@@ -59,12 +70,14 @@ from flowsim.analysis.validation import (
     check_backcast,
     check_measures,
     role_summary,
-    validation_table,
+    with_validation,
 )
+from flowsim.app import DEFAULT_PORT, launch
+from flowsim.engine.register import ConservationError
 from flowsim.experiment import (
     SCHEDULER_VARIABLE,
-    ReplicationStore,
     Replication,
+    ReplicationStore,
     Runner,
     WarmupAnalysis,
     analyse_warmup,
@@ -73,8 +86,8 @@ from flowsim.experiment import (
     run_until_precise,
 )
 from flowsim.files import write_atomically
-from flowsim.engine.register import ConservationError
 from flowsim.model.system import simulate
+from flowsim.output.animation import animate, replication_event_log, write_event_logs
 from flowsim.output.formatting import change, interval, number, percent
 from flowsim.output.optimisation import (
     ANSWER,
@@ -84,14 +97,20 @@ from flowsim.output.optimisation import (
     write_answer,
     write_optimisation_report,
 )
-from flowsim.output.stress import stress_figure
 from flowsim.output.plots import heatmap_figure, save_figure, warmup_figure
-from flowsim.output.animation import animate, replication_event_log, write_event_logs
 from flowsim.output.report import write_report, write_results
+from flowsim.output.stress import stress_figure
 from flowsim.output.workbook import experiment_workbook, run_workbook
-from flowsim.results.catalogue import DAILY, KPIS, Measure, current_name, measure, produced_by
-from flowsim.results.experiment_results import ExperimentResults
+from flowsim.results.catalogue import (
+    DAILY,
+    KPIS,
+    Measure,
+    current_name,
+    measure,
+    produced_by,
+)
 from flowsim.results.event_log import event_log
+from flowsim.results.experiment_results import ExperimentResults
 from flowsim.results.kpis import HEADLINE_KPIS
 from flowsim.results.readable import for_reading
 from flowsim.scenario import CAPACITY_FIELDS, Scenario, ScenarioError, load_scenario
@@ -342,11 +361,6 @@ def format_backcast(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines)
 
 
-def _with_validation(results: ExperimentResults, scenario: Scenario) -> ExperimentResults:
-    """The results with the base against its published figures, when the scenario lists any."""
-    return replace(results, validation=validation_table(scenario, results, results.base)) if scenario.validation else results
-
-
 def _precision_kpis(args: argparse.Namespace, scenario: Scenario) -> list[str]:
     """The KPIs --precision applies to, each checked to be one the scenario's runs produce."""
     kpis = [current_name(name.strip()) for name in args.kpis.split(",") if name.strip()]
@@ -365,19 +379,10 @@ def _write_csv(table: pd.DataFrame, path: Path, index: bool = True) -> Path:
     return path
 
 
-def _warnings(results: ExperimentResults) -> str:
-    """What a reader must know before trusting the figures: runaway queues, too few replications."""
-    lines = [f"WARNING: {words}" for label in results.labels if (words := results.runaways(label))]
-    few = [label for label in results.labels if results.replications(label) < 5]
-    if few:
-        lines.append(f"WARNING: fewer than 5 replications of {', '.join(few)}: intervals this wide are not a basis for decisions")
-    return "\n".join(lines)
-
-
 def _done(written: list[Path], out: Path, results: ExperimentResults | None = None) -> None:
     """The one line that ends every command: what was written where (and what was run), after any warnings."""
-    if results is not None and (warnings := _warnings(results)):
-        print(f"\n{warnings}", file=sys.stderr)
+    if results is not None and (warnings := results.warnings()):
+        print("\n" + "\n".join(f"WARNING: {words}" for words in warnings), file=sys.stderr)
     runs = f" ({results.ran} replications run, {results.reused} reused)" if results else ""
     print(f"\nWrote {', '.join(p.name for p in written)} to {out}{runs}")
 
@@ -417,7 +422,7 @@ def _run(args: argparse.Namespace) -> int:
             if needed
             else f"\nnot within {args.precision:.1%} after {args.max_replications} replications; raise --max-replications"
         )
-    results = _with_validation(results, scenario)
+    results = with_validation(results, scenario)
     written = write_results(results, out, args.report, progress=not args.quiet)
     if args.event_log:
         work = [Replication(scenario.name, scenario, args.seed, r) for r in range(results.replications(scenario.name))]
@@ -451,7 +456,7 @@ def _compare(args: argparse.Namespace) -> int:
     out = _folder(args, f"compare-{base}")
     runner, store = _runner(args), ReplicationStore(out / "replications")
     results = run_experiment(scenarios, args.replications, args.seed, store, runner, dict(zip(scenarios, paths)), args.command_line)
-    results = _with_validation(results, scenarios[base])
+    results = with_validation(results, scenarios[base])
     written = write_results(results, out, args.report, progress=not args.quiet)
     comparison = results.comparison()
     headline = comparison["kpi"].isin(("dtoc_bed_days_per_year", *HEADLINE_KPIS))
@@ -561,7 +566,7 @@ def _validate(args: argparse.Namespace) -> int:
     results = run_experiment(
         {scenario.name: scenario}, args.replications, args.seed, store, runner, {scenario.name: args.scenario}, args.command_line
     )
-    results = _with_validation(results, scenario)
+    results = with_validation(results, scenario)
     assert results.validation is not None
     if sides:
         changes = run_experiment(
@@ -696,6 +701,10 @@ def _schema(args: argparse.Namespace) -> int:
     write_atomically(path, lambda tmp: tmp.write_text(reference()))
     _done([path], path.parent)
     return EXIT_OK
+
+
+def _app(args: argparse.Namespace) -> int:
+    return launch(args.port, open_browser=not args.no_browser)
 
 
 # Parser --------------------------------------------------------------------------
@@ -853,6 +862,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the scenario file reference (Markdown), or write it with --out")
     schema.add_argument("--out", help="the Markdown file to write (the repository's copy is docs/scenarios.md)")
     schema.set_defaults(handler=_schema)
+
+    app = commands.add_parser("app", help="the browser app on 127.0.0.1: options, runs, the answer, the report (needs flowsim[app])")
+    app.add_argument("--port", type=_at_least(1), default=DEFAULT_PORT, help=f"the port on 127.0.0.1 (default {DEFAULT_PORT})")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser (for tests and servers)")
+    app.set_defaults(handler=_app)
     return parser
 
 

@@ -168,6 +168,9 @@ class Runner:
     workers: int | None = None
     scheduler: Any = None
     progress: bool = True
+    on_progress: Callable[[int, int], None] | None = None
+    """Called with (finished, to run) once each finished replication has been taken (and stored); it may
+    raise to stop the run there (the app's Cancel), keeping what was taken."""
 
     def map(
         self, function: Callable[[Scenario, int, int], Any], work: Sequence[Replication]
@@ -176,9 +179,11 @@ class Runner:
         if not work:
             return
         with self._progress(len(work)) as tick:
-            for done in self._completed(function, work):
-                tick()
+            for finished, done in enumerate(self._completed(function, work), start=1):
                 yield done
+                tick()
+                if self.on_progress is not None:
+                    self.on_progress(finished, len(work))
 
     def _completed(
         self, function: Callable[[Scenario, int, int], Any], work: Sequence[Replication]

@@ -387,3 +387,22 @@ def test_running_from_the_root_folder_allows_nothing_more(tmp_path: Path, monkey
     monkeypatch.delenv(ALLOWED_FOLDERS_VARIABLE)
     monkeypatch.chdir("/")
     _refused(_variant(tmp_path, ""), "extends", "is outside the folders a scenario may read")
+
+
+def test_an_upload_read_as_if_in_scenarios_extends_only_shipped_scenarios(tmp_path: Path, monkeypatch) -> None:
+    """The app reads an uploaded file as if it sat in scenarios/: its `extends` names a shipped scenario,
+    and no path, absolute or by `../`, reaches anything else, whatever the working folder."""
+    scenarios = ROOT / "scenarios"
+    monkeypatch.chdir(tmp_path)
+    uploaded = tmp_path / "uploads" / "option.yaml"
+    uploaded.parent.mkdir()
+    uploaded.write_text("extends: examples/small_county.yaml\nname: uploaded\nstep_down: {beds: 40}\n")
+    assert load_scenario(uploaded, as_if_in=scenarios).step_down.beds == 40
+    (tmp_path / "secret.yaml").write_text(MMC.read_text())
+    for parent in (tmp_path / "secret.yaml", "../../secret.yaml", "../tests/queueing.py"):
+        uploaded.write_text(f"extends: {parent}\nname: uploaded\n")
+        with pytest.raises(ScenarioError, match="is outside the folders a scenario may read"):
+            load_scenario(uploaded, as_if_in=scenarios)
+    uploaded.write_text(f"extends: examples/small_county.yaml\ninitial_state: {{file: {tmp_path / 'secret.yaml'}}}\n")
+    with pytest.raises(ScenarioError, match="is outside the folders a scenario may read"):
+        load_scenario(uploaded, as_if_in=scenarios)

@@ -20,12 +20,20 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Container
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from scipy import stats
 
-from flowsim.results.catalogue import DAILY, KPIS, ORGANISATIONS, attributed_columns, current_name, produced_by
+from flowsim.results.catalogue import (
+    DAILY,
+    KPIS,
+    ORGANISATIONS,
+    attributed_columns,
+    current_name,
+    produced_by,
+)
 from flowsim.results.experiment_results import ExperimentResults
 from flowsim.scenario import Measured, Scenario, ScenarioError
 from flowsim.statistics import CONFIDENCE, paired_differences, t_interval
@@ -248,3 +256,7 @@ def _terms(measure: str | None, renamed: bool = True) -> list[str]:
     parts = [part.strip() for part in measure.split("+")] if measure else []
     return [current_name(part) for part in parts] if renamed else parts
 
+
+def with_validation(results: ExperimentResults, scenario: Scenario) -> ExperimentResults:
+    """The results with the base against its published figures, when the scenario lists any."""
+    return replace(results, validation=validation_table(scenario, results, results.base)) if scenario.validation else results

@@ -70,7 +70,15 @@ FIGURE_CAPTIONS = {
     "community": "Reablement (HART), home care and step-down beds: capacity in use against capacity, and waiting lists.",
 }
 
-STYLE = """
+CELL_STYLE = """
+td .interval { display: block; color: #444; font-size: 0.88em; }
+td .change { display: block; font-size: 0.88em; }
+.not-distinguishable { color: #666; font-style: italic; }
+.note { font-size: 0.88em; color: #444; }
+"""
+"""How a table cell shows an interval, a change and a note: under its figure, smaller (the app uses it too)."""
+
+STYLE = CELL_STYLE + """
 body { font-family: "DejaVu Sans", Arial, sans-serif; color: #111; max-width: 1120px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
 h1 { font-size: 1.7em; margin-bottom: 0.2em; }
 h2 { font-size: 1.3em; border-bottom: 2px solid #333; padding-bottom: 0.2em; margin-top: 2em; }
@@ -83,15 +91,11 @@ th, td { border: 1px solid #bbb; padding: 0.3em 0.55em; vertical-align: top; ove
 .scroll { overflow-x: auto; }
 th { background: #e6e6e6; text-align: left; }
 td.number { text-align: right; overflow-wrap: normal; }
-td .interval { display: block; color: #444; font-size: 0.88em; }
-td .change { display: block; font-size: 0.88em; }
-.not-distinguishable { color: #666; font-style: italic; }
 .outside { font-weight: bold; }
 figure { margin: 1.2em 0; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.9em; color: #333; }
 pre { background: #f6f6f6; padding: 0.6em; font-size: 0.85em; white-space: pre-wrap; }
-.note { font-size: 0.88em; color: #444; }
 details summary { cursor: pointer; font-weight: bold; }
 @media print { body { max-width: none; } h2 { page-break-after: avoid; } figure { page-break-inside: avoid; } }
 """
@@ -332,7 +336,7 @@ def scenarios_section(results: ExperimentResults) -> str:
 def kpi_section(results: ExperimentResults) -> str:
     summaries = {label: results.summary(label) for label in results.labels}
     comparison = results.comparison().set_index(["option", "kpi"]) if results.options else None
-    unpriced = appraisal(results).set_index("option") if results.options else None
+    unpriced = appraisal(results).set_index("option") if results.options else None  # options ranked (none that ran away)
 
     def rows(kpis: Iterable[str]) -> list[list[str]]:
         out = []
@@ -343,7 +347,8 @@ def kpi_section(results: ExperimentResults) -> str:
             for label in results.labels:
                 s = summaries[label].loc[kpi]
                 cell = f"{number(s['mean'], unit)}<span class='interval'>{interval(s['lower'], s['upper'], unit)}</span>"
-                if kpi == COST_KPI and unpriced is not None and label != results.base and math.isnan(unpriced.loc[label, "extra_cost"]):
+                priced = unpriced is None or label not in unpriced.index or not math.isnan(unpriced.loc[label, "extra_cost"])
+                if kpi == COST_KPI and label != results.base and not priced:
                     cell = f"—<span class='change'>cost not given: {_escape(unpriced.loc[label, 'cost_note'])}</span>"
                 elif comparison is not None and label != results.base:
                     d = comparison.loc[(label, kpi)]
@@ -368,7 +373,7 @@ def kpi_section(results: ExperimentResults) -> str:
     return _section("kpis", "Key figures with 95% intervals", body)
 
 
-def _figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
+def figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
     """The report's figures, each scenario shown by its title."""
     titles = {label: results.title(label) for label in results.labels}
     if results.options:
@@ -380,7 +385,7 @@ def _figures(results: ExperimentResults) -> Iterator[tuple[str, Figure]]:
 
 def plots_section(results: ExperimentResults, progress: bool = False) -> str:
     parts = []
-    for name, figure in tqdm(_figures(results), desc="drawing the report's plots", unit="plot", leave=False, disable=not progress):
+    for name, figure in tqdm(figures(results), desc="drawing the report's plots", unit="plot", leave=False, disable=not progress):
         data = base64.b64encode(png_bytes(figure)).decode("ascii")
         caption = FIGURE_CAPTIONS.get(name, name)
         parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{_escape(caption)}"><figcaption>{_escape(caption)}</figcaption></figure>')
@@ -581,7 +586,7 @@ def write_results(results: ExperimentResults, folder: Path, report: bool = False
     """A results folder: the results' files, the workbook, the plots through the year, the comparison plot when
     there are options, and (with `report`) report.html first; return the paths written."""
     written = [*results.write(folder), experiment_workbook(results, folder)]
-    written += [save_figure(figure, folder / f"{name}.png") for name, figure in _figures(results)]
+    written += [save_figure(figure, folder / f"{name}.png") for name, figure in figures(results)]
     if report:
         written.insert(0, write_report(results, folder / "report.html", progress=progress))
     return written

@@ -47,6 +47,8 @@ from flowsim.statistics import paired_differences, summarise
 
 REQUIRED_FILES = ("experiment.json", "kpi_values.csv", "bands.csv")
 """The files a results folder cannot do without (`monthly.csv` is read when there, for validation)."""
+FEW_REPLICATIONS = 5
+"""Fewer replications than this give intervals too wide to decide on: the results warn."""
 
 
 # What a scenario is and what an option changes -----------------------------------
@@ -219,6 +221,16 @@ class ExperimentResults:
             f"{label}: {len(ran)} of {len(values)} replications ran away: {', '.join(which) or 'a queue still growing at the end'}; "
             f"first found on day {ran['runaway_day'].min():.0f} of the results period. Its figures are not a steady state."
         )
+
+    def warnings(self) -> list[str]:
+        """What a reader must know before trusting the figures: runaway queues, too few replications."""
+        found = [words for label in self.labels if (words := self.runaways(label))]
+        few = [label for label in self.labels if self.replications(label) < FEW_REPLICATIONS]
+        if few:
+            found.append(
+                f"fewer than {FEW_REPLICATIONS} replications of {', '.join(few)}: intervals this wide are not a basis for decisions"
+            )
+        return found
 
     def summaries(self) -> pd.DataFrame:
         """`summary` of every scenario, one block each (index: scenario, kpi)."""

@@ -71,17 +71,25 @@ def _renamed(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     return raw
 
 
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Mappings merge key by key, except that one with a different `type` (a distribution
     changed from lognormal to mixture, say) replaces the parent's whole; all else is replaced."""
     merged = dict(base)
     for key, value in override.items():
         parent = merged.get(key)
         if isinstance(value, dict) and isinstance(parent, dict) and value.get("type", parent.get("type")) == parent.get("type"):
-            merged[key] = _deep_merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged
+
+
+def nested(key: str, value: Any) -> dict[str, Any]:
+    """The mapping a dotted key sets, as a file writes it: nested("wards.general_beds", 600) is
+    {"wards": {"general_beds": 600}}."""
+    for part in reversed(key.split(".")):
+        value = {part: value}
+    return value
 
 
 ALLOWED_FOLDERS_VARIABLE = "FLOWSIM_SCENARIO_FOLDERS"
@@ -98,12 +106,20 @@ class _Reader:
     the root of the file system), each with everything under it, and those
     allowed on purpose. A path that leads elsewhere, by
     `../`, an absolute path or a link, is refused before it is opened.
+
+    A file from elsewhere (an upload to the app) may be read `as_if_in` a
+    folder: its `extends` and data files are then resolved against that
+    folder, and nothing outside it is read, whatever the working folder.
     """
 
-    def __init__(self, given: Path, allowed: tuple[Path, ...]) -> None:
-        from_environment = [Path(p) for p in os.environ.get(ALLOWED_FOLDERS_VARIABLE, "").split(os.pathsep) if p]
-        working = Path(os.path.realpath(Path.cwd()))
-        folders = (given.parent, *([working] if working.parent != working else []), *allowed, *from_environment)
+    def __init__(self, given: Path, allowed: tuple[Path, ...], as_if_in: Path | None = None) -> None:
+        self.placed = {given: Path(os.path.realpath(as_if_in))} if as_if_in is not None else {}
+        if as_if_in is not None:
+            folders: tuple[Path, ...] = (as_if_in,)
+        else:
+            from_environment = [Path(p) for p in os.environ.get(ALLOWED_FOLDERS_VARIABLE, "").split(os.pathsep) if p]
+            working = Path(os.path.realpath(Path.cwd()))
+            folders = (given.parent, *([working] if working.parent != working else []), *allowed, *from_environment)
         self.folders = tuple(dict.fromkeys(Path(os.path.realpath(f)) for f in folders))
 
     def inside(self, path: Path, named_by: Path, field: str) -> Path:
@@ -140,19 +156,20 @@ class _Reader:
             raise ScenarioError(f"{path}: {error}") from None
         if not isinstance(raw, dict):
             raise ScenarioError(f"{path}: a scenario file must be a mapping of field: value")
-        raw = self.files_inside(_renamed(raw, path), path.parent, path)
+        folder = self.placed.get(path, path.parent)
+        raw = self.files_inside(_renamed(raw, path), folder, path)
         parent = raw.pop("extends", None)
         if parent is None:
             return raw, _provenance(raw, path)
         if not isinstance(parent, str) or not parent:
             raise ScenarioError(f"{path}: extends: must be the path of one scenario file, relative to this one")
-        parent_path = self.inside(path.parent / parent, path, "extends")
+        parent_path = self.inside(folder / parent, path, "extends")
         if parent_path in (*seen, path):
             raise ScenarioError(f"{path}: extends: the chain of files loops back to {parent_path}")
         base, who = self.chain(parent_path, (*seen, path))
         who.update(_provenance(raw, path))
         base.pop("title", None)  # a variant is not its parent: it shows its own title, or its name
-        return _deep_merge(base, raw), who
+        return deep_merge(base, raw), who
 
 
 def _provenance(node: Any, file: Path, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], Path]:
@@ -221,6 +238,7 @@ def load_scenario(
     *,
     allowed_folders: tuple[str | Path, ...] = (),
     max_episodes: float | None = None,
+    as_if_in: str | Path | None = None,
 ) -> Scenario:
     """Read, merge and validate a scenario file; raise ScenarioError naming what is wrong.
 
@@ -235,16 +253,18 @@ def load_scenario(
     only from the file's folder (and below) and `allowed_folders` (see
     `_Reader`); a run expected to simulate more than `max_episodes` patient
     episodes is refused (see `flowsim.scenario.workload`).
+
+    `as_if_in` reads a file from elsewhere (an upload) as if it sat in that
+    folder, and reads nothing outside it: the app reads uploads as if in
+    scenarios/, so their `extends` can name only the shipped scenarios.
     """
     given = Path(os.path.realpath(path))
-    raw, who = _Reader(given, tuple(Path(f) for f in allowed_folders)).chain(given)
+    placed = Path(as_if_in) if as_if_in is not None else None
+    raw, who = _Reader(given, tuple(Path(f) for f in allowed_folders), placed).chain(given)
     for key, value in (overrides or {}).items():
-        parts = tuple(key.split("."))
         source = overrides_from if isinstance(overrides_from, str) else overrides_from[key]
-        who.update(_provenance(value, Path(source), parts))
-        for part in reversed(parts):
-            value = {part: value}
-        raw = _deep_merge(raw, value)
+        who.update(_provenance(value, Path(source), tuple(key.split("."))))
+        raw = deep_merge(raw, nested(key, value))
     return _validated(raw, who, given, max_episodes)
 
 

@@ -112,6 +112,7 @@ class Escalation:
         self.horizon = horizon
         self.usage = Usage(rule_hours={state.rule.slug: 0.0 for state in self.states})
         self._held = Actions()
+        self._active: tuple[bool, ...] | None = None
         self._last_review = 0.0
 
     def start(self) -> None:
@@ -138,6 +139,10 @@ class Escalation:
         self._apply()
 
     def _apply(self) -> None:
+        now_active = tuple(state.active for state in self.states)
+        if now_active == self._active:  # no rule started or stood down: the levers are as they were
+            return
+        self._active = now_active
         active = [state.rule.then for state in self.states if state.active]
         levers = self.levers
         levers.wards.escalate(any(a.open_escalation_beds for a in active), sum(a.extra_acute_beds for a in active))

@@ -80,6 +80,7 @@ def test_a_number_of_the_wrong_kind_is_refused(tmp_path: Path, body: str, expect
     [
         ("{type: uniform, low: 5, high: 2}", "low (5) must not be above high (2)"),
         ("{type: lognormal, mean: 1e-9, sd: 100}", "sd (100) must be between"),
+        ("{type: lognormal, mean: 1.0e-300, sd: 15}", "sd (15) must be between"),  # found by test_mutated_scenarios
         ("{type: gamma, mean: 5, sd: 0}", "Input should be greater than 0"),
         ("{type: mixture, components: [{share: 1, distribution: {type: fixed, value: 1}}]}", "at least 2 items"),
     ],

@@ -106,7 +106,7 @@ class _MeanAndSd(_Distribution):
 
     @model_validator(mode="after")
     def _drawable(self) -> _MeanAndSd:
-        if not 1 / SPREAD_LIMIT <= (self.sd / self.mean_value) ** 2 <= SPREAD_LIMIT:
+        if not SPREAD_LIMIT**-0.5 <= self.sd / self.mean_value <= SPREAD_LIMIT**0.5:  # squared, it could overflow
             raise ValueError(
                 f"sd ({self.sd:g}) must be between {SPREAD_LIMIT ** -0.5:g} and {SPREAD_LIMIT ** 0.5:g} "
                 f"times the mean ({self.mean_value:g})"

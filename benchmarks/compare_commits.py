@@ -10,6 +10,11 @@ Only `simulate()` is timed, not the imports. Both commits read the same scenario
 file, this checkout's.
 
     python -m benchmarks.compare_commits OLD NEW [SCENARIO] [--days D] [--pairs N]
+
+On a machine too busy for a few percent to show, `--instructions` counts
+instead the instructions each commit's `simulate()` executes (valgrind's
+callgrind; a run with the simulation less one without it, Python's hash seed
+fixed), which do not move with the machine's load.
 """
 
 from __future__ import annotations
@@ -63,6 +68,35 @@ def time_run(tree: Path, scenario: Path, seed: int, days: int | None) -> float:
     return float(result["seconds"])
 
 
+COUNTED = """
+import json, sys
+import flowsim
+days = json.loads(sys.argv[3])
+scenario = flowsim.load_scenario(sys.argv[1], {"days": days} if days else {})
+if sys.argv[4] == "run":
+    flowsim.simulate(scenario, seed=int(sys.argv[2]))
+"""
+
+
+def count_instructions(tree: Path, scenario: Path, seed: int, days: int | None) -> int:
+    """Instructions of one `simulate()` of the flowsim in `tree`: callgrind's total of a process that
+    loads the scenario and runs it, less that of one that only loads it."""
+    totals = []
+    for what in ("run", "load"):
+        with tempfile.NamedTemporaryFile() as out:
+            done = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out.name}",
+                 sys.executable, "-c", COUNTED, str(scenario), str(seed), json.dumps(days), what],
+                check=False, capture_output=True, text=True, cwd=tree,
+                env={**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"},
+            )  # fmt: skip
+            if done.returncode:
+                raise RuntimeError(f"callgrind of {tree} failed:\n{done.stderr[-2000:]}")
+            summary = next(line for line in Path(out.name).read_text().splitlines() if line.startswith("summary:"))
+            totals.append(int(summary.split()[1]))
+    return totals[0] - totals[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", help="the commit to compare against")
@@ -70,9 +104,19 @@ def main() -> None:
     parser.add_argument("scenario", nargs="?", type=Path, default=BASELINE, help="default: the reference county")
     parser.add_argument("--days", type=int, help="results days (default: the scenario's)")
     parser.add_argument("--pairs", type=int, default=8, help="pairs of runs, seeds 1 to N (default 8)")
+    parser.add_argument("--instructions", action="store_true", help="count instructions (valgrind) instead of timing")
     args = parser.parse_args()
     scenario = args.scenario.resolve()
     days = f"{args.days:,}" if args.days else "the file's"
+    if args.instructions:
+        print(header(f"{args.new} against {args.old}, instructions (benchmarks/compare_commits.py)",
+                     f"{scenario.name}, {days} results days, seed 1; valgrind callgrind, PYTHONHASHSEED=0"))
+        with tempfile.TemporaryDirectory() as directory:
+            counts = {commit: count_instructions(export(commit, Path(directory, commit)), scenario, 1, args.days)
+                      for commit in (args.old, args.new)}  # fmt: skip
+        print(table(("commit", "instructions of simulate()"), [(c, f"{n:,}") for c, n in counts.items()]))
+        print(f"\n{args.new} executes {counts[args.new] / counts[args.old]:.3f} of the instructions of {args.old}")
+        return
     print(header(f"{args.new} against {args.old} (benchmarks/compare_commits.py)",
                  f"{scenario.name}, {days} results days; {args.pairs} pairs, seeds 1-{args.pairs}, a new process a run"))
     with tempfile.TemporaryDirectory() as directory:

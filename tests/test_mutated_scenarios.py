@@ -162,6 +162,7 @@ def check_run_or_refused(path: Path, out: Path) -> str:
 
 
 QUICK_CHECK = settings(
+    derandomize=not os.environ.get("MUTATIONS_RANDOM"),  # the same mutations every run; MUTATIONS_RANDOM=1 explores new ones
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: the failing file is noted whole

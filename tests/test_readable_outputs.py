@@ -77,8 +77,9 @@ def test_an_experiment_workbook_puts_the_summary_first_and_the_comparison_in_per
     assert list(sheets)[:2] == ["summary", "comparison"] and {"daily_means", "columns", "scenario"} <= set(sheets)
     summary = sheets["summary"].set_index(["scenario", "kpi"])
     assert summary.loc[("base", "occupancy_mean"), "unit"] == "%"
-    expected = results.summary("base").loc["occupancy_mean", "mean"] * 100
-    assert summary.loc[("base", "occupancy_mean"), "mean"] == pytest.approx(expected)
+    in_memory = results.summary("base").loc["occupancy_mean"]
+    for column in ("mean", "sd", "lower", "upper", "half_width"):  # every figure of a share in the same unit
+        assert summary.loc[("base", "occupancy_mean"), column] == pytest.approx(in_memory[column] * 100)
     assert list(sheets["scenario"].columns) == ["setting", "base", "more"]
     occupancy = sheets["comparison"].set_index("kpi").loc["occupancy_mean"]
     assert occupancy["unit"] == "% (differences in percentage points)"

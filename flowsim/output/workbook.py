@@ -78,7 +78,7 @@ def experiment_workbook(results: ExperimentResults, folder: Path, extra: dict[st
     validation and the back-cast, each day's mean of every daily measure, `extra` sheets (a sweep's table), columns, scenario."""
     summaries = results.summaries().reset_index()
     summaries["relative_half_width"] *= 100
-    sheets = {"summary": for_reading(summaries, summaries["unit"], ["mean", "lower", "upper"])}
+    sheets = {"summary": for_reading(summaries, summaries["unit"], ["mean", "sd", "lower", "upper", "half_width"])}
     if results.options:
         comparison = results.comparison()
         shown = ["base_mean", "option_mean", "difference", "lower", "upper"]

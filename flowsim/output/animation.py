@@ -36,7 +36,10 @@ LAYOUT = {
     "eau_place": (700, 860, "EAU"),
     "admission_avoidance_place": (1150, 860, "Admission avoidance"),
     "acute_bed": (60, 700, "Acute beds: in treatment"),
-    **{slug(reason): (60 + 190 * i, 420, f"Medically fit, {reason}") for i, reason in enumerate(DELAY_REASONS)},
+    **{  # two rows, so that no label runs into the next
+        slug(reason): (60 + 330 * (i % 4), 480 - 90 * (i // 4), f"Medically fit, {reason}")
+        for i, reason in enumerate(DELAY_REASONS)
+    },
     "step_down_bed": (60, 260, "Step-down beds"),
     "reablement": (700, 260, "Reablement (HART)"),
     "home_care": (950, 260, "Home care"),

@@ -46,8 +46,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import deque
-from itertools import accumulate
 from collections.abc import Callable, Mapping
+from itertools import accumulate
 
 import simpy
 

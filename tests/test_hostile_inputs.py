@@ -65,6 +65,9 @@ def _refused(path: Path, *expected: str, **options) -> str:
         ("arrivals: {ed_walk_in: {hour_of_day: [.inf, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}}\n", "hour_of_day.0: Input should be a finite number"),
         ("arrivals: {ed_walk_in: {day_of_week: [0, 0, 0, 0, 0, 0, 0]}}\n", "day_of_week: needs at least one value above 0"),
         ("groups: {all: {eau_admit_share: true}}\n", "groups.all.eau_admit_share: Input should be a valid number"),
+        ("discharge: {hourly_profile: [1, 2, 3]}\n", "discharge.hourly_profile: needs exactly 24 values, midnight first, got 3"),
+        ("discharge: {hourly_profile: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}\n", "discharge.hourly_profile: needs at least one value above 0"),
+        ("discharge: {hourly_profile: [-1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}\n", "discharge.hourly_profile.0: Input should be greater than or equal to 0"),
         ("days: 100000000\n", "days: Input should be less than or equal to 36525"),
         ("start_date: 9999-12-01\n", "start_date: the run"),
         ("validation: [{figure: f, source: s, published: -1, unit: u, measure: occupancy_mean, tolerance: 1, tolerance_reason: r}]\n", "validation.0.published"),
@@ -356,6 +359,7 @@ def test_a_door_closed_for_the_whole_run_is_simply_empty() -> None:
         ("latin.yaml", f"extends: {MMC}\nname: caf\xe9\n", "is not UTF-8 text: byte"),
         ("uniform.yaml", f"extends: {MMC}\ngroups: {{all: {{general_los_days: {{type: uniform, low: 3, high: 1}}}}}}\n", "groups.all.general_los_days"),
         ("bomb.yaml", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n", "more than 50,000 values"),
+        ("profile.yaml", f"extends: {MMC}\ndischarge: {{hourly_profile: [1, 1, 1]}}\n", "discharge.hourly_profile"),
         ("huge.yaml", f"extends: {MMC}\narrivals: {{ed_walk_in: {{month_of_year: [1e12, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]}}}}\n", "patient episodes"),
     ],
 )

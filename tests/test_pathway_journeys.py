@@ -213,6 +213,32 @@ def test_pathway_0_home_at_the_next_discharge_slot() -> None:
     assert (patient.pathway, patient.destination) == (0, "home")
 
 
+def test_with_an_hourly_profile_a_patient_leaves_at_the_drawn_hour_of_their_discharge_day() -> None:
+    """Everyone leaves at 14:00: fit at 02:00, the slot at 08:00, out at 14:00; fit at 21:00 after the
+    slots close, the next day's slot at 08:00, out at 14:00 that day."""
+    at_two = [0.0] * 14 + [1.0] + [0.0] * 9
+    result, (early, late) = run(system(discharge={"hours": [8, 20], "hourly_profile": at_two}), 0, 19)
+    assert journey(early) == [("arrival", 0), ("ed_start", 0), ("ed_end", 2), ("decision_to_admit", 2),
+                              ("bed_start", 2), ("medically_fit", 74), ("acute_discharge", 86), ("left", 86)]  # fmt: skip
+    assert (late.medically_fit, late.acute_discharge) == (93, 96 + 14)
+    assert delays(result) == [
+        [1, "acute", AWAITING_DISCHARGE_SLOT, 74, 80],
+        [1, "acute", AWAITING_DISCHARGE_SLOT, 80, 86],
+        [2, "acute", AWAITING_DISCHARGE_SLOT, 93, 104],
+        [2, "acute", AWAITING_DISCHARGE_SLOT, 104, 110],
+    ]
+
+
+def test_the_leaving_hour_is_drawn_among_the_hours_not_yet_past_else_from_the_next_day() -> None:
+    """Weights at 10:00 and 16:00 only. Fit at 15:00 (slots always open): 10:00 has passed, so 16:00
+    today. Fit at 21:00: nothing is left today, so 10:00 or 16:00 tomorrow, whichever is drawn."""
+    ten_or_four = [0.0] * 10 + [1.0] + [0.0] * 5 + [1.0] + [0.0] * 7
+    result, (afternoon, evening) = run(system(discharge={"hourly_profile": ten_or_four}), 13, 19)
+    assert (afternoon.medically_fit, afternoon.acute_discharge) == (87, 88)
+    assert evening.medically_fit == 93 and evening.acute_discharge in (96 + 10, 96 + 16)
+    assert delays(result)[0] == [1, "acute", AWAITING_DISCHARGE_SLOT, 87, 88]
+
+
 REABLEMENT = {"hours_per_month": 10 * 52 / 12, "hours_per_week": fixed(10), "duration_days": fixed(14)}
 HOME_CARE = {"hours_per_month": 10 * 52 / 12, "hours_per_week": fixed(10), "duration_days": fixed(30)}
 

@@ -82,9 +82,12 @@ def test_a_rule_starts_after_its_measure_holds_and_stands_down_after_its_minimum
     assert state.starts == 1
 
 
-def test_same_day_discharge_lets_a_patient_waiting_for_the_slots_to_open_leave_at_once() -> None:
+@pytest.mark.parametrize("profile", [None, [0.0] * 14 + [1.0] + [0.0] * 9], ids=["at_the_slot", "at_a_drawn_hour"])
+def test_same_day_discharge_lets_a_patient_waiting_for_the_slots_to_open_leave_at_once(profile: list[float] | None) -> None:
+    """Whether patients otherwise leave at their slot or at an hour of the day drawn from a profile (14:00)."""
     rules = [{"name": "push discharges", "when": {"measure": "medically_fit", "at_least": 1}, "then": {"same_day_discharge": True}}]
-    county = system(discharge={"hours": [8, 20]}, wards={"general_beds": 5, "reviews_per_day": 24}, escalation_rules=rules)
+    discharge = {"hours": [8, 20], "hourly_profile": profile}
+    county = system(discharge=discharge, wards={"general_beds": 5, "reviews_per_day": 24}, escalation_rules=rules)
     result, (patient,) = run(county, 0)
     # Fit at 74 (02:00), waiting for the slots to open at 08:00; the 02:00 review, just after, sees one
     # medically fit patient, the rule starts and they leave at once.

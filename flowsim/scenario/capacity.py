@@ -24,6 +24,7 @@ from flowsim.scenario.base import (
     PositiveCount,
     Probability,
     check_sums_to_one,
+    profile,
 )
 from flowsim.scenario.demand import INTERNAL_WAITS
 from flowsim.scenario.distributions import Distribution
@@ -159,6 +160,11 @@ class Discharge(Model):
     day_of_week_capacity: tuple[Probability, ...] = Field(
         default=(1.0,) * 7,
         description="capacity each day as a share of a weekday's, Monday first (e.g. Saturday 0.6, Sunday 0.4)",
+    )
+    hourly_profile: Annotated[tuple[NonNegative, ...], profile(24, "midnight first")] | None = Field(
+        default=None,
+        description="24 relative weights, midnight first: the hour a patient leaves on the day of discharge, drawn "
+        "among the hours not yet past once they may leave (none: they leave at once)",
     )
     supported_discharges_per_weekday: PositiveCount | None = Field(
         default=None,

@@ -26,6 +26,14 @@ weekends (the 'seven-day services' target is Saturday 60%, Sunday 40% of a
 weekday). A patient whose service is ready waits for the next slot, under the
 reason 'awaiting discharge slot'.
 
+Real wards discharge mostly in the afternoon: the morning ward round decides,
+then take-home medicines, transport and the discharge letter take the day, so
+beds free up after the morning's admissions need them. With
+`hourly_profile` a patient who may leave waits, under the same reason, until
+an hour drawn from that profile among the hours of the day not yet past (the
+next day's, if none is left); a patient fit overnight leaves in the afternoon
+rather than at 08:00. A rule's same-day discharge lets them leave at once.
+
 After leaving, a share of patients are readmitted within `readmission_days`:
 a new episode through the same door, admitted to a bed again. A share of
 each group dies within 91 days of leaving (`deaths.after_discharge`):
@@ -36,8 +44,10 @@ other does not.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Mapping
+from itertools import accumulate
 
 import simpy
 
@@ -162,6 +172,9 @@ class Discharge:
             if discharge.assessment_days
             else None
         )
+        self._leaving_hour = streams.uniform("discharge.hour") if discharge.hourly_profile else None
+        self._by_hour = list(accumulate(discharge.hourly_profile or ()))
+        """The profile's weight up to the end of each hour of the day."""
         self._choice = (
             streams.draws(discharge.choice_days, "discharge.choice_days", HOURS_PER_DAY) if discharge.choice_days else None
         )
@@ -225,9 +238,27 @@ class Discharge:
 
     def wait_for_slot(self, patient: Patient, supported: bool) -> Process:
         """Wait in the acute bed for the next discharge slot (a supported discharge's, if `supported`)."""
-        slot = (self.supported_slots if supported else self.slots).request()
+        slots = self.supported_slots if supported else self.slots
+        slot = slots.request()
         if slot is not None:
             yield from self.register.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot)
+        if self._leaving_hour is not None and not slots.unlimited:
+            until = self._until_leaving_hour(self._leaving_hour.next())
+            yield from self.register.delay(patient, "acute", AWAITING_DISCHARGE_SLOT, until)
+
+    def _until_leaving_hour(self, uniform: float) -> float:
+        """Hours from now to the start of the hour the patient leaves, drawn (by `uniform`) from
+        `hourly_profile` among the hours of today not yet past, tomorrow's if today has none left; 0 if
+        that hour is this one."""
+        now = self.env.now
+        day = now - now % HOURS_PER_DAY
+        hour = int(now - day)
+        past = self._by_hour[hour - 1] if hour else 0.0
+        if past >= self._by_hour[-1]:  # no weight left today
+            day, past = day + HOURS_PER_DAY, 0.0
+        draw = past + uniform * (self._by_hour[-1] - past)
+        leaving = min(bisect_right(self._by_hour, draw), HOURS_PER_DAY - 1)
+        return max(0.0, day + leaving - now)
 
     def readmission_after(self, patient: Patient) -> float | None:
         """Hours after leaving at which the patient is readmitted, within `readmission_days`; None if not."""

@@ -137,7 +137,7 @@ def show(session: Session) -> None:
             if settings.get(lever.field) is None:
                 continue
             step = 1.0 if lever.whole else 100.0
-            st.number_input(lever.label, value=float(settings[lever.field]), step=step, key=_key(lever.field))
+            st.number_input(lever.label, value=float(settings[lever.field]), step=step, format="%g", key=_key(lever.field))
             _field_errors(lever.field)
         week = scenario.discharge.day_of_week_capacity
         left, right = st.columns(2)

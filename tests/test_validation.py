@@ -92,3 +92,20 @@ def test_measures_are_checked_against_the_catalogue_without_running_and_old_hart
     monkeypatch.undo()
     experiment = run_experiment({"c": county}, 2, seed=1, runner=Runner(workers=1, progress=False))
     assert target_values(county, experiment, "c")[0].tolist() == experiment.values["c"]["reablement_hours_per_month"].tolist()
+
+
+def test_an_interval_stays_within_what_the_figure_can_be(monkeypatch) -> None:
+    """Published figures are counts, rates and shares: no interval below zero, a share's none above one."""
+    from flowsim.analysis import validation
+    from flowsim.statistics import t_interval
+
+    share = {**TARGETS[1], "unit": "share", "published": 0.03}
+    scenario = _scenario([TARGETS[0], share])
+    rare = pd.DataFrame({0: [0.0, 0.0, 0.5], 1: [0.0, 0.0, 0.09]})  # t intervals: below 0 for both
+    assert t_interval(rare[1])["lower"] < 0
+    monkeypatch.setattr(validation, "target_values", lambda *_: rare)
+    table = validation_table(scenario, None, "two")  # type: ignore[arg-type]
+    assert (table.lower == 0).all() and (table.upper > table["mean"]).all()
+    full = pd.DataFrame({0: [1.0, 1.0, 1.0], 1: [1.0, 1.0, 0.91]})
+    monkeypatch.setattr(validation, "target_values", lambda *_: full)
+    assert validation_table(scenario, None, "two").upper[1] == 1.0  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ from flowsim.results.catalogue import (
 )
 from flowsim.results.experiment_results import ExperimentResults
 from flowsim.scenario import Measured, Scenario, ScenarioError
-from flowsim.statistics import CONFIDENCE, paired_differences, t_interval
+from flowsim.statistics import CONFIDENCE, bounded_t_interval, paired_differences
 
 TABLE_COLUMNS = [
     "figure", "source", "published", "unit", "mean", "lower", "upper",
@@ -129,7 +129,8 @@ def validation_table(scenario: Scenario, results: ExperimentResults, label: str)
     values = target_values(scenario, results, label)
     rows = []
     for index, target in enumerate(scenario.validation):
-        interval = t_interval(values[index])
+        # every published figure is a count, a rate or a share (never negative): the interval stays within that
+        interval = bounded_t_interval(values[index], 0.0, 1.0 if target.unit == "share" else None)
         mean = interval["mean"]
         rows.append(
             {

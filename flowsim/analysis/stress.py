@@ -195,7 +195,7 @@ def breaking_point(
 def breaking_point_in_words(point: BreakingPoint, replications: int) -> str:
     """The breaking point as a board reads it."""
     what = "its queues run away" if point.kpi == RUNAWAY else f"{point.kpi} crosses {point.threshold:g}"
-    share = f" in at least {point.threshold:.0%} of replications" if point.kpi == RUNAWAY else ""
+    share = f" in more than {point.threshold:.0%} of replications" if point.kpi == RUNAWAY else ""  # crossing is strict
     if point.below:
         return f"Already at the bottom of the range ({point.multiplier:g} times the scenario's demand) {what}{share}."
     if point.multiplier is None:

@@ -86,11 +86,11 @@ def read_event_log(folder: Path, replication: int = 0) -> tuple[pd.DataFrame, di
 
 def animate(folder: Path, out: Path, days: int = 21, replication: int = 0, every_hours: int = 6) -> Path:
     """Write a self-contained animated HTML page of `days` days after the warm-up of one replication."""
+    log, about = read_event_log(folder, replication)  # a missing log is the first thing to say
     try:
         from vidigi.animation import animate_activity_log
     except ImportError:
         raise ScenarioError('flowsim animate needs vidigi: pip install "flowsim[animate]"') from None
-    log, about = read_event_log(folder, replication)
     warm_up = float(about["warm_up"])  # type: ignore[arg-type]
     held = {name for _, _, name in HELD_PLACES}
     counts = log[log["event_type"] == "resource_use"].groupby("event")["resource_id"].max().astype(int).to_dict()

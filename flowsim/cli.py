@@ -451,6 +451,8 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = _load_labelled(paths, args)
     base = next(iter(scenarios))
     check_measures(scenarios[base], args.base)
+    if args.hold_escalation:
+        scenarios = _holding_escalation(scenarios, base, paths)
     if args.rank is not None:
         return _rank(args, scenarios, base)
     out = _folder(args, f"compare-{base}")
@@ -463,6 +465,17 @@ def _compare(args: argparse.Namespace) -> int:
     print(format_comparison(comparison if args.all_kpis else comparison[headline], base))
     _done(written, out, results)
     return EXIT_OK
+
+
+def _holding_escalation(scenarios: dict[str, Scenario], base: str, paths: list[str]) -> dict[str, Scenario]:
+    """Each option with the base's escalation plan run as it ran in the base (`--hold-escalation`)."""
+    held = {base: scenarios[base]}
+    for (label, option), path in zip(list(scenarios.items())[1:], paths[1:]):
+        try:
+            held[f"{label}, escalation held"] = option.following(scenarios[base])
+        except ValueError as error:
+            raise ScenarioError(f"{path}: --hold-escalation: {error}") from None
+    return held
 
 
 def _rank(args: argparse.Namespace, scenarios: dict[str, Scenario], base: str) -> int:
@@ -769,6 +782,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("options", nargs="+", help="option scenario YAML files")
     _common(compare, replications=20)
     compare.add_argument("--all-kpis", action="store_true", help="print every KPI, not only the headline ones")
+    compare.add_argument(
+        "--hold-escalation",
+        action="store_true",
+        help="run the base's escalation plan in every option as it ran in the base (same seed and replication), "
+        "so beds an option frees reach the front door instead of closing escalation beds",
+    )
     compare.add_argument("--report", action="store_true", help="also write report.html: the answer, tables, plots, model")
     compare.add_argument(
         "--rank", metavar="KPI", help="find the best option on this KPI by KN++ (replications only where needed) instead"

@@ -202,3 +202,64 @@ def test_beds_found_by_a_rule_take_a_patient_waiting_for_a_bed_at_the_next_revie
     # Both decided at 2: one bed; the 02:00 review, just after, finds a bed for the second.
     assert (first.bed_start, second.bed_start) == (2, 2)
     assert result.kpi("extra_acute_bed_days") > 0 and result.kpi("rule_defer_planned_operations_starts") == 1
+
+
+# An escalation plan held as it ran in another scenario (`escalation_as_in`, `compare --hold-escalation`)
+
+
+def _short(path: Path, **fields: Any) -> flowsim.scenario.Scenario:
+    return flowsim.scenario.load_scenario(path, {"days": 60, "warmup_days": 30, **fields})
+
+
+def test_a_rule_following_another_run_starts_and_stands_down_when_it_did_there() -> None:
+    rule = EscalationRule.model_validate(
+        {"name": "beds", "when": {"measure": "boarders", "at_least": 5, "for_hours": 12}, "then": {"extra_acute_beds": 4}}
+    )
+    state = RuleState(rule)
+    for now, active in [(0, False), (8, True), (16, True), (24, False), (32, True)]:
+        state.follow(active, now)
+        assert state.active is active
+    assert (state.starts, state.started) == (2, 32)
+
+
+def test_a_scenario_following_its_own_plan_gives_exactly_its_own_results() -> None:
+    base = _short(ROOT_SCENARIO, demand_multiplier=1.1)
+    own = flowsim.model.system.simulate(base, 3, 1)
+    assert own.kpi("rule_full_capacity_protocol_starts") > 0, "the test needs a plan that acts"
+    followed = flowsim.model.system.simulate(base.following(base), 3, 1)
+    pd.testing.assert_frame_equal(followed.kpis, own.kpis)
+    pd.testing.assert_frame_equal(followed.census, own.census)
+
+
+def test_an_option_following_the_base_plan_uses_it_as_the_base_did_and_frees_the_front_door() -> None:
+    base = _short(ROOT_SCENARIO, demand_multiplier=1.1)
+    option = _short(ROOT_SCENARIO, demand_multiplier=1.1, **{"wards.general_beds": 122})  # 4 more beds
+    held = option.following(base)
+    ran = {name: flowsim.model.system.simulate(s, 5, 1) for name, s in (("base", base), ("reacting", option), ("held", held))}
+    assert flowsim.model.system.escalation_timeline(held, 5, 1) == flowsim.model.system.escalation_timeline(base, 5, 1)
+    days_active = {name: result.kpi("rule_full_capacity_protocol_days_active") for name, result in ran.items()}
+    assert days_active["held"] == days_active["base"] > days_active["reacting"], "left to react, the plan acts less"
+    # Held, the plan pushes discharges as often as in the base, so the four beds reach the front door
+    assert ran["held"].kpi("bed_wait_mean_hours") < ran["reacting"].kpi("bed_wait_mean_hours")
+    assert ran["held"].kpi("four_hour_performance") > ran["reacting"].kpi("four_hour_performance")
+
+
+def test_a_plan_is_followed_only_with_the_same_rules(tmp_path: Path, capsys: Any) -> None:
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(
+        f"extends: {ROOT_SCENARIO}\nname: renamed\nescalation_rules:\n"
+        "  - name: something else\n    when: {measure: boarders, at_least: 6}\n    then: {same_day_discharge: true}\n"
+    )
+    held = tmp_path / "held.yaml"
+    held.write_text(f"extends: {ROOT_SCENARIO}\nname: held\nescalation_as_in: renamed.yaml\n")
+    with pytest.raises(flowsim.scenario.ScenarioError, match=r"held.yaml: escalation_as_in: renamed has the escalation rules"):
+        flowsim.scenario.load_scenario(held, allowed_folders=(ROOT_SCENARIO.parent,))
+    assert main(["compare", str(renamed), str(ROOT_SCENARIO), "--hold-escalation", "--replications", "2"]) == 2
+    assert "--hold-escalation: escalation_as_in: renamed has the escalation rules" in capsys.readouterr().err
+
+
+def test_scenarios_following_each_other_in_a_loop_are_refused(tmp_path: Path) -> None:
+    for name, other in (("a", "b"), ("b", "a")):
+        (tmp_path / f"{name}.yaml").write_text(f"extends: {ROOT_SCENARIO}\nname: {name}\nescalation_as_in: {other}.yaml\n")
+    with pytest.raises(flowsim.scenario.ScenarioError, match="a.yaml: escalation_as_in: the scenarios following each other"):
+        flowsim.scenario.load_scenario(tmp_path / "b.yaml", allowed_folders=(ROOT_SCENARIO.parent,))

@@ -7,6 +7,12 @@ of the rules now active are applied together: the services are handed the
 number of escalation beds to open, discharges to add, care hours and beds to
 buy, shares of patients to offer admission avoidance or to divert.
 
+A run may follow another's plan instead (`schedule`): its rules then start
+and stand down at each review as they did in that run, whatever this run's
+own state, so the beds an option frees reach the front door rather than
+closing escalation beds (the scenario's `escalation_as_in`). Every run keeps
+its `timeline` of the rules active after each review for such a follower.
+
 Every action's use over the results period is counted: each rule's days
 active and starts, escalation bed days, extra discharge slots, spot-bought
 hours and bed days (priced at the scenario's spot prices), and, counted by
@@ -16,7 +22,7 @@ pressure and ambulances diverted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flowsim.engine.environment import Environment
@@ -61,6 +67,13 @@ class RuleState:
         elif value < when.stand_down and now - self.started >= when.min_active_hours:
             self.active, self.pending_since = False, None
 
+    def follow(self, active: bool, now: float) -> None:
+        """Be active or not as the run this one follows was at this review."""
+        if active and not self.active:
+            self.started = now
+            self.starts += 1
+        self.active, self.pending_since = active, None
+
 
 @dataclass
 class Levers:
@@ -101,6 +114,7 @@ class Escalation:
         reviews_per_day: int,
         warmup_hours: float,
         horizon: float,
+        schedule: Sequence[tuple[bool, ...]] | None = None,
     ) -> None:
         self.env = env
         self.states = [RuleState(rule) for rule in rules]
@@ -114,6 +128,10 @@ class Escalation:
         self._held = Actions()
         self._active: tuple[bool, ...] | None = None
         self._last_review = 0.0
+        self.schedule = schedule
+        """The rules active after each review of the run this one follows (None: read the measures)."""
+        self.timeline: list[tuple[bool, ...]] = []
+        """The rules active after each review of this run."""
 
     def start(self) -> None:
         self.env.process(self._reviews())
@@ -134,8 +152,15 @@ class Escalation:
         now = self.env.now
         self.account(now)
         self.levers.wards.declare_opel()
-        for state in self.states:
-            state.review(self.measures[state.rule.when.measure](), now)
+        if self.schedule is None:
+            for state in self.states:
+                state.review(self.measures[state.rule.when.measure](), now)
+        else:  # a followed run that ended early (a runaway) holds its last review's rules
+            schedule = self.schedule
+            flags = schedule[min(len(self.timeline), len(schedule) - 1)] if schedule else (False,) * len(self.states)
+            for state, active in zip(self.states, flags, strict=True):
+                state.follow(active, now)
+        self.timeline.append(tuple(state.active for state in self.states))
         self._apply()
 
     def _apply(self) -> None:

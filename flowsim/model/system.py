@@ -30,7 +30,7 @@ built from the run's records.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -148,10 +148,17 @@ class System:
     `services` replaces any of the model's services by name (`"wards"`,
     `"reablement"`, ...) with what a factory builds from the run's `Parts`,
     as a collaborator passed in rather than the engine edited.
+    `escalation_schedule`, the `Escalation.timeline` of another run, makes
+    this run's escalation rules follow that run's (see `simulate`).
     """
 
     def __init__(
-        self, scenario: Scenario, seed: int = 0, replication: int = 0, services: Mapping[str, ServiceFactory] | None = None
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        replication: int = 0,
+        services: Mapping[str, ServiceFactory] | None = None,
+        escalation_schedule: Sequence[tuple[bool, ...]] | None = None,
     ) -> None:
         self.scenario = scenario
         self.env = env = Environment()
@@ -229,12 +236,19 @@ class System:
             scenario.wards.reviews_per_day,
             scenario.warmup_hours,
             horizon,
+            escalation_schedule,
         )
 
     # Running ----------------------------------------------------------------
 
     def run(self, progress: Callable[[int], None] | None = None) -> RunResult:
-        """Simulate warm-up plus results period and return the results.
+        """Simulate warm-up plus results period and return the results (`progress`: see `play`)."""
+        self.play(progress)
+        with cyclic_gc_paused():
+            return RunResult.from_records(self.records())
+
+    def play(self, progress: Callable[[int], None] | None = None) -> None:
+        """Simulate warm-up plus results period, or until a queue runs away.
 
         `progress`, if given, is called with the number of days simulated so far, once a day.
         """
@@ -253,7 +267,6 @@ class System:
                 self.watch.found = self.watch.still_growing(settings.trend_days, settings.trend_correlation)
             self.register.check(self.occupants())
             self.register.close()
-            return RunResult.from_records(self.records())
 
     def _start(self) -> None:
         """Start the services' own processes, today's patients, the census, the capacity changes and
@@ -709,7 +722,25 @@ class System:
 def simulate(
     scenario: Scenario, seed: int = 0, replication: int = 0, progress: Callable[[int], None] | None = None
 ) -> RunResult:
-    """Run one replication of `scenario` and return its tables and KPIs (`progress`: see `System.run`).
+    """Run one replication of `scenario` and return its tables and KPIs (`progress`: see `System.play`)."""
+    return _played(scenario, seed, replication, lambda system: system.run(progress))
+
+
+def escalation_timeline(scenario: Scenario, seed: int = 0, replication: int = 0) -> list[tuple[bool, ...]]:
+    """The escalation rules active after each review of one replication of `scenario`."""
+
+    def timeline(system: System) -> list[tuple[bool, ...]]:
+        system.play()
+        return system.escalation.timeline
+
+    return _played(scenario, seed, replication, timeline)
+
+
+def _played(scenario: Scenario, seed: int, replication: int, use: Callable[[System], T]) -> T:
+    """What `use` takes from one replication of `scenario`, the model freed afterwards.
+
+    A scenario with `escalation_as_in` first plays that scenario (over this
+    one's study period, same seed and replication) for the plan to follow.
 
     A finished model lives in reference cycles (services point at their
     register and environment; SimPy's processes and the events they wait for
@@ -720,10 +751,12 @@ def simulate(
     without traversing the rest of the process's objects (a full collection
     cost about 0.1 s a run, most of it on modules such as pandas and scipy).
     """
+    followed = scenario.followed_plan()
+    schedule = None if followed is None else escalation_timeline(followed, seed, replication)
     with cyclic_gc_paused():
-        system = System(scenario, seed, replication)
-        result = system.run(progress)
+        system = System(scenario, seed, replication, escalation_schedule=schedule)
+        used = use(system)
         system.release()
         del system
         gc.collect(0)
-    return result
+    return used

@@ -46,7 +46,10 @@ def capacity_changes(scenario: Scenario) -> pd.DataFrame:
 
 
 def escalation(scenario: Scenario) -> pd.DataFrame:
-    """The escalation plan: each rule's trigger and the actions it takes (only those it sets)."""
+    """The escalation plan: each rule's trigger and the actions it takes (only those it sets), or, for a plan
+    followed as it ran in another scenario, when the rules start and stand down."""
+    followed = scenario.escalation_as_in
+    held = (f"when it did in {followed.name}", "when it did there") if followed is not None else None
     rows = []
     for rule in scenario.escalation_rules:
         when = rule.when
@@ -55,8 +58,8 @@ def escalation(scenario: Scenario) -> pd.DataFrame:
         rows.append(
             {
                 "rule": rule.name,
-                "starts when": trigger,
-                "stands down below": f"{when.stand_down:g}",
+                "starts when": held[0] if held else trigger,
+                "stands down below": held[1] if held else f"{when.stand_down:g}",
                 "does": "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in actions.items()),
             }
         )

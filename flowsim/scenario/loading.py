@@ -258,13 +258,33 @@ def load_scenario(
     folder, and reads nothing outside it: the app reads uploads as if in
     scenarios/, so their `extends` can name only the shipped scenarios.
     """
-    given = Path(os.path.realpath(path))
+    return _load(Path(os.path.realpath(path)), overrides, overrides_from, allowed_folders, max_episodes, as_if_in, ())
+
+
+def _load(
+    given: Path,
+    overrides: dict[str, Any] | None,
+    overrides_from: str | dict[str, str],
+    allowed_folders: tuple[str | Path, ...],
+    max_episodes: float | None,
+    as_if_in: str | Path | None,
+    following: tuple[Path, ...],
+) -> Scenario:
+    """`load_scenario` of `given`, which the scenarios `following` follow the escalation plan of, in turn."""
     placed = Path(as_if_in) if as_if_in is not None else None
-    raw, who = _Reader(given, tuple(Path(f) for f in allowed_folders), placed).chain(given)
+    reader = _Reader(given, tuple(Path(f) for f in allowed_folders), placed)
+    raw, who = reader.chain(given)
     for key, value in (overrides or {}).items():
         source = overrides_from if isinstance(overrides_from, str) else overrides_from[key]
         who.update(_provenance(value, Path(source), tuple(key.split("."))))
         raw = deep_merge(raw, nested(key, value))
+    followed = raw.get("escalation_as_in")
+    if isinstance(followed, str):
+        named_by = who.get(("escalation_as_in",), given)
+        path = reader.inside(reader.placed.get(named_by, named_by.parent) / followed, named_by, "escalation_as_in")
+        if path in (*following, given):
+            raise ScenarioError(f"{named_by}: escalation_as_in: the scenarios following each other's plans loop back to {path}")
+        raw["escalation_as_in"] = _load(path, None, "", allowed_folders, max_episodes, as_if_in, (*following, given))
     return _validated(raw, who, given, max_episodes)
 
 

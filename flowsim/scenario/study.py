@@ -251,6 +251,14 @@ class Scenario(Model):
     escalation_rules: tuple[EscalationRule, ...] = Field(
         default=(), description="what the county does under pressure, beyond the wards' escalation beds"
     )
+    escalation_as_in: Scenario | None = Field(
+        default=None,
+        description="a scenario file (relative to this one) whose escalation plan this one runs as it ran there: "
+        "its rules start and stand down at each review as they did in that scenario, same seed, replication and "
+        "study period, whatever this one's own state, so beds an option frees reach the front door instead of "
+        "closing escalation beds (`flowsim compare --hold-escalation`); the rules must have the same names and "
+        "reviews (default: the plan reads this scenario's own state)",
+    )
     delay_attribution: DelayAttribution = Field(
         default=DelayAttribution(), description="the organisation each delay reason is attributed to (NHS England's return)"
     )
@@ -313,6 +321,8 @@ class Scenario(Model):
                 raise FieldError(f"switching.{field}", f"above 0 needs {' and '.join(services)}")
         self._check_capacity_changes()
         self._check_escalation_rules()
+        if self.escalation_as_in is not None:
+            self._check_plan_followed(self.escalation_as_in)
         self._check_needed_capacity()
         self._check_initial_state()
         for field, measured in (("validation", self.validation), ("backcast", self.backcast)):
@@ -491,6 +501,37 @@ class Scenario(Model):
                 )
             if then.extra_avoidance_share and self.admission_avoidance.stay_days is None:
                 raise FieldError(f"{where}.then.extra_avoidance_share", "needs admission_avoidance places and stay_days")
+
+    def _check_plan_followed(self, followed: Scenario) -> None:
+        """A plan can be followed only by a scenario with the same rules reviewed at the same hours."""
+        mine, theirs = (tuple(rule.name for rule in s.escalation_rules) for s in (self, followed))
+        if mine != theirs:
+            raise FieldError(
+                "escalation_as_in",
+                f"{followed.name} has the escalation rules {list(theirs)} and this scenario {list(mine)}: "
+                "a plan can be followed only with the same rules, in the same order",
+            )
+        for field in ("opel_hour", "reviews_per_day"):
+            if getattr(self.wards, field) != getattr(followed.wards, field):
+                raise FieldError(
+                    f"wards.{field}",
+                    f"{getattr(self.wards, field)} here and {getattr(followed.wards, field)} in {followed.name}, "
+                    "whose escalation plan this scenario follows (escalation_as_in): they must be the same",
+                )
+
+    def following(self, followed: Scenario) -> Scenario:
+        """This scenario with its escalation plan run as it ran in `followed` (see `escalation_as_in`)."""
+        self._check_plan_followed(followed)
+        return self.model_copy(update={"escalation_as_in": followed})
+
+    def followed_plan(self) -> Scenario | None:
+        """The scenario whose escalation plan this one follows, over this one's study period, if any."""
+        followed = self.escalation_as_in
+        if followed is None:
+            return None
+        return followed.model_copy(
+            update={"start_date": self.start_date, "days": self.days, "warmup_days": self.warmup_days}
+        )
 
     @property
     def warmup_hours(self) -> float:

@@ -215,17 +215,16 @@ def test_pathway_0_home_at_the_next_discharge_slot() -> None:
 
 def test_with_an_hourly_profile_a_patient_leaves_at_the_drawn_hour_of_their_discharge_day() -> None:
     """Everyone leaves at 14:00: fit at 02:00, the slot at 08:00, out at 14:00; fit at 21:00 after the
-    slots close, the next day's slot at 08:00, out at 14:00 that day."""
+    slots close, the next day's slot at 08:00, out at 14:00 that day. The wait for the slot and then
+    for the hour is one wait, one row."""
     at_two = [0.0] * 14 + [1.0] + [0.0] * 9
     result, (early, late) = run(system(discharge={"hours": [8, 20], "hourly_profile": at_two}), 0, 19)
     assert journey(early) == [("arrival", 0), ("ed_start", 0), ("ed_end", 2), ("decision_to_admit", 2),
                               ("bed_start", 2), ("medically_fit", 74), ("acute_discharge", 86), ("left", 86)]  # fmt: skip
     assert (late.medically_fit, late.acute_discharge) == (93, 96 + 14)
     assert delays(result) == [
-        [1, "acute", AWAITING_DISCHARGE_SLOT, 74, 80],
-        [1, "acute", AWAITING_DISCHARGE_SLOT, 80, 86],
-        [2, "acute", AWAITING_DISCHARGE_SLOT, 93, 104],
-        [2, "acute", AWAITING_DISCHARGE_SLOT, 104, 110],
+        [1, "acute", AWAITING_DISCHARGE_SLOT, 74, 86],
+        [2, "acute", AWAITING_DISCHARGE_SLOT, 93, 110],
     ]
 
 

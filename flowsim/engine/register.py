@@ -68,22 +68,32 @@ class Register:
         """How many patients are in each place: every service, then every exit."""
         return {**{place: len(patients) for place, patients in self.present.items()}, **self.exits}
 
-    def wait(self, patient: Patient, place: str, reason: str, event: simpy.Event | None) -> Process:
+    def wait(
+        self,
+        patient: Patient,
+        place: str,
+        reason: str,
+        event: simpy.Event | None,
+        since: float | None = None,
+        record: bool = True,
+    ) -> Process:
         """Wait for `event` in `place`, recorded under `reason` if it takes any time.
 
-        `event` None means what the patient waits for is already theirs (a free bed, say).
+        `event` None means what the patient waits for is already theirs (a free bed, say). A wait
+        in two parts under one reason is one row: the first waited with `record=False`, the second
+        recorded `since` the first began (see `delay`).
         """
         if event is None:
             return None
         env = self.env
-        start = patient.waiting_since = env.now
+        start = patient.waiting_since = env.now if since is None else since
         patient.waiting_for = reason
         waiting = self.waiting[place]
         waiting[reason] += 1
         value = yield event
         waiting[reason] -= 1
         patient.waiting_for = ""
-        if env.now > start:
+        if record and env.now > start:
             self._record(patient, place, reason, start)
         return value
 
@@ -139,10 +149,12 @@ class Register:
         pool.cancel(granted)
         return False
 
-    def delay(self, patient: Patient, place: str, reason: str, hours: float) -> Process:
-        """A wait of a known length, recorded like any other."""
+    def delay(self, patient: Patient, place: str, reason: str, hours: float, since: float | None = None) -> Process:
+        """A wait of a known length, recorded like any other (from `since`, if given: see `wait`)."""
         if hours > 0:
-            yield from self.wait(patient, place, reason, self.env.timeout(hours))
+            yield from self.wait(patient, place, reason, self.env.timeout(hours), since)
+        elif since is not None and self.env.now > since:
+            self._record(patient, place, reason, since)
 
     def red_days(self, patient: Patient, reason: str, hours: float) -> Process:
         """Red days inside the clinical stay: a delays-table row under `reason`, but not a wait the census

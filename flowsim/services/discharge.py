@@ -240,11 +240,12 @@ class Discharge:
         """Wait in the acute bed for the next discharge slot (a supported discharge's, if `supported`)."""
         slots = self.supported_slots if supported else self.slots
         slot = slots.request()
+        start, hourly = self.env.now, self._leaving_hour
         if slot is not None:
-            yield from self.register.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot)
-        if self._leaving_hour is not None and not slots.unlimited:
-            until = self._until_leaving_hour(self._leaving_hour.next())
-            yield from self.register.delay(patient, "acute", AWAITING_DISCHARGE_SLOT, until)
+            yield from self.register.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot, record=hourly is None)
+        if hourly is not None:  # then the hour they leave on the slot's day: one wait, one delays-table row
+            until = 0.0 if slots.unlimited else self._until_leaving_hour(hourly.next())
+            yield from self.register.delay(patient, "acute", AWAITING_DISCHARGE_SLOT, until, since=start)
 
     def _until_leaving_hour(self, uniform: float) -> float:
         """Hours from now to the start of the hour the patient leaves, drawn (by `uniform`) from

@@ -57,6 +57,7 @@ from flowsim.analysis.planning import (
     required_discharges,
 )
 from flowsim.analysis.ranking import rank_options, ranking_in_words
+from flowsim.analysis.appraisal import with_escalation_held
 from flowsim.analysis.stress import (
     RUNAWAY,
     breaking_point,
@@ -452,7 +453,10 @@ def _compare(args: argparse.Namespace) -> int:
     base = next(iter(scenarios))
     check_measures(scenarios[base], args.base)
     if args.hold_escalation:
-        scenarios = _holding_escalation(scenarios, base, paths)
+        try:
+            scenarios = with_escalation_held(scenarios)
+        except ValueError as error:
+            raise ScenarioError(f"--hold-escalation: {error}") from None
     if args.rank is not None:
         return _rank(args, scenarios, base)
     out = _folder(args, f"compare-{base}")
@@ -465,17 +469,6 @@ def _compare(args: argparse.Namespace) -> int:
     print(format_comparison(comparison if args.all_kpis else comparison[headline], base))
     _done(written, out, results)
     return EXIT_OK
-
-
-def _holding_escalation(scenarios: dict[str, Scenario], base: str, paths: list[str]) -> dict[str, Scenario]:
-    """Each option with the base's escalation plan run as it ran in the base (`--hold-escalation`)."""
-    held = {base: scenarios[base]}
-    for (label, option), path in zip(list(scenarios.items())[1:], paths[1:]):
-        try:
-            held[f"{label}, escalation held"] = option.following(scenarios[base])
-        except ValueError as error:
-            raise ScenarioError(f"{path}: --hold-escalation: {error}") from None
-    return held
 
 
 def _rank(args: argparse.Namespace, scenarios: dict[str, Scenario], base: str) -> int:

@@ -112,11 +112,13 @@ def test_an_option_made_in_the_form_is_the_yaml_it_downloads(app: AppTest) -> No
     assert changes["what it changes"].tolist()[2:] == ["capacity_changes[6].date", "capacity_changes[6].capacity", "capacity_changes[6].value"]
 
 
-def _compare(app: AppTest, **fields: float) -> ExperimentResults:
+def _compare(app: AppTest, held: bool = False, **fields: float) -> ExperimentResults:
     """Run the short comparison of the baseline and one option (a fifth more HART hours unless `fields` say
-    otherwise) from the page; its results."""
+    otherwise) from the page, with the baseline's escalation plan `held` in the option; its results."""
     _make_option(app, "more_hart", **(fields or {"reablement.hours_per_month": 1872}))
     _page(app, "Run and compare")
+    if held:
+        app.checkbox(key="run_held").check()
     app.number_input(key="run_replications").set_value(SHORT["replications"])
     app.number_input(key="run_seed").set_value(SHORT["seed"])
     app.number_input(key="run_days").set_value(SHORT["days"]).run()
@@ -137,6 +139,15 @@ def test_a_short_comparison_shows_its_answer_and_ranking(app: AppTest) -> None:
     assert "Warning: fewer than 5 replications" in app.error[0].value
     assert app.table[0].value["option"].tolist() == ["more_hart title"]
     assert results.about["command"].startswith("flowsim compare scenarios/examples/small_county.yaml scenarios/more_hart.yaml")
+
+
+def test_a_comparison_can_hold_the_baselines_escalation_plan_in_the_options(app: AppTest) -> None:
+    results = _compare(app, held=True, demand_multiplier=1.1)
+    assert results.options == ["more_hart, escalation held"]
+    assert results.about["command"].endswith("--hold-escalation")
+    days = results.values["small_county"]["rule_full_capacity_protocol_days_active"]
+    assert days.sum() > 0, "the test needs a plan that acts"
+    assert days.tolist() == results.values["more_hart, escalation held"]["rule_full_capacity_protocol_days_active"].tolist()
 
 
 def test_an_option_that_runs_away_is_named_first_and_never_ranked(app: AppTest) -> None:

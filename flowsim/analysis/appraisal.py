@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from flowsim.results.experiment_results import ExperimentResults
+from flowsim.scenario import Scenario
 from flowsim.results.kpis import HEADLINE_KPIS
 from flowsim.statistics import paired_differences, ratio_interval
 
@@ -46,6 +47,28 @@ PRICED_CAPACITY = {
 }
 """Each unit cost of a scenario's `costs`: the KPI of the capacity it prices, its name, and the units
 of it a year per unit of the KPI (a bed open all year is 365 bed days; hours a month x 12)."""
+
+HELD = ", escalation held"
+"""Added to the label of an option run with the base's escalation plan as it ran in the base."""
+
+
+def with_escalation_held(scenarios: dict[str, Scenario]) -> dict[str, Scenario]:
+    """The base (first) and each option run with the base's escalation plan as it ran in the base.
+
+    Left to react, the plan reads the bed pressure and boarders an option
+    lowers, so the beds an option frees close escalation beds and defer fewer
+    operations; held, they reach the front door. Raises ValueError, by option
+    label, for an option whose rules differ from the base's.
+    """
+    (base_label, base), *options = scenarios.items()
+    held = {base_label: base}
+    for label, option in options:
+        try:
+            held[label + HELD] = option.following(base)
+        except ValueError as error:
+            raise ValueError(f"{label}: {error}") from None
+    return held
+
 
 # The ranking ------------------------------------------------------------------------
 

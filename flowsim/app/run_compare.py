@@ -7,7 +7,7 @@ import shlex
 
 import streamlit as st
 
-from flowsim.analysis.appraisal import appraisal
+from flowsim.analysis.appraisal import appraisal, with_escalation_held
 from flowsim.analysis.validation import with_validation
 from flowsim.app.state import Session
 from flowsim.app.widgets import finished, start
@@ -22,18 +22,23 @@ DEFAULT_REPLICATIONS = 10
 """Enough for intervals a board can read on most options; the command line's compare uses 20."""
 
 
-def command_line(session: Session, labels: list[str], replications: int, seed: int, days: int) -> str:
+def command_line(session: Session, labels: list[str], replications: int, seed: int, days: int, held: bool) -> str:
     """The `flowsim compare` command that gives the same figures, the option files saved in scenarios/."""
     files = [f"scenarios/{session.base.shown_as}", *(f"scenarios/{label}.yaml" for label in labels)]
-    return shlex.join(["flowsim", "compare", *files, "--replications", str(replications), "--seed", str(seed), "--days", str(days)])
+    settings = ["--replications", str(replications), "--seed", str(seed), "--days", str(days)]
+    return shlex.join(["flowsim", "compare", *files, *settings, *(["--hold-escalation"] if held else [])])
 
 
-def run(session: Session, labels: list[str], replications: int, seed: int, days: int) -> None:
-    """Start the comparison in the background; its result is the experiment's results with the validation,
-    and their plots drawn (in the background too)."""
+def run(session: Session, labels: list[str], replications: int, seed: int, days: int, held: bool = False) -> None:
+    """Start the comparison in the background (`held`: with the baseline's escalation plan held in every
+    option); its result is the experiment's results with the validation, and their plots drawn (in the
+    background too)."""
     scenarios = session.scenarios(labels, days)
     files = {session.base.scenario.name: session.base.file} | {label: session.options[label].file for label in labels}
-    command = command_line(session, labels, replications, seed, days)
+    if held:
+        scenarios = with_escalation_held(scenarios)
+        files = dict(zip(scenarios, files.values()))
+    command = command_line(session, labels, replications, seed, days, held)
     base = scenarios[session.base.scenario.name]
 
     def work(runner: Runner) -> tuple[ExperimentResults, list[tuple[str, bytes]]]:
@@ -54,10 +59,18 @@ def show(session: Session) -> None:
     days = int(right.number_input("Run length (days after the warm-up)", min_value=1, max_value=3650, value=scenario.days, step=1, key="run_days"))
     if replications < FEW_REPLICATIONS:
         st.warning(f"Fewer than {FEW_REPLICATIONS} replications give intervals too wide to decide on: use them to try things out only.")
+    held = st.checkbox(
+        "Hold the baseline's escalation plan in every option",
+        key="run_held",
+        disabled=not scenario.escalation_rules,
+        help="Left to react, the escalation plan closes escalation beds and defers fewer operations when an option "
+        "frees beds. Held, it runs in each option as it ran in the baseline, so the freed beds reach the front door "
+        "(waits for a bed, 4-hour performance). Each option's replication then runs the baseline first: twice the time.",
+    )
     if st.button("Run", key="run_start", disabled=session.busy, type="primary"):
         try:
-            run(session, chosen, replications, seed, days)
-        except ScenarioError as error:  # a run length the scenarios refuse, say: the message, and the page goes on
+            run(session, chosen, replications, seed, days, held)
+        except (ScenarioError, ValueError) as error:  # a run length or a held plan the scenarios refuse, say: the message, and the page goes on
             st.error(str(error))
     done = finished(session, COMPARISON)
     if done is not None:

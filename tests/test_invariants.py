@@ -25,9 +25,10 @@ import pytest
 
 import flowsim
 from flowsim.engine.patient import Patient
-from flowsim.engine.vocabulary import DELAY_REASONS, DIED_IN_HOSPITAL, reason_column
+from flowsim.engine.vocabulary import DELAY_REASONS, DIED_IN_HOSPITAL, reason_column, red_day_reason
 from flowsim.results.tables import RunResult
 from flowsim.scenario import HOURS_PER_DAY, Scenario, month_hours_to_week
+from flowsim.scenario.demand import INTERNAL_WAITS
 from tests.table_hashes import scenario_files
 
 ROOT = Path(__file__).parents[1]
@@ -218,8 +219,19 @@ def test_waits_and_delays_are_never_negative(run: Run) -> None:
     delays = delays.astype({"start": float, "end": float})  # an empty table has no dtypes
     assert (delays.end >= delays.start).all()
     assert (delays.start >= run.origin - TOLERANCE).all() and (delays.end <= run.end + TOLERANCE).all()
-    assert set(delays.reason) <= set(DELAY_REASONS)
     assert set(delays.place) <= {"acute", "step_down", "reablement"}
+    ordered = delays.sort_values(["patient_id", "episode", "start", "end"])
+    same = ordered[["patient_id", "episode"]].eq(ordered[["patient_id", "episode"]].shift()).all(axis=1)
+    assert (ordered.start[same] >= ordered.end.shift()[same] - TOLERANCE).all(), "a patient's delays overlap"
+
+    # Red days are inside the clinical stay: in the acute bed, after taking it and before medically fit.
+    red = delays.reason.isin([red_day_reason(wait) for wait in INTERNAL_WAITS])
+    red_days = delays[red].merge(patients, on=["patient_id", "episode"], how="left", validate="many_to_one")
+    assert (red_days.place == "acute").all()
+    assert (red_days.start >= red_days.bed_start - TOLERANCE).all(), "a red day before the bed"
+    assert (red_days.end <= red_days.medically_fit.fillna(run.end) + TOLERANCE).all(), "a red day after fitness"
+    delays = delays[~red]
+    assert set(delays.reason) <= set(DELAY_REASONS)
     assert (patients.handover.dropna() >= 0).all()
     ambulance = patients[patients.route == "ed_ambulance"].dropna(subset=["ed_start"])
     waited = ambulance.ed_start - ambulance.arrival
@@ -238,9 +250,6 @@ def test_waits_and_delays_are_never_negative(run: Run) -> None:
         here = joined[joined.place == place]
         assert (here.start >= here[first] - TOLERANCE).all(), f"{place} delay before {first}"
         assert (here.end <= here[last].fillna(run.end) + TOLERANCE).all(), f"{place} delay after {last}"
-    ordered = delays.sort_values(["patient_id", "episode", "start", "end"])
-    same = ordered[["patient_id", "episode"]].eq(ordered[["patient_id", "episode"]].shift()).all(axis=1)
-    assert (ordered.start[same] >= ordered.end.shift()[same] - TOLERANCE).all(), "a patient's delays overlap"
 
     # From medically fit to leaving, every hour in an acute bed is a delay with a reason.
     fit = patients[patients.medically_fit.notna()]

@@ -1,7 +1,7 @@
-"""The time to a ranked answer for the Oxfordshire baseline and its nine board options: KN++ against 20 each.
+"""The time to a ranked answer for the Oxfordshire baseline and its board options: KN++ against 20 each.
 
 `flowsim compare --rank` runs KN++ (`flowsim.analysis.ranking.rank_options`)
-on the baseline (`scenarios/oxfordshire_2017.yaml`) and the nine options of
+on the baseline (`scenarios/oxfordshire_2017.yaml`) and the options of
 `scenarios/oxfordshire/`, on delayed bed days a year with an indifference
 zone of `--indifference` bed days and 95% confidence: every option runs
 `--first-stage` replications, then only those still in contention run more.
@@ -38,7 +38,7 @@ QUICK = {"days": 90, "warmup_days": 90}
 
 
 def scenarios(overrides: dict[str, int]) -> dict[str, Scenario]:
-    """The baseline first, then its nine options, by name."""
+    """The baseline first, then its options, by name."""
     loaded = [flowsim.load_scenario(path, overrides) for path in (BASELINE, *OPTIONS)]
     return {scenario.name: scenario for scenario in loaded}
 

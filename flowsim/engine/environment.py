@@ -15,7 +15,7 @@ speed measure of the event loop, kept here beside it.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 import simpy
@@ -55,6 +55,30 @@ class Environment(simpy.Environment):
                 step()
         except StopSimulation:
             pass
+
+    def at_times(self, times: Iterable[float], action: Callable[[], object]) -> None:
+        """Call `action` at each of `times` (hours, in order) until it returns False.
+
+        The same events in the same order as a process looping over `yield env.timeout(at - env.now)`
+        (it starts with an urgent event now, as `env.process` does), without a generator for SimPy to
+        resume: the census, the escalation reviews and the runaway watch each run once a day or more,
+        whatever the county's size.
+        """
+        upcoming = iter(times)
+
+        def call(_: simpy.Event) -> None:
+            if action() is not False:
+                wait()
+
+        def wait(_: simpy.Event | None = None) -> None:
+            at = next(upcoming, None)
+            if at is not None:
+                self.timeout(at - self.now).callbacks.append(call)
+
+        start = simpy.Event(self)
+        start._ok, start._value = True, None
+        start.callbacks.append(wait)
+        self.schedule(start, URGENT)
 
     def stop(self) -> None:
         """End the current `run()` now, once the events already due at this time are done (a run whose

@@ -16,6 +16,7 @@ as there are columns.
 
 from __future__ import annotations
 
+from itertools import count, takewhile
 from operator import add, itemgetter
 
 import numpy as np
@@ -25,7 +26,7 @@ from flowsim.engine.clock import Clock
 from flowsim.engine.environment import Environment
 from flowsim.engine.pool import Pool
 from flowsim.engine.register import Register
-from flowsim.engine.vocabulary import AWAITING_CARE_HOME, DELAY_REASONS, DTOC_REASONS, Process, dtoc_column, reason_column
+from flowsim.engine.vocabulary import AWAITING_CARE_HOME, DELAY_REASONS, DTOC_REASONS, dtoc_column, reason_column
 from flowsim.results.tables import number_columns
 from flowsim.scenario import HOURS_PER_DAY
 from flowsim.services.wards import Wards
@@ -92,18 +93,8 @@ class Census:
         self.rows: list[tuple[float, ...]] = []
 
     def start(self) -> None:
-        self.env.process(self._daily())
-
-    def _daily(self) -> Process:
-        env = self.env
-        day = 0
-        while True:
-            at = day * HOURS_PER_DAY + self.census_hour
-            if at >= self.horizon:
-                return
-            yield env.timeout(at - env.now)
-            self.rows.append(self.take())
-            day += 1
+        hours = (day * HOURS_PER_DAY + self.census_hour for day in count())
+        self.env.at_times(takewhile(lambda at: at < self.horizon, hours), lambda: self.rows.append(self.take()))
 
     def take(self) -> tuple[float, ...]:
         """The state of the county now, in the order of `columns`."""

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import count, takewhile
 
 from flowsim.engine.environment import Environment
-from flowsim.engine.vocabulary import Process
 from flowsim.scenario import HOURS_PER_DAY, WEEKS_PER_MONTH
 from flowsim.results.pressure import EscalationUse
 from flowsim.scenario.escalation import Actions, EscalationRule
@@ -44,7 +44,11 @@ class RuleState:
     pending_since: float | None = None
     started: float = 0.0
     starts: int = 0
-    hours_active: float = 0.0
+    slug: str = field(init=False)
+    """The rule's name in KPI names, worked out once (an active rule's hours are added at every review)."""
+
+    def __post_init__(self) -> None:
+        self.slug = self.rule.slug
 
     def review(self, value: float, now: float) -> None:
         """Start or stand down on the measure's `value` at this review."""
@@ -104,38 +108,29 @@ class Escalation:
     ) -> None:
         self.env = env
         self.states = [RuleState(rule) for rule in rules]
-        self.measures = measures
+        self._reads = [measures[state.rule.when.measure] for state in self.states]
+        """What each rule's trigger reads, in the order of `states`."""
         self.levers = levers
         self.first_hour = first_hour
         self.interval = HOURS_PER_DAY / reviews_per_day
         self.warmup_hours = warmup_hours
         self.horizon = horizon
-        self.usage = Usage(rule_hours={state.rule.slug: 0.0 for state in self.states})
+        self.usage = Usage(rule_hours={state.slug: 0.0 for state in self.states})
         self._held = Actions()
         self._active: tuple[bool, ...] | None = None
         self._last_review = 0.0
 
     def start(self) -> None:
-        self.env.process(self._reviews())
-
-    def _reviews(self) -> Process:
-        env = self.env
-        review = 0
-        while True:
-            at = review * self.interval + self.first_hour
-            if at >= self.horizon:
-                return
-            yield env.timeout(at - env.now)
-            self.review()
-            review += 1
+        hours = (review * self.interval + self.first_hour for review in count())
+        self.env.at_times(takewhile(lambda at: at < self.horizon, hours), self.review)
 
     def review(self) -> None:
         """Declare OPEL, start or stand down each rule, and apply the actions of those active."""
         now = self.env.now
         self.account(now)
         self.levers.wards.declare_opel()
-        for state in self.states:
-            state.review(self.measures[state.rule.when.measure](), now)
+        for state, read in zip(self.states, self._reads):
+            state.review(read(), now)
         self._apply()
 
     def _apply(self) -> None:
@@ -182,7 +177,7 @@ class Escalation:
         self.account(now)
         usage = self.usage
         return EscalationUse(
-            rule_days={state.rule.name: usage.rule_hours[state.rule.slug] / HOURS_PER_DAY for state in self.states},
+            rule_days={state.rule.name: usage.rule_hours[state.slug] / HOURS_PER_DAY for state in self.states},
             rule_starts={state.rule.name: state.starts for state in self.states},
             escalation_bed_days=usage.escalation_bed_hours / HOURS_PER_DAY,
             extra_acute_bed_days=usage.extra_bed_hours / HOURS_PER_DAY,
@@ -211,7 +206,7 @@ class Escalation:
         usage.spot_step_down_bed_hours += held.buy_step_down_beds * hours
         for state in self.states:
             if state.active:
-                usage.rule_hours[state.rule.slug] += hours
+                usage.rule_hours[state.slug] += hours
 
 
 def wards_rule(wards: Wards) -> EscalationRule:

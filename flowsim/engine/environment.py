@@ -15,7 +15,7 @@ speed measure of the event loop, kept here beside it.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import simpy
@@ -56,23 +56,26 @@ class Environment(simpy.Environment):
         except StopSimulation:
             pass
 
-    def at_times(self, times: Iterable[float], action: Callable[[], object]) -> None:
-        """Call `action` at each of `times` (hours, in order) until it returns False.
+    def every(self, interval: float, first: float, until: float, action: Callable[[], object]) -> None:
+        """Call `action` at `first`, then every `interval` hours (the n-th call at `n * interval + first`)
+        while before `until`, until it returns False.
 
         The same events in the same order as a process looping over `yield env.timeout(at - env.now)`
         (it starts with an urgent event now, as `env.process` does), without a generator for SimPy to
         resume: the census, the escalation reviews and the runaway watch each run once a day or more,
         whatever the county's size.
         """
-        upcoming = iter(times)
+        calls = 0
 
         def call(_: simpy.Event) -> None:
             if action() is not False:
-                wait()
+                wait(_)
 
-        def wait(_: simpy.Event | None = None) -> None:
-            at = next(upcoming, None)
-            if at is not None:
+        def wait(_: simpy.Event) -> None:
+            nonlocal calls
+            at = calls * interval + first
+            calls += 1
+            if at < until:
                 self.timeout(at - self.now).callbacks.append(call)
 
         start = simpy.Event(self)

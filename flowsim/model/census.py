@@ -16,7 +16,6 @@ as there are columns.
 
 from __future__ import annotations
 
-from itertools import count, takewhile
 from operator import add, itemgetter
 
 import numpy as np
@@ -93,8 +92,7 @@ class Census:
         self.rows: list[tuple[float, ...]] = []
 
     def start(self) -> None:
-        hours = (day * HOURS_PER_DAY + self.census_hour for day in count())
-        self.env.at_times(takewhile(lambda at: at < self.horizon, hours), lambda: self.rows.append(self.take()))
+        self.env.every(HOURS_PER_DAY, self.census_hour, self.horizon, lambda: self.rows.append(self.take()))
 
     def take(self) -> tuple[float, ...]:
         """The state of the county now, in the order of `columns`."""

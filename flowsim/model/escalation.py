@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from itertools import count, takewhile
 
 from flowsim.engine.environment import Environment
 from flowsim.scenario import HOURS_PER_DAY, WEEKS_PER_MONTH
@@ -121,8 +120,7 @@ class Escalation:
         self._last_review = 0.0
 
     def start(self) -> None:
-        hours = (review * self.interval + self.first_hour for review in count())
-        self.env.at_times(takewhile(lambda at: at < self.horizon, hours), self.review)
+        self.env.every(self.interval, self.first_hour, self.horizon, self.review)
 
     def review(self) -> None:
         """Declare OPEL, start or stand down each rule, and apply the actions of those active."""

@@ -23,7 +23,6 @@ it from the KPIs (`runaway`, `runaway_day`, `runaway_<queue>`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from itertools import count, takewhile
 
 import numpy as np
 from scipy import stats
@@ -60,8 +59,7 @@ class RunawayWatch:
         self.days_read = 0
 
     def start(self) -> None:
-        days = takewhile(lambda at: at < self.horizon, (day * HOURS_PER_DAY for day in count()))
-        self.env.at_times(days, self.read)
+        self.env.every(HOURS_PER_DAY, 0, self.horizon, self.read)
 
     def read(self) -> bool:
         """Read each queue at the start of a day; False, the run stopped, once one has passed its ceiling."""

@@ -367,7 +367,8 @@ class System:
         if pathway is None:
             pathway = discharge.pathway(patient)
         patient.pathway = pathway
-        yield from discharge.prepare(patient, pathway)
+        if discharge.prepares:
+            yield from discharge.prepare(patient, pathway)
         grant = HOME if pathway == 0 else (yield from self._secure(patient, pathway, "acute"))
         yield from discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
         self.wards.discharge(patient)
@@ -377,7 +378,10 @@ class System:
             patient.death = self.env.now + death
         elif after is not None:
             self._readmit(patient, after)
-        yield from self._receive(patient, grant)
+        if grant == HOME:
+            self.register.leave(patient, "home", "home")
+        else:
+            yield from self._receive(patient, grant)
 
     def _secure(self, patient: Patient, pathway: int, place: str) -> Process:
         """Wait in `place` until the service of `pathway` can take the patient; return the grant."""
@@ -495,11 +499,9 @@ class System:
         yield from self._home_care(patient, bridge.package_hours)
 
     def _receive(self, patient: Patient, grant: Grant) -> Process:
-        """The patient, having left their bed, starts the service they were granted."""
+        """The patient, having left their bed, starts the service they were granted (not HOME: they have left)."""
         service, units = grant
-        if service == "home":
-            self.register.leave(patient, "home", "home")
-        elif service == "reablement":
+        if service == "reablement":
             yield from self._reablement(patient, units)
         elif service == "home_care":
             yield from self._home_care(patient, units)

@@ -178,6 +178,8 @@ class Discharge:
         self._choice = (
             streams.draws(discharge.choice_days, "discharge.choice_days", HOURS_PER_DAY) if discharge.choice_days else None
         )
+        self.prepares = self._assessment is not None or self._choice is not None
+        """Whether the hospital has waits of its own before a pathway starts (`prepare` has nothing to do if not)."""
         self._readmission_time = streams.uniform("readmission.time")
         self._dies_after = {
             name: streams.chance(f"death.after_discharge.{name}", group.deaths.after_discharge) for name, group in groups.items()

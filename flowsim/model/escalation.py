@@ -49,20 +49,23 @@ class RuleState:
     def __post_init__(self) -> None:
         self.slug = self.rule.slug
 
-    def review(self, value: float, now: float) -> None:
-        """Start or stand down on the measure's `value` at this review."""
+    def review(self, value: float, now: float) -> bool:
+        """Start or stand down on the measure's `value` at this review; whether it did either."""
         when = self.rule.when
         if not self.active:
             if value < when.at_least:
                 self.pending_since = None
-                return
+                return False
             if self.pending_since is None:
                 self.pending_since = now
             if now - self.pending_since >= when.for_hours:
                 self.active, self.started = True, now
                 self.starts += 1
+                return True
         elif value < when.stand_down and now - self.started >= when.min_active_hours:
             self.active, self.pending_since = False, None
+            return True
+        return False
 
 
 @dataclass
@@ -116,7 +119,8 @@ class Escalation:
         self.horizon = horizon
         self.usage = Usage(rule_hours={state.slug: 0.0 for state in self.states})
         self._held = Actions()
-        self._active: tuple[bool, ...] | None = None
+        self._applied = False
+        """Whether the levers were set at a review yet (then again only when a rule starts or stands down)."""
         self._last_review = 0.0
 
     def start(self) -> None:
@@ -127,15 +131,15 @@ class Escalation:
         now = self.env.now
         self.account(now)
         self.levers.wards.declare_opel()
+        changed = not self._applied
         for state, read in zip(self.states, self._reads):
-            state.review(read(), now)
-        self._apply()
+            if state.review(read(), now):
+                changed = True
+        if changed:  # else no rule started or stood down: the levers are as they were
+            self._apply()
 
     def _apply(self) -> None:
-        now_active = tuple(state.active for state in self.states)
-        if now_active == self._active:  # no rule started or stood down: the levers are as they were
-            return
-        self._active = now_active
+        self._applied = True
         active = [state.rule.then for state in self.states if state.active]
         levers = self.levers
         levers.wards.escalate(any(a.open_escalation_beds for a in active), sum(a.extra_acute_beds for a in active))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
+from operator import attrgetter
 
 import numpy as np
 
@@ -231,9 +232,8 @@ class Wards:
         """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""
         now = self.env.now
         week, three_weeks = now - 7 * HOURS_PER_DAY, now - 21 * HOURS_PER_DAY
-        stranded = super_stranded = 0
-        for patient in self.register.present["acute"]:  # one pass: the census takes this every day
-            if patient.bed_start <= week:
-                stranded += 1
-                super_stranded += patient.bed_start <= three_weeks
-        return stranded, super_stranded
+        starts = list(map(_bed_start, self.register.present["acute"]))  # counted in C: the census takes this every day
+        return sum(map(week.__ge__, starts)), sum(map(three_weeks.__ge__, starts))
+
+
+_bed_start = attrgetter("bed_start")

@@ -351,9 +351,7 @@ class System:
             yield from avoidance.stay(patient)
             register.leave(patient, "home", "home after admission avoidance")
             return
-        yield from self.wards.take_bed(patient)
-        holding.leave(patient)
-        if (yield from self.wards.stay(patient)):
+        if (yield from self.wards.stay(patient, holding.leave)):
             yield from self.leave_hospital(patient)
         else:
             register.leave(patient, "died", DIED_IN_HOSPITAL)
@@ -370,7 +368,9 @@ class System:
         if discharge.prepares:
             yield from discharge.prepare(patient, pathway)
         grant = HOME if pathway == 0 else (yield from self._secure(patient, pathway, "acute"))
-        yield from discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
+        waiting = discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
+        if waiting is not None:
+            yield from waiting
         self.wards.discharge(patient)
         after = discharge.readmission_after(patient)
         death = discharge.death_after(patient)

@@ -148,26 +148,27 @@ class Wards:
     def waiting_for_bed(self) -> int:
         return len(self.short_stay.waiting) + len(self.general.waiting)
 
-    def take_bed(self, patient: Patient) -> Process:
-        """Wait for a bed on the patient's ward (short-stay or general, by the group's share) until it is theirs."""
+    def stay(self, patient: Patient, vacate: Callable[[Patient], None]) -> Process:
+        """An acute stay: wait for a bed on the patient's ward (short-stay or general, by the group's share),
+        keeping the place they wait in until the bed is theirs (`vacate` gives it up), then the clinical
+        stay, longer or shorter by the month of admission; then they are medically fit (True), unless they
+        die in the bed first (False: the bed is free). One generator: every event of the stay passes
+        through each generator it is nested in."""
         ward = "short_stay" if self._short_stay[patient.group]() else "general"
         granted = self.beds[ward].request()
         if granted is not None:
             yield granted
         patient.ward = ward
-
-    def stay(self, patient: Patient) -> Process:
-        """The clinical stay of a patient in their bed, longer or shorter by the month of admission; then
-        they are medically fit (True), unless they die in the bed first (False: the bed is free)."""
+        vacate(patient)
         env = self.env
         patient.bed_start = admitted = env.now
         self.register.move(patient, "acute")
         group = patient.group
-        stay = self._los[group, patient.ward].next() * self.groups[group].los_month_of_year[self.clock.month(admitted)]
+        stay = self._los[group, ward].next() * self.groups[group].los_month_of_year[self.clock.month(admitted)]
         if self._dies[group]():
             yield env.timeout(self._death_day[group].next())
             patient.death = env.now
-            self.beds[patient.ward].release()
+            self.beds[ward].release()
             return False
         yield env.timeout(stay)
         for reason, meets, days, working_days in self._internal_waits[group]:

@@ -55,6 +55,8 @@ class RunawayWatch:
         self.horizon = horizon
         self.stop = stop
         self.lengths: dict[str, list[float]] = {name: [] for name in self.queues}
+        self._watched = [(name, length, self.lengths[name], self.ceilings[name]) for name, length in self.queues.items()]
+        """Each queue's name, length, lengths so far and ceiling, for the daily reading."""
         self.found: Runaway | None = None
         self.days_read = 0
 
@@ -65,11 +67,11 @@ class RunawayWatch:
         """Read each queue at the start of a day; False, the run stopped, once one has passed its ceiling."""
         day = self.days_read
         self.days_read += 1
-        for name, length in self.queues.items():
+        for name, length, lengths, ceiling in self._watched:
             now = length()
-            self.lengths[name].append(now)
-            if now > self.ceilings[name] and self.found is None:
-                self.found = Runaway(name, day, now, self.ceilings[name], stopped=True)
+            lengths.append(now)
+            if now > ceiling and self.found is None:
+                self.found = Runaway(name, day, now, ceiling, stopped=True)
         if self.found is not None:
             self.stop()
             return False

@@ -688,8 +688,8 @@ class System:
         front_door = scenario.ed.cubicles + scenario.ed.boarding_spaces + scenario.eau.places
         beds = scenario.wards.short_stay_beds + scenario.wards.general_beds + scenario.wards.escalation.beds
         queues: dict[str, tuple[Callable[[], float], float]] = {
-            "ed_queue": (lambda: len(ed.cubicles.waiting), ceiling(scenario)),
-            "eau_queue": (lambda: len(eau.places.waiting), ceiling(scenario)),
+            "ed_queue": (ed.cubicles.waiting.__len__, ceiling(scenario)),  # a C call: read every day
+            "eau_queue": (eau.places.waiting.__len__, ceiling(scenario)),
             "waiting_for_bed": (measures["boarders"], ceiling(scenario, front_door)),
             "medically_fit": (measures["medically_fit"], ceiling(scenario, beds)),
         }

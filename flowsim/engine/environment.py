@@ -67,12 +67,10 @@ class Environment(simpy.Environment):
         """
         calls = 0
 
-        def call(_: simpy.Event) -> None:
-            if action() is not False:
-                wait(_)
-
-        def wait(_: simpy.Event) -> None:
+        def call(_: simpy.Event) -> None:  # the first time, at the start, only to schedule the first call
             nonlocal calls
+            if calls and action() is False:
+                return
             at = calls * interval + first
             calls += 1
             if at < until:
@@ -80,7 +78,7 @@ class Environment(simpy.Environment):
 
         start = simpy.Event(self)
         start._ok, start._value = True, None
-        start.callbacks.append(wait)
+        start.callbacks.append(call)
         self.schedule(start, URGENT)
 
     def stop(self) -> None:

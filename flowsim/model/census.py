@@ -16,15 +16,13 @@ as there are columns.
 
 from __future__ import annotations
 
-import math
-from operator import add, attrgetter, itemgetter
+from operator import add, itemgetter
 
 import numpy as np
 import pandas as pd
 
 from flowsim.engine.clock import Clock
 from flowsim.engine.environment import Environment
-from flowsim.engine.patient import Patient
 from flowsim.engine.pool import Pool
 from flowsim.engine.register import Register
 from flowsim.engine.vocabulary import AWAITING_CARE_HOME, DELAY_REASONS, DTOC_REASONS, dtoc_column, reason_column
@@ -50,13 +48,6 @@ CARE_HOURS_COLUMNS = ("hours_in_use", "hours_capacity", "hours_queued", "waiting
 STEP_DOWN_COLUMNS = ("step_down_occupied", "step_down_beds", "step_down_waiting", "step_down_delayed")
 CARE_HOME = DTOC_REASONS.index(AWAITING_CARE_HOME)
 _delay_counts = itemgetter(*DELAY_REASONS)
-_decision_to_admit = attrgetter("decision_to_admit")
-
-
-def _decided(patients: set[Patient]) -> int:
-    """How many of `patients` have a decision to admit (NaN until decided), counted in C."""
-    decisions = list(map(_decision_to_admit, patients))
-    return len(decisions) - sum(map(math.isnan, decisions))
 _dtoc_counts = itemgetter(*DTOC_REASONS)
 
 
@@ -141,8 +132,8 @@ class Census:
         (in cubicles or boarding spaces), waiting for a cubicle, in the EAU and in admission avoidance."""
         present = self.register.present
         return (
-            _decided(present["ed"]),
-            _decided(present["eau"]),
+            sum(1 for p in present["ed"] if p.decision_to_admit == p.decision_to_admit),  # NaN until decided
+            sum(1 for p in present["eau"] if p.decision_to_admit == p.decision_to_admit),
             self.cubicles.in_use + self.boarding_spaces.in_use,
             len(self.cubicles.waiting),
             self.eau_places.in_use,

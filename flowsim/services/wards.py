@@ -233,8 +233,8 @@ class Wards:
         """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""
         now = self.env.now
         week, three_weeks = now - 7 * HOURS_PER_DAY, now - 21 * HOURS_PER_DAY
-        starts = list(map(_bed_start, self.register.present["acute"]))  # counted in C: the census takes this every day
-        return sum(map(week.__ge__, starts)), sum(map(three_weeks.__ge__, starts))
+        starts = sorted(map(_bed_start, self.register.present["acute"]))  # in C: the census takes this every day
+        return bisect_right(starts, week), bisect_right(starts, three_weeks)
 
 
 _bed_start = attrgetter("bed_start")

@@ -122,9 +122,7 @@ def test_a_ward_with_its_escalation_rule_opens_escalation_beds_at_the_review_hou
     log: list[tuple[str, float]] = []
 
     def admitted(patient: Patient) -> Any:
-        yield from wards.take_bed(patient)
-        log.append((f"bed {patient.patient_id}", env.now))
-        yield from wards.stay(patient)
+        yield from wards.stay(patient, lambda patient: log.append((f"bed {patient.patient_id}", env.now)))
         log.append((f"fit {patient.patient_id}", env.now))
 
     for patient_id in (1, 2, 3):

@@ -255,7 +255,7 @@ def test_a_plan_is_followed_only_with_the_same_rules(tmp_path: Path, capsys: Any
     with pytest.raises(flowsim.scenario.ScenarioError, match=r"held.yaml: escalation_as_in: renamed has the escalation rules"):
         flowsim.scenario.load_scenario(held, allowed_folders=(ROOT_SCENARIO.parent,))
     assert main(["compare", str(renamed), str(ROOT_SCENARIO), "--hold-escalation", "--replications", "2"]) == 2
-    assert "--hold-escalation: escalation_as_in: renamed has the escalation rules" in capsys.readouterr().err
+    assert "--hold-escalation: small_county: escalation_as_in: renamed has the escalation rules" in capsys.readouterr().err
 
 
 def test_scenarios_following_each_other_in_a_loop_are_refused(tmp_path: Path) -> None:

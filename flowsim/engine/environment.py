@@ -15,7 +15,7 @@ speed measure of the event loop, kept here beside it.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import simpy
@@ -55,6 +55,31 @@ class Environment(simpy.Environment):
                 step()
         except StopSimulation:
             pass
+
+    def every(self, interval: float, first: float, until: float, action: Callable[[], object]) -> None:
+        """Call `action` at `first`, then every `interval` hours (the n-th call at `n * interval + first`)
+        while before `until`, until it returns False.
+
+        The same events in the same order as a process looping over `yield env.timeout(at - env.now)`
+        (it starts with an urgent event now, as `env.process` does), without a generator for SimPy to
+        resume: the census, the escalation reviews and the runaway watch each run once a day or more,
+        whatever the county's size.
+        """
+        calls = 0
+
+        def call(_: simpy.Event) -> None:  # the first time, at the start, only to schedule the first call
+            nonlocal calls
+            if calls and action() is False:
+                return
+            at = calls * interval + first
+            calls += 1
+            if at < until:
+                self.timeout(at - self.now).callbacks.append(call)
+
+        start = simpy.Event(self)
+        start._ok, start._value = True, None
+        start.callbacks.append(call)
+        self.schedule(start, URGENT)
 
     def stop(self) -> None:
         """End the current `run()` now, once the events already due at this time are done (a run whose

@@ -25,7 +25,7 @@ from flowsim.engine.clock import Clock
 from flowsim.engine.environment import Environment
 from flowsim.engine.pool import Pool
 from flowsim.engine.register import Register
-from flowsim.engine.vocabulary import AWAITING_CARE_HOME, DELAY_REASONS, DTOC_REASONS, Process, dtoc_column, reason_column
+from flowsim.engine.vocabulary import AWAITING_CARE_HOME, DELAY_REASONS, DTOC_REASONS, dtoc_column, reason_column
 from flowsim.results.tables import number_columns
 from flowsim.scenario import HOURS_PER_DAY
 from flowsim.services.wards import Wards
@@ -92,18 +92,7 @@ class Census:
         self.rows: list[tuple[float, ...]] = []
 
     def start(self) -> None:
-        self.env.process(self._daily())
-
-    def _daily(self) -> Process:
-        env = self.env
-        day = 0
-        while True:
-            at = day * HOURS_PER_DAY + self.census_hour
-            if at >= self.horizon:
-                return
-            yield env.timeout(at - env.now)
-            self.rows.append(self.take())
-            day += 1
+        self.env.every(HOURS_PER_DAY, self.census_hour, self.horizon, lambda: self.rows.append(self.take()))
 
     def take(self) -> tuple[float, ...]:
         """The state of the county now, in the order of `columns`."""

@@ -11,7 +11,7 @@ A run may follow another's plan instead (`schedule`): its rules then start
 and stand down at each review as they did in that run, whatever this run's
 own state, so the beds an option frees reach the front door rather than
 closing escalation beds (the scenario's `escalation_as_in`). Every run keeps
-its `timeline` of the rules active after each review for such a follower.
+its `timeline`, the reviews at which its rules changed, for such a follower.
 
 Every action's use over the results period is counted: each rule's days
 active and starts, escalation bed days, extra discharge slots, spot-bought
@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flowsim.engine.environment import Environment
-from flowsim.engine.vocabulary import Process
 from flowsim.scenario import HOURS_PER_DAY, WEEKS_PER_MONTH
 from flowsim.results.pressure import EscalationUse
 from flowsim.scenario.escalation import Actions, EscalationRule
@@ -50,22 +49,29 @@ class RuleState:
     pending_since: float | None = None
     started: float = 0.0
     starts: int = 0
-    hours_active: float = 0.0
+    slug: str = field(init=False)
+    """The rule's name in KPI names, worked out once (an active rule's hours are added at every review)."""
 
-    def review(self, value: float, now: float) -> None:
-        """Start or stand down on the measure's `value` at this review."""
+    def __post_init__(self) -> None:
+        self.slug = self.rule.slug
+
+    def review(self, value: float, now: float) -> bool:
+        """Start or stand down on the measure's `value` at this review; whether it did either."""
         when = self.rule.when
         if not self.active:
             if value < when.at_least:
                 self.pending_since = None
-                return
+                return False
             if self.pending_since is None:
                 self.pending_since = now
             if now - self.pending_since >= when.for_hours:
                 self.active, self.started = True, now
                 self.starts += 1
+                return True
         elif value < when.stand_down and now - self.started >= when.min_active_hours:
             self.active, self.pending_since = False, None
+            return True
+        return False
 
     def follow(self, active: bool, now: float) -> None:
         """Be active or not as the run this one follows was at this review."""
@@ -114,38 +120,32 @@ class Escalation:
         reviews_per_day: int,
         warmup_hours: float,
         horizon: float,
-        schedule: Sequence[tuple[bool, ...]] | None = None,
+        schedule: Sequence[tuple[int, tuple[bool, ...]]] | None = None,
     ) -> None:
         self.env = env
         self.states = [RuleState(rule) for rule in rules]
-        self.measures = measures
+        self._reads = [measures[state.rule.when.measure] for state in self.states]
+        """What each rule's trigger reads, in the order of `states`."""
         self.levers = levers
         self.first_hour = first_hour
         self.interval = HOURS_PER_DAY / reviews_per_day
         self.warmup_hours = warmup_hours
         self.horizon = horizon
-        self.usage = Usage(rule_hours={state.rule.slug: 0.0 for state in self.states})
+        self.usage = Usage(rule_hours={state.slug: 0.0 for state in self.states})
         self._held = Actions()
-        self._active: tuple[bool, ...] | None = None
+        self._applied = False
+        """Whether the levers were set at a review yet (then again only when a rule starts or stands down)."""
         self._last_review = 0.0
         self.schedule = schedule
-        """The rules active after each review of the run this one follows (None: read the measures)."""
-        self.timeline: list[tuple[bool, ...]] = []
-        """The rules active after each review of this run."""
+        """The `timeline` of the run this one follows (None: read the measures)."""
+        self.timeline: list[tuple[int, tuple[bool, ...]]] = []
+        """Each review (by number) at which a rule started or stood down, and the rules active after it."""
+        self._reviews = 0
+        self._next = 0
+        """The reviews so far, and the next entry of `schedule` to follow."""
 
     def start(self) -> None:
-        self.env.process(self._reviews())
-
-    def _reviews(self) -> Process:
-        env = self.env
-        review = 0
-        while True:
-            at = review * self.interval + self.first_hour
-            if at >= self.horizon:
-                return
-            yield env.timeout(at - env.now)
-            self.review()
-            review += 1
+        self.env.every(self.interval, self.first_hour, self.horizon, self.review)
 
     def review(self) -> None:
         """Declare OPEL, start or stand down each rule, and apply the actions of those active."""
@@ -153,21 +153,30 @@ class Escalation:
         self.account(now)
         self.levers.wards.declare_opel()
         if self.schedule is None:
-            for state in self.states:
-                state.review(self.measures[state.rule.when.measure](), now)
-        else:  # a followed run that ended early (a runaway) holds its last review's rules
-            schedule = self.schedule
-            flags = schedule[min(len(self.timeline), len(schedule) - 1)] if schedule else (False,) * len(self.states)
-            for state, active in zip(self.states, flags, strict=True):
-                state.follow(active, now)
-        self.timeline.append(tuple(state.active for state in self.states))
-        self._apply()
+            changed = not self._applied
+            for state, read in zip(self.states, self._reads):
+                if state.review(read(), now):
+                    changed = True
+        else:
+            changed = self._follow(now)
+        if changed:  # else no rule started or stood down: the levers are as they were
+            self.timeline.append((self._reviews, tuple(state.active for state in self.states)))
+            self._apply()
+        self._reviews += 1
+
+    def _follow(self, now: float) -> bool:
+        """Start and stand down the rules as they did at this review of the followed run; whether any did.
+        A followed run that ended early (a runaway) leaves its last rules active to the end."""
+        schedule, at = self.schedule or (), self._next
+        if at == len(schedule) or schedule[at][0] != self._reviews:
+            return not self._applied
+        self._next += 1
+        for state, active in zip(self.states, schedule[at][1], strict=True):
+            state.follow(active, now)
+        return True
 
     def _apply(self) -> None:
-        now_active = tuple(state.active for state in self.states)
-        if now_active == self._active:  # no rule started or stood down: the levers are as they were
-            return
-        self._active = now_active
+        self._applied = True
         active = [state.rule.then for state in self.states if state.active]
         levers = self.levers
         levers.wards.escalate(any(a.open_escalation_beds for a in active), sum(a.extra_acute_beds for a in active))
@@ -207,7 +216,7 @@ class Escalation:
         self.account(now)
         usage = self.usage
         return EscalationUse(
-            rule_days={state.rule.name: usage.rule_hours[state.rule.slug] / HOURS_PER_DAY for state in self.states},
+            rule_days={state.rule.name: usage.rule_hours[state.slug] / HOURS_PER_DAY for state in self.states},
             rule_starts={state.rule.name: state.starts for state in self.states},
             escalation_bed_days=usage.escalation_bed_hours / HOURS_PER_DAY,
             extra_acute_bed_days=usage.extra_bed_hours / HOURS_PER_DAY,
@@ -236,7 +245,7 @@ class Escalation:
         usage.spot_step_down_bed_hours += held.buy_step_down_beds * hours
         for state in self.states:
             if state.active:
-                usage.rule_hours[state.rule.slug] += hours
+                usage.rule_hours[state.slug] += hours
 
 
 def wards_rule(wards: Wards) -> EscalationRule:

@@ -23,11 +23,11 @@ it from the KPIs (`runaway`, `runaway_day`, `runaway_<queue>`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+
 import numpy as np
 from scipy import stats
 
 from flowsim.engine.environment import Environment
-from flowsim.engine.vocabulary import Process
 from flowsim.results.pressure import Runaway
 from flowsim.scenario import HOURS_PER_DAY, Scenario
 
@@ -55,25 +55,27 @@ class RunawayWatch:
         self.horizon = horizon
         self.stop = stop
         self.lengths: dict[str, list[float]] = {name: [] for name in self.queues}
+        self._watched = [(name, length, self.lengths[name], self.ceilings[name]) for name, length in self.queues.items()]
+        """Each queue's name, length, lengths so far and ceiling, for the daily reading."""
         self.found: Runaway | None = None
+        self.days_read = 0
 
     def start(self) -> None:
-        self.env.process(self._daily())
+        self.env.every(HOURS_PER_DAY, 0, self.horizon, self.read)
 
-    def _daily(self) -> Process:
-        env = self.env
-        day = 0
-        while day * HOURS_PER_DAY < self.horizon:
-            yield env.timeout(day * HOURS_PER_DAY - env.now)
-            for name, length in self.queues.items():
-                now = length()
-                self.lengths[name].append(now)
-                if now > self.ceilings[name] and self.found is None:
-                    self.found = Runaway(name, day, now, self.ceilings[name], stopped=True)
-            if self.found is not None:
-                self.stop()
-                return
-            day += 1
+    def read(self) -> bool:
+        """Read each queue at the start of a day; False, the run stopped, once one has passed its ceiling."""
+        day = self.days_read
+        self.days_read += 1
+        for name, length, lengths, ceiling in self._watched:
+            now = length()
+            lengths.append(now)
+            if now > ceiling and self.found is None:
+                self.found = Runaway(name, day, now, ceiling, stopped=True)
+        if self.found is not None:
+            self.stop()
+            return False
+        return True
 
     def still_growing(self, days: int, correlation: float) -> Runaway | None:
         """At the end of a run: the first queue that rose through its last `days` days to more than half

@@ -158,7 +158,7 @@ class System:
         seed: int = 0,
         replication: int = 0,
         services: Mapping[str, ServiceFactory] | None = None,
-        escalation_schedule: Sequence[tuple[bool, ...]] | None = None,
+        escalation_schedule: Sequence[tuple[int, tuple[bool, ...]]] | None = None,
     ) -> None:
         self.scenario = scenario
         self.env = env = Environment()
@@ -364,9 +364,7 @@ class System:
             yield from avoidance.stay(patient)
             register.leave(patient, "home", "home after admission avoidance")
             return
-        yield from self.wards.take_bed(patient)
-        holding.leave(patient)
-        if (yield from self.wards.stay(patient)):
+        if (yield from self.wards.stay(patient, holding.leave)):
             yield from self.leave_hospital(patient)
         else:
             register.leave(patient, "died", DIED_IN_HOSPITAL)
@@ -380,9 +378,12 @@ class System:
         if pathway is None:
             pathway = discharge.pathway(patient)
         patient.pathway = pathway
-        yield from discharge.prepare(patient, pathway)
+        if discharge.prepares:
+            yield from discharge.prepare(patient, pathway)
         grant = HOME if pathway == 0 else (yield from self._secure(patient, pathway, "acute"))
-        yield from discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
+        waiting = discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
+        if waiting is not None:
+            yield from waiting
         self.wards.discharge(patient)
         after = discharge.readmission_after(patient)
         death = discharge.death_after(patient)
@@ -390,7 +391,10 @@ class System:
             patient.death = self.env.now + death
         elif after is not None:
             self._readmit(patient, after)
-        yield from self._receive(patient, grant)
+        if grant == HOME:
+            self.register.leave(patient, "home", "home")
+        else:
+            yield from self._receive(patient, grant)
 
     def _secure(self, patient: Patient, pathway: int, place: str) -> Process:
         """Wait in `place` until the service of `pathway` can take the patient; return the grant."""
@@ -508,11 +512,9 @@ class System:
         yield from self._home_care(patient, bridge.package_hours)
 
     def _receive(self, patient: Patient, grant: Grant) -> Process:
-        """The patient, having left their bed, starts the service they were granted."""
+        """The patient, having left their bed, starts the service they were granted (not HOME: they have left)."""
         service, units = grant
-        if service == "home":
-            self.register.leave(patient, "home", "home")
-        elif service == "reablement":
+        if service == "reablement":
             yield from self._reablement(patient, units)
         elif service == "home_care":
             yield from self._home_care(patient, units)
@@ -699,8 +701,8 @@ class System:
         front_door = scenario.ed.cubicles + scenario.ed.boarding_spaces + scenario.eau.places
         beds = scenario.wards.short_stay_beds + scenario.wards.general_beds + scenario.wards.escalation.beds
         queues: dict[str, tuple[Callable[[], float], float]] = {
-            "ed_queue": (lambda: len(ed.cubicles.waiting), ceiling(scenario)),
-            "eau_queue": (lambda: len(eau.places.waiting), ceiling(scenario)),
+            "ed_queue": (ed.cubicles.waiting.__len__, ceiling(scenario)),  # a C call: read every day
+            "eau_queue": (eau.places.waiting.__len__, ceiling(scenario)),
             "waiting_for_bed": (measures["boarders"], ceiling(scenario, front_door)),
             "medically_fit": (measures["medically_fit"], ceiling(scenario, beds)),
         }
@@ -726,10 +728,11 @@ def simulate(
     return _played(scenario, seed, replication, lambda system: system.run(progress))
 
 
-def escalation_timeline(scenario: Scenario, seed: int = 0, replication: int = 0) -> list[tuple[bool, ...]]:
-    """The escalation rules active after each review of one replication of `scenario`."""
+def escalation_timeline(scenario: Scenario, seed: int = 0, replication: int = 0) -> list[tuple[int, tuple[bool, ...]]]:
+    """The reviews of one replication of `scenario` at which its escalation rules changed, with the rules
+    active after each (`Escalation.timeline`)."""
 
-    def timeline(system: System) -> list[tuple[bool, ...]]:
+    def timeline(system: System) -> list[tuple[int, tuple[bool, ...]]]:
         system.play()
         return system.escalation.timeline
 

@@ -82,14 +82,15 @@ def pressure_kpis(scenario: Scenario, patients: pd.DataFrame) -> dict[str, float
     handover, and boarders through the day."""
     days = scenario.days
     end = days * HOURS_PER_DAY
-    admitted = patients.loc[
-        (patients.decision_to_admit >= 0) & (patients.decision_to_admit < end) & patients.avoidance_start.isna(),
-        ["decision_to_admit", "bed_start"],
-    ]
-    bed_wait = admitted.bed_start.fillna(end) - admitted.decision_to_admit
-    ed = patients.loc[patients.route.isin(("ed_walk_in", "ed_ambulance")) & (patients.arrival >= 0) & (patients.arrival < end), ["arrival", "ed_end"]]
-    in_ed = ed.ed_end.fillna(end) - ed.arrival
-    ambulance = patients.loc[(patients.route == "ed_ambulance") & (patients.arrival >= 0) & (patients.arrival < end), "handover"]
+    # numpy arrays, not filtered frames: a textbook run's KPIs are a good part of its cost
+    decided = patients.decision_to_admit.to_numpy(dtype=float)
+    admitted = (decided >= 0) & (decided < end) & patients.avoidance_start.isna().to_numpy()
+    bed_wait = patients.bed_start.fillna(end).to_numpy(dtype=float)[admitted] - decided[admitted]
+    arrival = patients.arrival.to_numpy(dtype=float)
+    in_period = (arrival >= 0) & (arrival < end)
+    ed = patients.route.isin(("ed_walk_in", "ed_ambulance")).to_numpy(dtype=bool) & in_period
+    in_ed = patients.ed_end.fillna(end).to_numpy(dtype=float)[ed] - arrival[ed]
+    ambulance = patients.handover.to_numpy(dtype=float)[(patients.route == "ed_ambulance").to_numpy(dtype=bool) & in_period]
     limit = scenario.ed.max_handover_hours
     released = float((ambulance >= limit - 1e-9).sum()) if limit is not None else 0.0
     boarders = boarders_by_hour(patients, days)

@@ -178,6 +178,8 @@ class Discharge:
         self._choice = (
             streams.draws(discharge.choice_days, "discharge.choice_days", HOURS_PER_DAY) if discharge.choice_days else None
         )
+        self.prepares = self._assessment is not None or self._choice is not None
+        """Whether the hospital has waits of its own before a pathway starts (`prepare` has nothing to do if not)."""
         self._readmission_time = streams.uniform("readmission.time")
         self._dies_after = {
             name: streams.chance(f"death.after_discharge.{name}", group.deaths.after_discharge) for name, group in groups.items()
@@ -236,10 +238,16 @@ class Discharge:
         rule): pathway 0, and every pathway where the services have no slots of their own."""
         self.slots.set_unlimited(same_day)
 
-    def wait_for_slot(self, patient: Patient, supported: bool) -> Process:
-        """Wait in the acute bed for the next discharge slot (a supported discharge's, if `supported`)."""
+    def wait_for_slot(self, patient: Patient, supported: bool) -> Process | None:
+        """The wait in the acute bed for the next discharge slot (a supported discharge's, if `supported`)
+        and then for the hour the patient leaves; None if they may leave now (no generator to run)."""
         slots = self.supported_slots if supported else self.slots
         slot = slots.request()
+        if slot is None and (self._leaving_hour is None or slots.unlimited):
+            return None
+        return self._wait_for_slot(patient, slots, slot)
+
+    def _wait_for_slot(self, patient: Patient, slots: DischargeSlots, slot: simpy.Event | None) -> Process:
         start, hourly = self.env.now, self._leaving_hour
         if slot is not None:
             yield from self.register.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot, record=hourly is None)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
+from operator import attrgetter
 
 import numpy as np
 
@@ -147,26 +148,27 @@ class Wards:
     def waiting_for_bed(self) -> int:
         return len(self.short_stay.waiting) + len(self.general.waiting)
 
-    def take_bed(self, patient: Patient) -> Process:
-        """Wait for a bed on the patient's ward (short-stay or general, by the group's share) until it is theirs."""
+    def stay(self, patient: Patient, vacate: Callable[[Patient], None]) -> Process:
+        """An acute stay: wait for a bed on the patient's ward (short-stay or general, by the group's share),
+        keeping the place they wait in until the bed is theirs (`vacate` gives it up), then the clinical
+        stay, longer or shorter by the month of admission; then they are medically fit (True), unless they
+        die in the bed first (False: the bed is free). One generator: every event of the stay passes
+        through each generator it is nested in."""
         ward = "short_stay" if self._short_stay[patient.group]() else "general"
         granted = self.beds[ward].request()
         if granted is not None:
             yield granted
         patient.ward = ward
-
-    def stay(self, patient: Patient) -> Process:
-        """The clinical stay of a patient in their bed, longer or shorter by the month of admission; then
-        they are medically fit (True), unless they die in the bed first (False: the bed is free)."""
+        vacate(patient)
         env = self.env
         patient.bed_start = admitted = env.now
         self.register.move(patient, "acute")
         group = patient.group
-        stay = self._los[group, patient.ward].next() * self.groups[group].los_month_of_year[self.clock.month(admitted)]
+        stay = self._los[group, ward].next() * self.groups[group].los_month_of_year[self.clock.month(admitted)]
         if self._dies[group]():
             yield env.timeout(self._death_day[group].next())
             patient.death = env.now
-            self.beds[patient.ward].release()
+            self.beds[ward].release()
             return False
         yield env.timeout(stay)
         for reason, meets, days, working_days in self._internal_waits[group]:
@@ -209,8 +211,12 @@ class Wards:
         self.beds[patient.ward].release()
 
     def pressure(self) -> float:
-        """Occupied beds plus those waiting for one, over the base beds."""
-        return (self.occupied() + self.waiting_for_bed()) / max(self.base_beds(), 1.0)
+        """Occupied beds plus those waiting for one, over the base beds (`occupied`, `waiting_for_bed` and
+        `base_beds` written out: read at every review)."""
+        short_stay, general = self.short_stay, self.general
+        occupied = short_stay.in_use + general.in_use
+        waiting = len(short_stay.waiting) + len(general.waiting)
+        return (occupied + waiting) / max(short_stay.planned_capacity + self.base_general_beds, 1.0)
 
     def declare_opel(self) -> int:
         """Declare the OPEL level from bed pressure now."""
@@ -231,9 +237,8 @@ class Wards:
         """Patients in an acute bed whose stay so far is 7 days or more (stranded), and 21 or more (super-stranded)."""
         now = self.env.now
         week, three_weeks = now - 7 * HOURS_PER_DAY, now - 21 * HOURS_PER_DAY
-        stranded = super_stranded = 0
-        for patient in self.register.present["acute"]:  # one pass: the census takes this every day
-            if patient.bed_start <= week:
-                stranded += 1
-                super_stranded += patient.bed_start <= three_weeks
-        return stranded, super_stranded
+        starts = sorted(map(_bed_start, self.register.present["acute"]))  # in C: the census takes this every day
+        return bisect_right(starts, week), bisect_right(starts, three_weeks)
+
+
+_bed_start = attrgetter("bed_start")

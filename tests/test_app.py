@@ -141,6 +141,7 @@ def test_a_short_comparison_shows_its_answer_and_ranking(app: AppTest) -> None:
     assert results.about["command"].startswith("flowsim compare scenarios/examples/small_county.yaml scenarios/more_hart.yaml")
 
 
+@pytest.mark.slow
 def test_a_comparison_can_hold_the_baselines_escalation_plan_in_the_options(app: AppTest) -> None:
     results = _compare(app, held=True, demand_multiplier=1.1)
     assert results.options == ["more_hart, escalation held"]

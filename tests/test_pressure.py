@@ -258,6 +258,13 @@ def test_a_plan_is_followed_only_with_the_same_rules(tmp_path: Path, capsys: Any
     assert "--hold-escalation: small_county: escalation_as_in: renamed has the escalation rules" in capsys.readouterr().err
 
 
+def test_a_plan_followed_from_a_file_that_is_not_there_names_the_field(tmp_path: Path) -> None:
+    held = tmp_path / "held.yaml"
+    held.write_text(f"extends: {ROOT_SCENARIO}\nname: held\nescalation_as_in: nothere.yaml\n")
+    with pytest.raises(flowsim.scenario.ScenarioError, match=r"held.yaml: escalation_as_in: nothere.yaml is not a scenario file"):
+        flowsim.scenario.load_scenario(held, allowed_folders=(ROOT_SCENARIO.parent,))
+
+
 def test_scenarios_following_each_other_in_a_loop_are_refused(tmp_path: Path) -> None:
     for name, other in (("a", "b"), ("b", "a")):
         (tmp_path / f"{name}.yaml").write_text(f"extends: {ROOT_SCENARIO}\nname: {name}\nescalation_as_in: {other}.yaml\n")

@@ -284,6 +284,8 @@ def _load(
         path = reader.inside(reader.placed.get(named_by, named_by.parent) / followed, named_by, "escalation_as_in")
         if path in (*following, given):
             raise ScenarioError(f"{named_by}: escalation_as_in: the scenarios following each other's plans loop back to {path}")
+        if not path.is_file():
+            raise ScenarioError(f"{named_by}: escalation_as_in: {followed} is not a scenario file (looked for {path})")
         raw["escalation_as_in"] = _load(path, None, "", allowed_folders, max_episodes, as_if_in, (*following, given))
     return _validated(raw, who, given, max_episodes)
 

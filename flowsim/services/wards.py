@@ -211,12 +211,8 @@ class Wards:
         self.beds[patient.ward].release()
 
     def pressure(self) -> float:
-        """Occupied beds plus those waiting for one, over the base beds (`occupied`, `waiting_for_bed` and
-        `base_beds` written out: read at every review)."""
-        short_stay, general = self.short_stay, self.general
-        occupied = short_stay.in_use + general.in_use
-        waiting = len(short_stay.waiting) + len(general.waiting)
-        return (occupied + waiting) / max(short_stay.planned_capacity + self.base_general_beds, 1.0)
+        """Occupied beds plus those waiting for one, over the base beds."""
+        return (self.occupied() + self.waiting_for_bed()) / max(self.base_beds(), 1.0)
 
     def declare_opel(self) -> int:
         """Declare the OPEL level from bed pressure now."""

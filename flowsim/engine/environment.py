@@ -7,8 +7,11 @@ property, a function call on every read; here it is a plain attribute, set by
 events itself, SimPy's `step` written out in its loop: a Python call an event
 less, 3% of the instructions of an M/M/c run. SimPy also binds
 `env.timeout`, `env.event` and `env.process` to the environment once, but only
-for its own class, so a subclass binds them itself. This is the only place
-flowsim touches SimPy's internals; the rest of the model reads `env.now`.
+for its own class, so a subclass binds them itself. The model's processes run
+without SimPy's process event (`start`), and a wait for the first of two
+events without SimPy's condition (`first_of`), in the same order of events.
+This is the only place flowsim touches SimPy's internals; the rest of the
+model reads `env.now`.
 
 A run also pauses Python's cycle collector (`cyclic_gc_paused`): the other
 speed measure of the event loop, kept here beside it.
@@ -104,18 +107,15 @@ class Environment(simpy.Environment):
         self.schedule(start, URGENT)
 
     def start(self, generator: Generator[simpy.Event, object, object]) -> None:
-        """Run `generator` as a process that nothing waits for: a patient's journey.
+        """Run `generator` as a process that nothing waits for: a patient's journey, a door's arrivals.
 
         SimPy's process is itself an event, scheduled when its generator ends so that others can wait
-        for it. Nothing waits for a journey, so that event is a step of the event queue a patient to
-        no purpose. Here the generator starts from an urgent event now and resumes as each event it
-        yields is processed, as under `env.process`, and ends without an event; an error in it stops
-        the run at once. The other events keep their order, so results are the same.
+        for it. Nothing in the model waits for a process, so that event would be a step of the event
+        queue a patient to no purpose. Here the generator starts from an urgent event now and resumes
+        as each event it yields is processed, as under `env.process`, and ends without an event; an
+        error in it stops the run at once. The other events keep their order, so results are the same.
         """
-        begin = simpy.Event(self)
-        begin._ok, begin._value = True, None
-        begin.callbacks.append(_Unwaited(generator).resume)
-        self.schedule(begin, URGENT)
+        _Unwaited(self, generator)
 
     def first_of(self, *events: simpy.Event) -> simpy.Event:
         """An event that fires when the first of `events` does, as SimPy's `a | b` does, without the value
@@ -144,14 +144,17 @@ class Environment(simpy.Environment):
         stop.succeed()
 
 
-class _Unwaited:
-    """A generator run by `Environment.start`. A class, not a closure: a function that hands itself
-    on as a callback refers to itself, a cycle only the (paused) cycle collector would free."""
+class _Unwaited(simpy.Event):
+    """A generator run by `Environment.start`, and the urgent event that starts it (one object, not
+    three). A class, not a closure: a function that hands itself on as a callback refers to itself, a
+    cycle only the (paused) cycle collector would free."""
 
-    __slots__ = ("generator",)
-
-    def __init__(self, generator: Generator[simpy.Event, object, object]) -> None:
+    def __init__(self, env: Environment, generator: Generator[simpy.Event, object, object]) -> None:
+        self.env = env
         self.generator = generator
+        self._ok, self._value = True, None
+        self.callbacks = [self.resume]
+        env.schedule(self, URGENT)
 
     def resume(self, event: simpy.Event) -> None:
         """Send the generator the value of `event` (raise it, if it failed) until it yields an event

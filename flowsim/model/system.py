@@ -281,7 +281,7 @@ class System:
             self.env.every(interval, first, self.scenario.horizon_hours, *(action for _, _, action in same))
         self._schedule_capacity_changes()
         if self.scenario.warmup_hours > 0:
-            self.env.process(self._end_warmup())
+            self.env.start(self._end_warmup())
 
     def records(self) -> RunRecords:
         """What the results are built from: plain records of the run, no live objects."""
@@ -661,7 +661,7 @@ class System:
                 raise ValueError(f"capacity_changes: {change.capacity} names a service this scenario does not have")
             at = self.clock.hours_at(change.date)
             if 0 <= at < self.scenario.horizon_hours:
-                self.env.process(self._change_capacity(at, table[change.capacity], change.value))
+                self.env.start(self._change_capacity(at, table[change.capacity], change.value))
 
     def _change_capacity(self, at: float, change: Callable[[float], None], value: float) -> Process:
         yield self.env.timeout(at - self.env.now)

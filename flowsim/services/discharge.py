@@ -94,7 +94,7 @@ class DischargeSlots:
     def start(self) -> None:
         """Open and close the slots each day (nothing to do when they are always open)."""
         if not self.always_open:
-            self.env.process(self._days())
+            self.env.start(self._days())
 
     def set_per_weekday(self, discharges: float) -> None:
         self.per_weekday = int(discharges)

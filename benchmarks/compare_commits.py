@@ -7,9 +7,11 @@ from pair to pair, and a pair's ratio (new over old) is taken seconds apart:
 the machine's speed, which moves by a third from one minute to the next on a
 shared machine, divides out of it far better than out of either time alone.
 Only `simulate()` is timed, not the imports. Both commits read the same scenario
-file, this checkout's.
+file, this checkout's, unless `--old-scenario` gives the old commit its own (a
+commit before a feature cannot read a file that uses it: issue #20 times the
+county with its escalation rules against the county before them).
 
-    python -m benchmarks.compare_commits OLD NEW [SCENARIO] [--days D] [--pairs N]
+    python -m benchmarks.compare_commits OLD NEW [SCENARIO] [--old-scenario FILE] [--days D] [--pairs N]
 
 On a machine too busy for a few percent to show, `--instructions` counts
 instead the instructions each commit's `simulate()` executes (valgrind's
@@ -104,29 +106,33 @@ def main() -> None:
     parser.add_argument("old", help="the commit to compare against")
     parser.add_argument("new", help="the commit to compare")
     parser.add_argument("scenario", nargs="?", type=Path, default=BASELINE, help="default: the reference county")
+    parser.add_argument("--old-scenario", type=Path, help="the file OLD runs (default: SCENARIO)")
     parser.add_argument("--days", type=int, help="results days (default: the scenario's)")
     parser.add_argument("--pairs", type=int, default=8, help="pairs of runs, seeds 1 to N (default 8)")
     parser.add_argument("--instructions", action="store_true", help="count instructions (valgrind) instead of timing")
     args = parser.parse_args()
     scenario = args.scenario.resolve()
+    runs = {"old": (args.old_scenario or scenario).resolve(), "new": scenario}
+    files = scenario.name if args.old_scenario is None else f"{runs['old'].name} ({args.old}), {scenario.name}"
     days = f"{args.days:,}" if args.days else "the file's"
     if args.instructions:
         print(header(f"{args.new} against {args.old}, instructions (benchmarks/compare_commits.py)",
-                     f"{scenario.name}, {days} results days, seed 1; valgrind callgrind, PYTHONHASHSEED=0"))
+                     f"{files}, {days} results days, seed 1; valgrind callgrind, PYTHONHASHSEED=0"))
         with tempfile.TemporaryDirectory() as directory:
-            counts = {commit: count_instructions(export(commit, Path(directory, commit)), scenario, 1, args.days)
-                      for commit in (args.old, args.new)}  # fmt: skip
-        print(table(("commit", "instructions of simulate()"), [(c, f"{n:,}") for c, n in counts.items()]))
-        print(f"\n{args.new} executes {counts[args.new] / counts[args.old]:.3f} of the instructions of {args.old}")
+            counts = {which: count_instructions(export(commit, Path(directory, which)), runs[which], 1, args.days)
+                      for which, commit in (("old", args.old), ("new", args.new))}  # fmt: skip
+        rows = [(args.old, f"{counts['old']:,}"), (args.new, f"{counts['new']:,}")]
+        print(table(("commit", "instructions of simulate()"), rows))
+        print(f"\n{args.new} executes {counts['new'] / counts['old']:.3f} of the instructions of {args.old}")
         return
     print(header(f"{args.new} against {args.old} (benchmarks/compare_commits.py)",
-                 f"{scenario.name}, {days} results days; {args.pairs} pairs, seeds 1-{args.pairs}, a new process a run"))
+                 f"{files}, {days} results days; {args.pairs} pairs, seeds 1-{args.pairs}, a new process a run"))
     with tempfile.TemporaryDirectory() as directory:
         trees = {"old": export(args.old, Path(directory, "old")), "new": export(args.new, Path(directory, "new"))}
         rows, ratios = [], []
         for seed in range(1, args.pairs + 1):  # a commit against itself shows the noise
             order = ("old", "new") if seed % 2 else ("new", "old")
-            seconds = {which: time_run(trees[which], scenario, seed, args.days) for which in order}
+            seconds = {which: time_run(trees[which], runs[which], seed, args.days) for which in order}
             ratios.append(seconds["new"] / seconds["old"])
             first = args.old if order[0] == "old" else args.new
             rows.append((seed, first, f"{seconds['old']:.2f}", f"{seconds['new']:.2f}", f"{ratios[-1]:.3f}"))

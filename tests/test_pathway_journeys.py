@@ -117,8 +117,9 @@ def test_a_ward_with_its_escalation_rule_opens_escalation_beds_at_the_review_hou
     section = WardsSection(general_beds=2, escalation={"beds": 3, "open_at_opel": 3}, opel_hour=8)
     scenario = flowsim.scenario_from_dict(_minimal())
     wards = Wards(env, Clock(scenario.start_date, 10), Streams(0, 0), register, section, scenario.groups, 240.0)
-    plan = Escalation(env, (wards_rule(wards),), {"opel": lambda: wards.opel}, Levers(wards), 8, 1, 0.0, 240.0)
-    plan.start()
+    plan = Escalation(env, (wards_rule(wards),), {"opel": lambda: wards.opel}, Levers(wards), 8, 1, 0.0)
+    interval, first, review = plan.timetable
+    env.every(interval, first, 240.0, review)
     log: list[tuple[str, float]] = []
 
     def admitted(patient: Patient) -> Any:

@@ -41,10 +41,13 @@ class Register:
         self.waiting: dict[str, dict[str, int]] = {place: dict.fromkeys(DELAY_REASONS, 0) for place in IN_SYSTEM}
         """How many patients in each place are waiting now, by reason: every reason the census counts, from zero."""
 
-    def add(self, patient: Patient) -> None:
-        """A new episode enters the system; `move` then says where."""
+    def add(self, patient: Patient, place: str = "") -> None:
+        """A new episode enters the system at `place` (or nowhere yet: `move` then says where)."""
         self.arrived += 1
         self.patients.append(patient)
+        if place:
+            patient.place = place
+            self.present[place].add(patient)
 
     def move(self, patient: Patient, place: str) -> None:
         """Record that `patient` is now in `place`, one of the places of `IN_SYSTEM`."""
@@ -111,7 +114,7 @@ class Register:
         if patience is None:
             yield from self.wait(patient, place, reason, granted)
             return True
-        yield from self.wait(patient, place, reason, granted | self.env.timeout(patience))
+        yield from self.wait(patient, place, reason, self.env.first_of(granted, self.env.timeout(patience)))
         if granted.triggered:
             return True
         pool.cancel(granted)
@@ -140,7 +143,10 @@ class Register:
         room = switch()
         if room is None:
             return granted
-        either = granted | room if patience is None else granted | room | self.env.timeout(patience)
+        env = self.env
+        either = env.first_of(granted, room)
+        if patience is not None:  # a condition of a condition, as `granted | room | timeout` makes
+            either = env.first_of(either, env.timeout(patience))
         yield from self.wait(patient, place, reason, either)
         if granted.triggered:
             return True
@@ -150,11 +156,16 @@ class Register:
         return False
 
     def delay(self, patient: Patient, place: str, reason: str, hours: float, since: float | None = None) -> Process:
-        """A wait of a known length, recorded like any other (from `since`, if given: see `wait`)."""
+        """A wait of a known length, recorded like any other (from `since`, if given: see `wait`).
+
+        It hands back `wait`'s generator rather than being one around it: each event of a wait passes
+        through every generator it is nested in, and every discharge in a county with leaving hours
+        is a delay. So, like a generator, it is to be run at once (`yield from`)."""
         if hours > 0:
-            yield from self.wait(patient, place, reason, self.env.timeout(hours), since)
-        elif since is not None and self.env.now > since:
+            return self.wait(patient, place, reason, self.env.timeout(hours), since)
+        if since is not None and self.env.now > since:
             self._record(patient, place, reason, since)
+        return self.wait(patient, place, reason, None)
 
     def red_days(self, patient: Patient, reason: str, hours: float) -> Process:
         """Red days inside the clinical stay: a delays-table row under `reason`, but not a wait the census

@@ -16,13 +16,13 @@ as there are columns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import add, itemgetter
 
 import numpy as np
 import pandas as pd
 
 from flowsim.engine.clock import Clock
-from flowsim.engine.environment import Environment
 from flowsim.engine.pool import Pool
 from flowsim.engine.register import Register
 from flowsim.engine.vocabulary import AWAITING_CARE_HOME, DELAY_REASONS, DTOC_REASONS, dtoc_column, reason_column
@@ -56,7 +56,6 @@ class Census:
 
     def __init__(
         self,
-        env: Environment,
         clock: Clock,
         register: Register,
         wards: Wards,
@@ -64,10 +63,8 @@ class Census:
         care_hours: dict[str, Pool],
         step_down_beds: Pool | None,
         census_hour: int,
-        horizon: float,
         warmup_days: int,
     ) -> None:
-        self.env = env
         self.clock = clock
         self.register = register
         self.wards = wards
@@ -76,7 +73,6 @@ class Census:
         """Each care-hours service's pool, by the service's name (`reablement`, `home_care`)."""
         self.step_down_beds = step_down_beds
         self.census_hour = census_hour
-        self.horizon = horizon
         self.warmup_days = warmup_days
         self.columns = (
             *ACUTE_COLUMNS,
@@ -91,8 +87,13 @@ class Census:
         )
         self.rows: list[tuple[float, ...]] = []
 
-    def start(self) -> None:
-        self.env.every(HOURS_PER_DAY, self.census_hour, self.horizon, lambda: self.rows.append(self.take()))
+    @property
+    def timetable(self) -> tuple[float, float, Callable[[], object]]:
+        """Every how many hours, from which hour of the run, what it does: a row a day at the census hour."""
+        return HOURS_PER_DAY, self.census_hour, self.record
+
+    def record(self) -> None:
+        self.rows.append(self.take())
 
     def take(self) -> tuple[float, ...]:
         """The state of the county now, in the order of `columns`."""

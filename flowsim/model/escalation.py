@@ -119,7 +119,6 @@ class Escalation:
         first_hour: int,
         reviews_per_day: int,
         warmup_hours: float,
-        horizon: float,
         schedule: Sequence[tuple[int, tuple[bool, ...]]] | None = None,
     ) -> None:
         self.env = env
@@ -130,12 +129,15 @@ class Escalation:
         self.first_hour = first_hour
         self.interval = HOURS_PER_DAY / reviews_per_day
         self.warmup_hours = warmup_hours
-        self.horizon = horizon
         self.usage = Usage(rule_hours={state.slug: 0.0 for state in self.states})
         self._held = Actions()
+        self._combined: dict[tuple[bool, ...], Actions] = {}
+        """The actions held while each set of rules is active, worked out the first time it is."""
         self._applied = False
         """Whether the levers were set at a review yet (then again only when a rule starts or stands down)."""
         self._last_review = 0.0
+        self._quiet = True
+        """Whether no rule is active: then nothing is held, and a review has no use to add."""
         self.schedule = schedule
         """The `timeline` of the run this one follows (None: read the measures)."""
         self.timeline: list[tuple[int, tuple[bool, ...]]] = []
@@ -144,8 +146,10 @@ class Escalation:
         self._next = 0
         """The reviews so far, and the next entry of `schedule` to follow."""
 
-    def start(self) -> None:
-        self.env.every(self.interval, self.first_hour, self.horizon, self.review)
+    @property
+    def timetable(self) -> tuple[float, float, Callable[[], object]]:
+        """Every how many hours, from which hour of the run, what it does: the reviews."""
+        return self.interval, self.first_hour, self.review
 
     def review(self) -> None:
         """Declare OPEL, start or stand down each rule, and apply the actions of those active."""
@@ -178,17 +182,13 @@ class Escalation:
     def _apply(self) -> None:
         self._applied = True
         active = [state.rule.then for state in self.states if state.active]
+        self._quiet = not active
         levers = self.levers
         levers.wards.escalate(any(a.open_escalation_beds for a in active), sum(a.extra_acute_beds for a in active))
-        held = Actions(
-            extra_discharges_per_day=sum(a.extra_discharges_per_day for a in active),
-            same_day_discharge=any(a.same_day_discharge for a in active),
-            extra_avoidance_share=min(1.0, sum(a.extra_avoidance_share for a in active)),
-            buy_reablement_hours_per_month=sum(a.buy_reablement_hours_per_month for a in active),
-            buy_home_care_hours_per_month=sum(a.buy_home_care_hours_per_month for a in active),
-            buy_step_down_beds=sum(a.buy_step_down_beds for a in active),
-            divert_ambulance_share=min(1.0, sum(a.divert_ambulance_share for a in active)),
-        )
+        flags = tuple(state.active for state in self.states)
+        held = self._combined.get(flags)
+        if held is None:  # a set of rules active for the first time (a county has a handful of sets)
+            held = self._combined[flags] = combined(active)
         if held == self._held:
             return
         self._held = held
@@ -231,9 +231,9 @@ class Escalation:
 
     def account(self, now: float) -> None:
         """Add the use of the levels held since the last review, inside the results period, up to `now`."""
-        hours = max(0.0, now - max(self._last_review, self.warmup_hours))
+        hours = now - max(self._last_review, self.warmup_hours)
         self._last_review = now
-        if hours <= 0:
+        if hours <= 0 or self._quiet:
             return
         usage, held = self.usage, self._held
         if self.levers.wards.escalated:
@@ -246,6 +246,19 @@ class Escalation:
         for state in self.states:
             if state.active:
                 usage.rule_hours[state.slug] += hours
+
+
+def combined(active: list[Actions]) -> Actions:
+    """What the rules' actions `active` add up to while they are held together."""
+    return Actions(
+        extra_discharges_per_day=sum(a.extra_discharges_per_day for a in active),
+        same_day_discharge=any(a.same_day_discharge for a in active),
+        extra_avoidance_share=min(1.0, sum(a.extra_avoidance_share for a in active)),
+        buy_reablement_hours_per_month=sum(a.buy_reablement_hours_per_month for a in active),
+        buy_home_care_hours_per_month=sum(a.buy_home_care_hours_per_month for a in active),
+        buy_step_down_beds=sum(a.buy_step_down_beds for a in active),
+        divert_ambulance_share=min(1.0, sum(a.divert_ambulance_share for a in active)),
+    )
 
 
 def wards_rule(wards: Wards) -> EscalationRule:

@@ -27,7 +27,6 @@ from collections.abc import Callable, Mapping
 import numpy as np
 from scipy import stats
 
-from flowsim.engine.environment import Environment
 from flowsim.results.pressure import Runaway
 from flowsim.scenario import HOURS_PER_DAY, Scenario
 
@@ -44,15 +43,11 @@ class RunawayWatch:
 
     def __init__(
         self,
-        env: Environment,
         queues: Mapping[str, tuple[Callable[[], float], float]],
-        horizon: float,
         stop: Callable[[], None],
     ) -> None:
-        self.env = env
         self.queues = {name: length for name, (length, _) in queues.items()}
         self.ceilings = {name: ceiling for name, (_, ceiling) in queues.items()}
-        self.horizon = horizon
         self.stop = stop
         self.lengths: dict[str, list[float]] = {name: [] for name in self.queues}
         self._watched = [(name, length, self.lengths[name], self.ceilings[name]) for name, length in self.queues.items()]
@@ -60,8 +55,10 @@ class RunawayWatch:
         self.found: Runaway | None = None
         self.days_read = 0
 
-    def start(self) -> None:
-        self.env.every(HOURS_PER_DAY, 0, self.horizon, self.read)
+    @property
+    def timetable(self) -> tuple[float, float, Callable[[], object]]:
+        """Every how many hours, from which hour of the run, what it does: a reading at the start of each day."""
+        return HOURS_PER_DAY, 0, self.read
 
     def read(self) -> bool:
         """Read each queue at the start of a day; False, the run stopped, once one has passed its ceiling."""

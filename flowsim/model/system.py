@@ -2,8 +2,8 @@
 
 `System` builds each service from what it needs (the event loop, the
 calendar, the random streams, the register and its own part of the
-scenario) and runs each patient's journey as one SimPy process, in the shape
-of the picture in docs/model.md:
+scenario) and runs each patient's journey as one process on SimPy's event
+loop, in the shape of the picture in docs/model.md:
 
     arrive -> ED and/or EAU -> decision to admit -> admission avoidance or an acute bed
            -> medically fit -> discharge pathway 0-3 -> home, reablement, home care,
@@ -32,6 +32,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import numpy as np
@@ -212,7 +214,6 @@ class System:
         """Each switch made: its name (one of `SWITCHES`) and when."""
         care_hours = {name: service.hours for name, service in (("reablement", self.reablement), ("home_care", self.home_care)) if service}
         self.census = Census(
-            env,
             clock,
             register,
             self.wards,
@@ -220,10 +221,9 @@ class System:
             care_hours,
             self.step_down.beds if self.step_down else None,
             scenario.census_hour,
-            horizon,
             scenario.warmup_days,
         )
-        self.watch = RunawayWatch(env, self.queues(), horizon, env.stop)
+        self.watch = RunawayWatch(self.queues(), env.stop)
         levers = Levers(
             self.wards, self.discharge, self.admission_avoidance, self.arrivals, self.reablement, self.home_care, self.step_down
         )
@@ -235,7 +235,6 @@ class System:
             scenario.wards.opel_hour,
             scenario.wards.reviews_per_day,
             scenario.warmup_hours,
-            horizon,
             escalation_schedule,
         )
 
@@ -269,18 +268,20 @@ class System:
             self.register.close()
 
     def _start(self) -> None:
-        """Start the services' own processes, today's patients, the census, the capacity changes and
-        the end of the warm-up, in that order (events at the same time happen in the order made)."""
+        """Start the services' own processes, today's patients, the arrivals, the escalation reviews, the
+        census, the runaway watch, the capacity changes and the end of the warm-up, in that order (events
+        at the same time happen in the order made)."""
         self.care_homes.start()
         self.discharge.start()
         self._start_from_census()
         self.arrivals.start()
-        self.escalation.start()
-        self.census.start()
-        self.watch.start()
+        # Each at its hours; those at the same hours (the census and the watch, by default) share an event.
+        timetables = (self.escalation.timetable, self.census.timetable, self.watch.timetable)
+        for (interval, first), same in groupby(timetables, key=itemgetter(0, 1)):
+            self.env.every(interval, first, self.scenario.horizon_hours, *(action for _, _, action in same))
         self._schedule_capacity_changes()
         if self.scenario.warmup_hours > 0:
-            self.env.process(self._end_warmup())
+            self.env.start(self._end_warmup())
 
     def records(self) -> RunRecords:
         """What the results are built from: plain records of the run, no live objects."""
@@ -326,9 +327,8 @@ class System:
 
     def arrive(self, patient: Patient) -> None:
         """A new episode (an arrival or a readmission) enters at its door and starts its journey."""
-        self.register.add(patient)
-        self.register.move(patient, "ed" if patient.route != "gp_referral" else "eau")
-        self.env.process(self.journey(patient))
+        self.register.add(patient, "ed" if patient.route != "gp_referral" else "eau")
+        self.env.start(self.journey(patient))
 
     def journey(self, patient: Patient) -> Process:
         """One episode, from the front door to wherever the patient ends up.
@@ -501,7 +501,7 @@ class System:
         patient.reablement_start = self.env.now
         package = bridge.package if not bridge.package.triggered else None
         if package is not None and bridge.deadline is not None:
-            package = package | self.env.timeout(max(bridge.deadline - self.env.now, 0.0))
+            package = self.env.first_of(package, self.env.timeout(max(bridge.deadline - self.env.now, 0.0)))
         yield from self.register.wait(patient, "reablement", AWAITING_HOME_CARE, package)
         patient.reablement_end = self.env.now
         reablement.hours.release(hours)
@@ -605,7 +605,7 @@ class System:
             for _ in range(row.count):
                 patient = Patient(-self.register.arrived - 1, 1, row.group, "initial", -row.days_so_far * HOURS_PER_DAY)
                 self.register.add(patient)
-                self.env.process(self._resume(patient, row, generator))
+                self.env.start(self._resume(patient, row, generator))
 
     def _resume(self, patient: Patient, row: InitialPatients, generator: np.random.Generator) -> Process:
         elapsed = row.days_so_far * HOURS_PER_DAY
@@ -661,7 +661,7 @@ class System:
                 raise ValueError(f"capacity_changes: {change.capacity} names a service this scenario does not have")
             at = self.clock.hours_at(change.date)
             if 0 <= at < self.scenario.horizon_hours:
-                self.env.process(self._change_capacity(at, table[change.capacity], change.value))
+                self.env.start(self._change_capacity(at, table[change.capacity], change.value))
 
     def _change_capacity(self, at: float, change: Callable[[float], None], value: float) -> Process:
         yield self.env.timeout(at - self.env.now)

@@ -63,7 +63,7 @@ class Arrivals:
         """Open every door with arrivals, in the order of `ARRIVAL_ROUTES`."""
         for route, stream in self.doors.streams().items():
             if stream.daily > 0:
-                self.env.process(self._door(route, stream))
+                self.env.start(self._door(route, stream))
 
     def pools(self) -> list[Pool]:
         return []

@@ -40,7 +40,7 @@ class CareHomes:
     def start(self) -> None:
         """Begin the stream of vacancies, where they are limited."""
         if self.vacancies_per_week is not None:
-            self.env.process(self._vacancies())
+            self.env.start(self._vacancies())
 
     def pools(self) -> list[Pool]:
         """Care homes are not a pool: vacancies arise and are lost if nobody waits."""

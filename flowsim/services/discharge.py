@@ -94,7 +94,7 @@ class DischargeSlots:
     def start(self) -> None:
         """Open and close the slots each day (nothing to do when they are always open)."""
         if not self.always_open:
-            self.env.process(self._days())
+            self.env.start(self._days())
 
     def set_per_weekday(self, discharges: float) -> None:
         self.per_weekday = int(discharges)
@@ -243,14 +243,17 @@ class Discharge:
         and then for the hour the patient leaves; None if they may leave now (no generator to run)."""
         slots = self.supported_slots if supported else self.slots
         slot = slots.request()
-        if slot is None and (self._leaving_hour is None or slots.unlimited):
-            return None
-        return self._wait_for_slot(patient, slots, slot)
-
-    def _wait_for_slot(self, patient: Patient, slots: DischargeSlots, slot: simpy.Event | None) -> Process:
-        start, hourly = self.env.now, self._leaving_hour
         if slot is not None:
-            yield from self.register.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot, record=hourly is None)
+            return self._wait_for_slot(patient, slots, slot)
+        if self._leaving_hour is None or slots.unlimited:
+            return None
+        now = self.env.now  # a slot today: only the hour they leave to wait for (no generator of our own)
+        until = self._until_leaving_hour(self._leaving_hour.next())
+        return self.register.delay(patient, "acute", AWAITING_DISCHARGE_SLOT, until, since=now)
+
+    def _wait_for_slot(self, patient: Patient, slots: DischargeSlots, slot: simpy.Event) -> Process:
+        start, hourly = self.env.now, self._leaving_hour
+        yield from self.register.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot, record=hourly is None)
         if hourly is not None:  # then the hour they leave on the slot's day: one wait, one delays-table row
             until = 0.0 if slots.unlimited else self._until_leaving_hour(hourly.next())
             yield from self.register.delay(patient, "acute", AWAITING_DISCHARGE_SLOT, until, since=start)

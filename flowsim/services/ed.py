@@ -77,7 +77,7 @@ class EmergencyDepartment:
         granted = self.cubicles.request()
         if granted is not None:
             if ambulance and self.max_handover is not None:
-                yield granted | env.timeout(self.max_handover)
+                yield env.first_of(granted, env.timeout(self.max_handover))
                 if not granted.triggered:  # the crew is released; the patient waits in the ED's care
                     patient.handover = self.max_handover
                     yield granted

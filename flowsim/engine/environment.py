@@ -119,10 +119,11 @@ class Environment(simpy.Environment):
 
     def first_of(self, *events: simpy.Event) -> simpy.Event:
         """An event that fires when the first of `events` does, as SimPy's `a | b` does, without the value
-        of a condition (which events fired), which nothing in the model reads: a crew's maximum handover and
-        every wait with a limit on it build one, and SimPy's conditions cost 2% of the instructions of a
-        county run with crews released after an hour (valgrind). The same events in the same order: it is scheduled when the first event is processed,
-        so whoever waits on it resumes one step later, and two nested are two steps, as with conditions."""
+        of a condition (which events fired), which nothing in the model reads: a crew's longest handover
+        and every wait with a limit build one, and SimPy's conditions cost 2% of the instructions of a
+        county run with crews released after an hour (valgrind). The same events in the same order: it
+        is scheduled when the first event is processed, so whoever waits on it resumes one step later,
+        and two nested are two steps, as with conditions."""
         first = simpy.Event(self)
 
         def fire(_: simpy.Event) -> None:

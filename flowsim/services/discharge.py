@@ -247,16 +247,20 @@ class Discharge:
             return self._wait_for_slot(patient, slots, slot)
         if self._leaving_hour is None or slots.unlimited:
             return None
-        now = self.env.now  # a slot today: only the hour they leave to wait for (no generator of our own)
-        until = self._until_leaving_hour(self._leaving_hour.next())
-        return self.register.delay(patient, "acute", AWAITING_DISCHARGE_SLOT, until, since=now)
+        return self._to_leaving_hour(patient, slots, self.env.now)  # a slot today: only the hour to wait for
 
     def _wait_for_slot(self, patient: Patient, slots: DischargeSlots, slot: simpy.Event) -> Process:
-        start, hourly = self.env.now, self._leaving_hour
-        yield from self.register.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot, record=hourly is None)
-        if hourly is not None:  # then the hour they leave on the slot's day: one wait, one delays-table row
-            until = 0.0 if slots.unlimited else self._until_leaving_hour(hourly.next())
-            yield from self.register.delay(patient, "acute", AWAITING_DISCHARGE_SLOT, until, since=start)
+        start = self.env.now
+        yield from self.register.wait(patient, "acute", AWAITING_DISCHARGE_SLOT, slot, record=self._leaving_hour is None)
+        if self._leaving_hour is not None:  # then the hour they leave on the slot's day: one wait, one row
+            yield from self._to_leaving_hour(patient, slots, start)
+
+    def _to_leaving_hour(self, patient: Patient, slots: DischargeSlots, since: float) -> Process:
+        """The wait from now to the hour the patient leaves (none if everyone may leave at once), recorded
+        from `since` as one delays-table row: `register.delay`'s generator, to be run at once."""
+        assert self._leaving_hour is not None, "only for a scenario with leaving hours"
+        until = 0.0 if slots.unlimited else self._until_leaving_hour(self._leaving_hour.next())
+        return self.register.delay(patient, "acute", AWAITING_DISCHARGE_SLOT, until, since=since)
 
     def _until_leaving_hour(self, uniform: float) -> float:
         """Hours from now to the start of the hour the patient leaves, drawn (by `uniform`) from

@@ -220,6 +220,7 @@ def test_ascof_2b_counts_discharges_into_reablement_and_who_is_at_home_91_days_l
     pathway, after = discharge.pathway, discharge.death_after
     discharge.pathway = lambda patient: 3 if patient.patient_id == 3 else pathway(patient)  # type: ignore[method-assign]
     discharge.death_after = lambda patient: 240.0 if patient.patient_id == 2 else after(patient)  # type: ignore[method-assign]
+    discharge.follows_up = True  # a death the scenario itself does not draw
     result, (first, second, third) = run(county, 0, 1, 2)
     assert (first.reablement_start, second.reablement_start, third.care_home_start) == (74, 75, 76)
     assert second.death == 75 + 240

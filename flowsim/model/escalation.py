@@ -38,6 +38,8 @@ from flowsim.services.step_down import StepDown
 from flowsim.services.wards import Wards
 
 HOURS_PER_MONTH = WEEKS_PER_MONTH * 7 * HOURS_PER_DAY
+NO_ACTIONS = Actions()
+"""What the services are handed while no rule that acts on them is active."""
 
 
 @dataclass
@@ -130,9 +132,12 @@ class Escalation:
         self.interval = HOURS_PER_DAY / reviews_per_day
         self.warmup_hours = warmup_hours
         self.usage = Usage(rule_hours={state.slug: 0.0 for state in self.states})
-        self._held = Actions()
+        self._held = NO_ACTIONS
         self._combined: dict[tuple[bool, ...], Actions] = {}
         """The actions held while each set of rules is active, worked out the first time it is."""
+        self._distinct = {NO_ACTIONS: NO_ACTIONS}
+        """One object for equal actions, so that `_apply` tells a change by identity rather than by
+        pydantic's comparison, field by field, at every start and stand-down."""
         self._applied = False
         """Whether the levers were set at a review yet (then again only when a rule starts or stands down)."""
         self._last_review = 0.0
@@ -188,15 +193,16 @@ class Escalation:
         flags = tuple(state.active for state in self.states)
         held = self._combined.get(flags)
         if held is None:  # a set of rules active for the first time (a county has a handful of sets)
-            held = self._combined[flags] = combined(active)
-        if held == self._held:
+            held = combined(active)
+            held = self._combined[flags] = self._distinct.setdefault(held, held)
+        if held is self._held:
             return
         self._held = held
         if levers.discharge is not None:
             levers.discharge.set_extra_per_day(held.extra_discharges_per_day)
             levers.discharge.set_same_day(held.same_day_discharge)
         if levers.admission_avoidance is not None:
-            levers.admission_avoidance.extra_share = held.extra_avoidance_share
+            levers.admission_avoidance.set_extra_share(held.extra_avoidance_share)
         if levers.arrivals is not None:
             levers.arrivals.divert_share = held.divert_ambulance_share
         if levers.reablement is not None:
@@ -235,14 +241,15 @@ class Escalation:
         self._last_review = now
         if hours <= 0 or self._quiet:
             return
-        usage, held = self.usage, self._held
-        if self.levers.wards.escalated:
-            usage.escalation_bed_hours += self.levers.wards.escalation_beds * hours
-        usage.extra_bed_hours += self.levers.wards.extra_beds * hours
-        usage.extra_discharge_slots += held.extra_discharges_per_day * hours / HOURS_PER_DAY
-        usage.spot_reablement_hours += held.buy_reablement_hours_per_month * hours / HOURS_PER_MONTH
-        usage.spot_home_care_hours += held.buy_home_care_hours_per_month * hours / HOURS_PER_MONTH
-        usage.spot_step_down_bed_hours += held.buy_step_down_beds * hours
+        usage, held, wards = self.usage, self._held, self.levers.wards
+        if wards.escalated:
+            usage.escalation_bed_hours += wards.escalation_beds * hours
+        usage.extra_bed_hours += wards.extra_beds * hours
+        if held is not NO_ACTIONS:  # else each would add nothing: rules that only open beds, or none
+            usage.extra_discharge_slots += held.extra_discharges_per_day * hours / HOURS_PER_DAY
+            usage.spot_reablement_hours += held.buy_reablement_hours_per_month * hours / HOURS_PER_MONTH
+            usage.spot_home_care_hours += held.buy_home_care_hours_per_month * hours / HOURS_PER_MONTH
+            usage.spot_step_down_bed_hours += held.buy_step_down_beds * hours
         for state in self.states:
             if state.active:
                 usage.rule_hours[state.slug] += hours

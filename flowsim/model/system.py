@@ -359,7 +359,7 @@ class System:
                 register.leave(patient, "home", "home from EAU")
                 return
         avoidance = self.admission_avoidance
-        if avoidance.takes(patient):
+        if avoidance.offers and avoidance.takes(patient):
             holding.leave(patient)
             yield from avoidance.stay(patient)
             register.leave(patient, "home", "home after admission avoidance")
@@ -381,20 +381,27 @@ class System:
         if discharge.prepares:
             yield from discharge.prepare(patient, pathway)
         grant = HOME if pathway == 0 else (yield from self._secure(patient, pathway, "acute"))
-        waiting = discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
-        if waiting is not None:
-            yield from waiting
+        if discharge.limits_leaving:
+            waiting = discharge.wait_for_slot(patient, supported=grant[0] not in ("home", "alternative"))
+            if waiting is not None:
+                yield from waiting
         self.wards.discharge(patient)
+        if discharge.follows_up:
+            self._follow_up(patient)
+        if grant == HOME:
+            self.register.leave(patient, "home", "home")
+        else:
+            yield from self._receive(patient, grant)
+
+    def _follow_up(self, patient: Patient) -> None:
+        """After the acute bed: the patient dies within 91 days, or is readmitted first, or neither."""
+        discharge = self.discharge
         after = discharge.readmission_after(patient)
         death = discharge.death_after(patient)
         if death is not None and (after is None or death < after):
             patient.death = self.env.now + death
         elif after is not None:
             self._readmit(patient, after)
-        if grant == HOME:
-            self.register.leave(patient, "home", "home")
-        else:
-            yield from self._receive(patient, grant)
 
     def _secure(self, patient: Patient, pathway: int, place: str) -> Process:
         """Wait in `place` until the service of `pathway` can take the patient; return the grant."""

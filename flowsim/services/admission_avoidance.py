@@ -44,6 +44,10 @@ class AdmissionAvoidance:
         }
         self.extra_share = 0.0
         """Share of the would-be admissions not otherwise offered who are, while an escalation rule says so."""
+        self._offered_by_group = any(group.avoidance_share > 0 for group in groups.values())
+        self.offers = self._offered_by_group
+        """Whether any would-be admission can be offered a place now (`takes` draws nothing and answers
+        False if not: a county without admission avoidance skips it)."""
         self.taken_under_pressure = 0
         """Would-be admissions who took a place offered so, since the warm-up."""
         stay = avoidance.stay_days
@@ -55,6 +59,11 @@ class AdmissionAvoidance:
     def capacities(self) -> dict[str, Callable[[float], None]]:
         """The capacities a scenario can change on a date, by name."""
         return {"avoidance_places": self.places.set_capacity}
+
+    def set_extra_share(self, share: float) -> None:
+        """Offer a place to `share` of the would-be admissions not otherwise offered one (an escalation rule)."""
+        self.extra_share = share
+        self.offers = self._offered_by_group or share > 0
 
     def takes(self, patient: Patient) -> bool:
         """Whether a would-be admission is offered admission avoidance and a place is free; if so, the

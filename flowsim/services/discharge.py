@@ -180,6 +180,11 @@ class Discharge:
         )
         self.prepares = self._assessment is not None or self._choice is not None
         """Whether the hospital has waits of its own before a pathway starts (`prepare` has nothing to do if not)."""
+        self.limits_leaving = not (self.slots.always_open and self.supported_slots.always_open) or self._leaving_hour is not None
+        """Whether patients leave by discharge slot or at a drawn hour (`wait_for_slot` has nothing to do if not)."""
+        self.follows_up = any(group.readmission_share > 0 or group.deaths.after_discharge > 0 for group in groups.values())
+        """Whether anyone can be readmitted or die after leaving the acute bed (`readmission_after` and
+        `death_after` draw nothing and answer None if not: a textbook county skips them)."""
         self._readmission_time = streams.uniform("readmission.time")
         self._dies_after = {
             name: streams.chance(f"death.after_discharge.{name}", group.deaths.after_discharge) for name, group in groups.items()

@@ -32,7 +32,14 @@ from io import BytesIO
 from pathlib import Path
 
 from benchmarks.bench_baseline import BASELINE
-from benchmarks.report import REPOSITORY, header, median_and_range, speed_line, table
+from benchmarks.report import (
+    REPOSITORY,
+    header,
+    median_and_range,
+    median_interval,
+    speed_line,
+    table,
+)
 
 CHILD = """
 import json, sys, time
@@ -140,6 +147,9 @@ def main() -> None:
     faster = sum(ratio < 1 for ratio in ratios)
     print(f"\n{args.new} takes {median_and_range(ratios, 3)} of the time of {args.old}"
           f" (median of the pairs' ratios, and range); faster in {faster} of {len(ratios)} pairs")
+    interval = median_interval(ratios)
+    if interval is not None:  # the noise: a commit against itself gives one that holds 1
+        print(f"95% interval of the median ratio: {interval[0]:.3f}-{interval[1]:.3f} (order statistics, any distribution)")
     print(f"\n{speed_line('at the end')}")
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import psutil
+from scipy.stats import binom
 
 from benchmarks.references import machine_speed
 
@@ -104,6 +105,18 @@ def cpu_seconds() -> float:
 def median_and_range(values: Sequence[float], digits: int = 2) -> str:
     """'median (min-max)' of repeated measurements."""
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def median_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float] | None:
+    """An interval that holds the median of the distribution `values` are drawn from with probability
+    at least `level`, whatever that distribution: two of the sorted values, chosen by the binomial
+    distribution of how many fall below the median. None if there are too few values for `level`."""
+    n = len(values)
+    below = int(binom.ppf((1 - level) / 2, n, 0.5))  # at least this many below the median, but rarely
+    if below < 1:
+        return None
+    ordered = sorted(values)
+    return ordered[below - 1], ordered[n - below]
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

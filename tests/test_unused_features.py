@@ -34,7 +34,7 @@ def _asking_every_time(scenario: flowsim.Scenario) -> System:
     system = System(scenario, seed=5)
     system.discharge.follows_up = system.discharge.limits_leaving = True
     avoidance = system.admission_avoidance
-    avoidance._offered_by_group = avoidance.offers = True  # and after every escalation review
+    avoidance._offered_by_group = avoidance.offers = True  # so that set_extra_share keeps it True
     return system
 
 

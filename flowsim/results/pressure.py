@@ -77,7 +77,7 @@ def boarders_by_hour(patients: pd.DataFrame, days: int) -> pd.Series:
 
 def _by_each_hour(times: np.ndarray, hours: int) -> np.ndarray:
     """How many of `times` are at or before each whole hour 0 .. `hours` - 1, counted at the first whole
-    hour at or after each time: no sort and no search (M/M/c's pressure KPIs took 3.5 ms with them, 1.4 ms)."""
+    hour at or after each time: no sort and no search (with them, M/M/c's pressure KPIs took 3.5 ms; now 1.4)."""
     first_hour = np.clip(np.ceil(times), 0, hours).astype(np.int64)
     return np.cumsum(np.bincount(first_hour, minlength=hours + 1)[:hours])
 

@@ -114,11 +114,12 @@ def test_a_killed_run_resumes_to_the_same_table(tmp_path: Path) -> None:
                "--replications", "200", "--workers", "2", "--quiet"]  # fmt: skip
     killed = subprocess.Popen([*command, "--out", str(tmp_path / "killed")], start_new_session=True)
     deadline = time.monotonic() + 120
-    while len(list((tmp_path / "killed").rglob("replication*.csv"))) < 30 and time.monotonic() < deadline:
+    # A replication is finished when its manifest is written, after its tables: the kill may fall in between.
+    while len(list((tmp_path / "killed").rglob("replication*.json"))) < 30 and time.monotonic() < deadline:
         time.sleep(0.2)
     os.killpg(killed.pid, signal.SIGKILL)
     killed.wait()
-    finished = len(list((tmp_path / "killed").rglob("replication*.csv")))
+    finished = len(list((tmp_path / "killed").rglob("replication*.json")))
     assert 30 <= finished < 200
     rerun = subprocess.run([*command, "--out", str(tmp_path / "killed")], capture_output=True, text=True, check=True)
     assert f"{200 - finished} replications run, {finished} reused" in rerun.stdout

@@ -224,10 +224,15 @@ def _label_layer(
     axis: Axes, dates: pd.Series, bottom: np.ndarray, values: np.ndarray, reason: str, tallest: float, last: float | None
 ) -> float | None:
     """Name a stacked layer beside its last weeks when it is thick enough to point at (4% of the panel) and
-    its name clears the one below (`last`, its height; 5% of the panel); return the height named at."""
+    its name clears the one below (`last`, its height; 5% of the panel); return the height named at.
+    Days with no value (a run stopped as runaway) are left out; a layer with none in its last weeks is not named."""
     tail = max(len(values) // 10, 1)
-    middle = float(np.nanmean(bottom[-tail:] + values[-tail:] / 2))
-    if float(np.nanmean(values[-tail:])) < 0.04 * tallest or (last is not None and middle - last < 0.05 * tallest):
+    thickness, middles = values[-tail:], bottom[-tail:] + values[-tail:] / 2
+    known = np.isfinite(middles)
+    if not known.any():
+        return last
+    middle = float(middles[known].mean())
+    if float(thickness[known].mean()) < 0.04 * tallest or (last is not None and middle - last < 0.05 * tallest):
         return last
     axis.annotate(reason, (dates.iloc[-1], middle), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7, annotation_clip=False)
     return middle

@@ -252,7 +252,10 @@ def test_a_second_run_waits_for_the_first_and_says_so() -> None:
     release = threading.Event()
     first = Job("The first run", lambda runner: release.wait(30))
     second = Job("The second run", lambda runner: "done")
-    time.sleep(0.2)
+    deadline = time.monotonic() + 30
+    while first.state == "waiting" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # time for the second to start, were it not waiting for the first
     assert (first.state, second.state) == ("running", "waiting")
     release.set()
     second.wait(30)

@@ -46,8 +46,7 @@ class Register:
         self.arrived += 1
         self.patients.append(patient)
         if place:
-            patient.place = place
-            self.present[place].add(patient)
+            self.move(patient, place)
 
     def move(self, patient: Patient, place: str) -> None:
         """Record that `patient` is now in `place`, one of the places of `IN_SYSTEM`."""
